@@ -1,0 +1,57 @@
+"""Errors gongjian raises. Every message ends with what to do about it.
+
+    GongjianError
+    ├── LedgerError      a ledger cannot be loaded; carries every Problem found
+    ├── StoreError       the store cannot be opened or written
+    └── SettingsError    a setting has a value that cannot be used
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a ledger, located to the cell."""
+
+    file: str
+    sheet: str
+    row: int | None  # 1-based row number as the user sees it in Excel; None: the whole sheet
+    column: str  # the header as written in the file, or "" for the whole row or sheet
+    value: str
+    message: str  # what is wrong and what to do, e.g. "未知单位 …；最接近的是 …。请改正名称或先在 单位 表中添加。"
+
+    def __str__(self) -> str:
+        where = f"{self.file}"
+        if self.sheet:
+            where += f" [{self.sheet}]"
+        if self.row is not None:
+            where += f" 第{self.row}行"
+        if self.column:
+            where += f" 列「{self.column}」"
+        value = f" 值「{self.value}」" if self.value else ""
+        return f"{where}{value}: {self.message}"
+
+
+class GongjianError(Exception):
+    """The root of every error gongjian raises on purpose."""
+
+
+class LedgerError(GongjianError):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        shown = "\n".join(f"- {p}" for p in problems[:20])
+        more = f"\n… and {len(problems) - 20} more" if len(problems) > 20 else ""
+        super().__init__(
+            f"{len(problems)} problem(s) in the ledger; nothing was loaded:\n{shown}{more}\n"
+            "Fix them and load again, or pass --skip-bad-rows to load the good rows."
+        )
+
+
+class StoreError(GongjianError):
+    pass
+
+
+class SettingsError(GongjianError):
+    pass

@@ -1,0 +1,49 @@
+"""The store interface: what the loaders, the analyses and the app need from a store.
+
+Two implementations: :class:`graph.embedded.EmbeddedStore` (SQLite, one file, the default)
+and, next, the Neo4j store. A store holds one table per record type
+(:data:`graph.model.RECORD_TYPES`); each table has the record's fields plus
+:data:`graph.model.SOURCE_COLUMNS`. References hold the key of the record they point to;
+``texts``/``refs`` fields hold tuples of strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import networkx as nx
+import pandas as pd
+
+Progress = Callable[[int, int], None]  # (done, total) rows
+
+
+@dataclass(frozen=True)
+class Change:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+Changes = dict[str, Change]  # record type name -> what a write did to it
+
+
+class Store(Protocol):
+    def write(self, tables: Mapping[str, pd.DataFrame], progress: Progress | None = None) -> Changes:
+        """Upsert the tables by key, all or nothing: on any error nothing is written."""
+        ...
+
+    def table(self, record: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """Every stored row of one record type (all its columns, or the ones asked for)."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """Rows per record type."""
+        ...
+
+    def view(self, area: str | None = None, as_of: str | None = None) -> nx.MultiDiGraph:
+        """The graph, or the part of it in one area (key) and below, as of an ISO date."""
+        ...
+
+    def close(self) -> None: ...
