@@ -1,9 +1,9 @@
 """Errors gongjian raises. Every message ends with what to do about it.
 
-    GongjianError
-    ├── LedgerError      a ledger cannot be loaded; carries every Problem found
-    ├── StoreError       the store cannot be opened or written
-    └── SettingsError    a setting has a value that cannot be used
+GongjianError
+├── LedgerError      a ledger cannot be loaded; carries every Problem found
+├── StoreError       the store cannot be opened or written
+└── SettingsError    a setting has a value that cannot be used
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ class Problem:
     row: int | None  # 1-based row number as the user sees it in Excel; None: the whole sheet
     column: str  # the header as written in the file, or "" for the whole row or sheet
     value: str
-    message: str  # what is wrong and what to do, e.g. "未知单位 …；最接近的是 …。请改正名称或先在 单位 表中添加。"
+    message: (
+        str  # what is wrong and what to do, e.g. "未知单位 …；最接近的是 …。请改正名称或先在 单位 表中添加。"
+    )
 
     def __str__(self) -> str:
         where = f"{self.file}"

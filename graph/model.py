@@ -59,7 +59,9 @@ def col(
     return field(default=default, metadata=meta)
 
 
-CODE_HELP = "可选。记录的唯一编码；不填时按名称识别。Optional unique code; without it rows are matched by name."
+CODE_HELP = (
+    "可选。记录的唯一编码；不填时按名称识别。Optional unique code; without it rows are matched by name."
+)
 
 
 # --- node records -------------------------------------------------------------------------
@@ -79,12 +81,26 @@ class Area:
 @dataclass(frozen=True, slots=True)
 class Organization:
     name: str = col(("名称", "单位名称"), ("name", "unit"), required=True, help="单位全称")
-    kind: str = col(("类型", "单位类型"), ("kind", "type"), "enum", required=True, vocab="org_kind",
-                    help="国企、非公企业、军警单位、学校、医院、机关事业单位、社会组织、物业公司、业主委员会、居委会、商户、街道党工委、社区党委、其他")
-    area: str = col(("所属区域", "所属社区"), ("area", "community"), "ref", required=True, ref="area",
-                    edge="IN_AREA", help="单位所在的社区（或街道、区）的名称或编码")
-    aliases: tuple[str, ...] = col(("简称", "别名"), ("aliases", "short_name"), "texts",
-                                   help="简称或别名，多个用 、 或 ； 分隔")
+    kind: str = col(
+        ("类型", "单位类型"),
+        ("kind", "type"),
+        "enum",
+        required=True,
+        vocab="org_kind",
+        help="国企、非公企业、军警单位、学校、医院、机关事业单位、社会组织、物业公司、业主委员会、居委会、商户、街道党工委、社区党委、其他",
+    )
+    area: str = col(
+        ("所属区域", "所属社区"),
+        ("area", "community"),
+        "ref",
+        required=True,
+        ref="area",
+        edge="IN_AREA",
+        help="单位所在的社区（或街道、区）的名称或编码",
+    )
+    aliases: tuple[str, ...] = col(
+        ("简称", "别名"), ("aliases", "short_name"), "texts", help="简称或别名，多个用 、 或 ； 分隔"
+    )
     has_party_org: bool | None = col("是否建立党组织", "has_party_org", "bool", help="是 或 否")
     party_members: int | None = col("党员人数", "party_members", "int", help="整数")
     joined: str | None = col("加入日期", "joined", "date", help="加入共建平台的日期")
@@ -95,15 +111,25 @@ class Organization:
 class Person:
     name: str = col("姓名", "name", required=True, help="姓名")
     party_member: bool | None = col("是否党员", "party_member", "bool", help="是 或 否")
-    code: str | None = col("编码", "code", help=CODE_HELP + " 重名时必填。Required when two people share a name.")
+    code: str | None = col(
+        "编码", "code", help=CODE_HELP + " 重名时必填。Required when two people share a name."
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Agreement:
     title: str = col(("名称", "协议名称"), ("title", "name"), required=True, help="协议名称")
     signed: str = col("签订日期", "signed", "date", required=True, help="签订日期")
-    parties: tuple[str, ...] = col("参与单位", "parties", "refs", required=True, ref="organization",
-                                   edge="PARTY_TO", reverse=True, help="两个或以上单位，用 、 或 ； 分隔")
+    parties: tuple[str, ...] = col(
+        "参与单位",
+        "parties",
+        "refs",
+        required=True,
+        ref="organization",
+        edge="PARTY_TO",
+        reverse=True,
+        help="两个或以上单位，用 、 或 ； 分隔",
+    )
     kind: str | None = col(("类型", "协议类型"), ("kind", "type"), help="如 共建协议、“六联六共”协议书")
     expires: str | None = col("到期日期", "expires", "date", help="到期日期；不填表示长期有效")
     code: str | None = col("编码", "code", help=CODE_HELP)
@@ -114,8 +140,9 @@ class Meeting:
     title: str = col(("名称", "会议名称"), ("title", "name"), required=True, help="会议名称")
     date: str = col("召开日期", "date", "date", required=True, help="召开日期")
     level: str | None = col("层级", "level", "enum", vocab="area_level", help="区、街道 或 社区")
-    host: str | None = col("主办单位", "host", "ref", ref="organization", edge="HOSTS", reverse=True,
-                           help="主办单位的名称或编码")
+    host: str | None = col(
+        "主办单位", "host", "ref", ref="organization", edge="HOSTS", reverse=True, help="主办单位的名称或编码"
+    )
     code: str | None = col("编码", "code", help=CODE_HELP + " 同名会议按 名称+日期 区分。")
 
 
@@ -123,21 +150,33 @@ class Meeting:
 class Project:
     title: str = col(("名称", "项目名称"), ("title", "name"), required=True, help="项目名称")
     category: str | None = col("类别", "category", help="如 为民服务、环境整治、热点难点问题")
-    status: str | None = col("状态", "status", "enum", vocab="project_status", help="待认领、领办中 或 已办结")
+    status: str | None = col(
+        "状态", "status", "enum", vocab="project_status", help="待认领、领办中 或 已办结"
+    )
     start: str | None = col(("开始日期", "认领日期"), ("start", "claimed"), "date", help="认领或开始日期")
     end: str | None = col("完成日期", ("end", "completed"), "date", help="办结日期")
-    contributors: tuple[str, ...] = col("参与单位", "contributors", "refs", ref="organization",
-                                        edge="CONTRIBUTES", reverse=True, help="领办单位，多个用 、 或 ； 分隔")
+    contributors: tuple[str, ...] = col(
+        "参与单位",
+        "contributors",
+        "refs",
+        ref="organization",
+        edge="CONTRIBUTES",
+        reverse=True,
+        help="领办单位，多个用 、 或 ； 分隔",
+    )
     community: str | None = col("社区", "community", "ref", ref="area", edge="SERVES", help="服务的社区")
-    need: str | None = col("来源需求", "need", "ref", ref="need", edge="ANSWERS", help="对应需求清单中的需求名称或编码")
+    need: str | None = col(
+        "来源需求", "need", "ref", ref="need", edge="ANSWERS", help="对应需求清单中的需求名称或编码"
+    )
     code: str | None = col("编码", "code", help=CODE_HELP)
 
 
 @dataclass(frozen=True, slots=True)
 class Need:
     title: str = col(("名称", "需求名称"), ("title", "name"), required=True, help="需求名称")
-    community: str = col("社区", "community", "ref", required=True, ref="area", edge="RAISED_IN",
-                         help="提出需求的社区")
+    community: str = col(
+        "社区", "community", "ref", required=True, ref="area", edge="RAISED_IN", help="提出需求的社区"
+    )
     category: str | None = col("类别", "category", help="如 为民服务、热点难点问题")
     status: str | None = col("状态", "status", "enum", vocab="need_status", help="待认领、已认领 或 已解决")
     published: str | None = col("发布日期", "published", "date", help="发布日期")
@@ -147,8 +186,16 @@ class Need:
 @dataclass(frozen=True, slots=True)
 class Resource:
     title: str = col(("名称", "资源名称"), ("title", "name"), required=True, help="资源名称")
-    org: str = col(("单位", "提供单位"), ("org", "unit"), "ref", required=True, ref="organization",
-                   edge="OFFERS", reverse=True, help="提供资源的单位")
+    org: str = col(
+        ("单位", "提供单位"),
+        ("org", "unit"),
+        "ref",
+        required=True,
+        ref="organization",
+        edge="OFFERS",
+        reverse=True,
+        help="提供资源的单位",
+    )
     category: str | None = col("类别", "category", help="如 场地、人才、资金、志愿服务")
     published: str | None = col("发布日期", "published", "date", help="发布日期")
     code: str | None = col("编码", "code", help=CODE_HELP)
@@ -159,8 +206,9 @@ class Resource:
 
 @dataclass(frozen=True, slots=True)
 class Post:
-    person: str = col(("人员", "姓名"), ("person", "name"), "ref", required=True, ref="person",
-                      help="人员的姓名或编码")
+    person: str = col(
+        ("人员", "姓名"), ("person", "name"), "ref", required=True, ref="person", help="人员的姓名或编码"
+    )
     org: str = col("单位", ("org", "unit"), "ref", required=True, ref="organization", help="任职单位")
     role: str = col("职务", "role", required=True, help="如 党委书记、兼职委员")
     part_time: bool | None = col("是否兼职", "part_time", "bool", help="是 或 否（兼职委员填 是）")
@@ -173,8 +221,14 @@ class Post:
 class Attendance:
     meeting: str = col("会议", "meeting", "ref", required=True, ref="meeting", help="会议的名称或编码")
     org: str = col("单位", ("org", "unit"), "ref", required=True, ref="organization", help="受邀单位")
-    status: str = col("出席情况", ("status", "attendance"), "enum", required=True, vocab="attendance",
-                      help="出席、代参、请假 或 缺席")
+    status: str = col(
+        "出席情况",
+        ("status", "attendance"),
+        "enum",
+        required=True,
+        vocab="attendance",
+        help="出席、代参、请假 或 缺席",
+    )
     person: str | None = col("人员", "person", "ref", ref="person", help="参会人员（可选）")
     code: str | None = col("编码", "code", help=CODE_HELP)
 
@@ -184,7 +238,9 @@ class Registration:
     community: str = col("社区", "community", "ref", required=True, ref="area", help="报到的社区")
     date: str = col("报到日期", "date", "date", required=True, help="报到日期")
     person: str | None = col("人员", "person", "ref", ref="person", help="报到的在职党员；单位报到不填")
-    org: str | None = col("单位", ("org", "unit"), "ref", ref="organization", help="报到单位，或报到党员所在单位")
+    org: str | None = col(
+        "单位", ("org", "unit"), "ref", ref="organization", help="报到单位，或报到党员所在单位"
+    )
     withdrawn: str | None = col("撤销日期", "withdrawn", "date", help="撤销报到的日期")
     hours: float | None = col("服务时长", "hours", "number", help="本年服务时长（小时）")
     code: str | None = col("编码", "code", help=CODE_HELP)
@@ -230,8 +286,13 @@ class RecordType:
     @property
     def columns(self) -> tuple[Column, ...]:
         return tuple(
-            Column(name=f.name, **{k: f.metadata[k] for k in ("kind", "zh", "en", "required", "ref",
-                                                              "vocab", "edge", "reverse", "help")})
+            Column(
+                name=f.name,
+                **{
+                    k: f.metadata[k]
+                    for k in ("kind", "zh", "en", "required", "ref", "vocab", "edge", "reverse", "help")
+                },
+            )
             for f in dataclasses.fields(self.cls)
         )
 
@@ -246,18 +307,48 @@ RECORD_TYPES: tuple[RecordType, ...] = (
     RecordType("area", Area, "区域", "areas", "Area", ("name",), "valid_from", "valid_to"),
     RecordType("organization", Organization, "单位", "units", "Organization", ("name",)),
     RecordType("person", Person, "人员", "people", "Person", ("name",)),
-    RecordType("post", Post, "任职", "posts", "HOLDS", ("person", "org", "role", "start"),
-               "start", "end", source="person", target="org"),
-    RecordType("agreement", Agreement, "共建协议", "agreements", "Agreement", ("title",), "signed", "expires"),
+    RecordType(
+        "post",
+        Post,
+        "任职",
+        "posts",
+        "HOLDS",
+        ("person", "org", "role", "start"),
+        "start",
+        "end",
+        source="person",
+        target="org",
+    ),
+    RecordType(
+        "agreement", Agreement, "共建协议", "agreements", "Agreement", ("title",), "signed", "expires"
+    ),
     RecordType("meeting", Meeting, "联席会议", "meetings", "Meeting", ("title", "date"), "date"),
-    RecordType("attendance", Attendance, "参会", "attendance", "ATTENDED", ("meeting", "org", "person"),
-               source="org", target="meeting"),
+    RecordType(
+        "attendance",
+        Attendance,
+        "参会",
+        "attendance",
+        "ATTENDED",
+        ("meeting", "org", "person"),
+        source="org",
+        target="meeting",
+    ),
     RecordType("project", Project, "项目", "projects", "Project", ("title",), "start"),
     RecordType("need", Need, "需求", "needs", "Need", ("title", "community"), "published"),
     RecordType("resource", Resource, "资源", "resources", "Resource", ("title", "org"), "published"),
-    RecordType("registration", Registration, "报到", "registrations", "REGISTERED",
-               ("person", "org", "community", "date"), "date", "withdrawn",
-               source="person", target="community", fallback="org"),
+    RecordType(
+        "registration",
+        Registration,
+        "报到",
+        "registrations",
+        "REGISTERED",
+        ("person", "org", "community", "date"),
+        "date",
+        "withdrawn",
+        source="person",
+        target="community",
+        fallback="org",
+    ),
 )
 
 RECORDS: dict[str, RecordType] = {r.name: r for r in RECORD_TYPES}
@@ -268,6 +359,8 @@ SOURCE_COLUMNS = ("key", "src_file", "src_sheet", "src_row")
 # Relationship types the graph may hold: the allow-list for labels in queries.
 NODE_LABELS = tuple(r.label for r in RECORD_TYPES if r.is_node)
 RELATIONSHIP_TYPES = tuple(
-    sorted({r.label for r in RECORD_TYPES if not r.is_node}
-           | {c.edge for r in RECORD_TYPES for c in r.columns if c.edge})
+    sorted(
+        {r.label for r in RECORD_TYPES if not r.is_node}
+        | {c.edge for r in RECORD_TYPES for c in r.columns if c.edge}
+    )
 )

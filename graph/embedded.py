@@ -1,0 +1,346 @@
+"""The embedded store: one SQLite file, no server, the default.
+
+One table per record type, keyed by the record's key. A write is one SQLite transaction
+(write-ahead log, full sync), so a crash or a kill in the middle of a load leaves the file as
+it was before the load. Values are always bound as parameters; table and column names come
+from :mod:`graph.model`, never from data.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from graph.errors import StoreError
+from graph.model import RECORD_TYPES, RECORDS, SOURCE_COLUMNS, Column, RecordType
+from graph.store import Change, Changes, Progress
+
+BATCH = 50_000
+
+_SQL_TYPES = {"bool": "INTEGER", "int": "INTEGER", "number": "REAL"}
+
+
+def _columns(record: RecordType) -> list[str]:
+    return [SOURCE_COLUMNS[0], *(c.name for c in record.columns), *SOURCE_COLUMNS[1:]]
+
+
+def _ddl(record: RecordType, table: str, temp: bool = False) -> str:
+    defs = ["key TEXT PRIMARY KEY"]
+    defs += [f"{c.name} {_SQL_TYPES.get(c.kind, 'TEXT')}" for c in record.columns]
+    defs += ["src_file TEXT", "src_sheet TEXT", "src_row INTEGER"]
+    return f"CREATE {'TEMP ' if temp else ''}TABLE IF NOT EXISTS {table} ({', '.join(defs)})"
+
+
+def _to_sql(values: pd.Series, column: Column | None) -> list[Any]:
+    """A column of a record table as SQLite values: tuples as JSON lists, missing as NULL."""
+    kind = column.kind if column else "text"
+    out: list[Any] = []
+    for v in values.tolist():
+        if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
+            out.append(None)
+        elif kind in ("texts", "refs"):
+            out.append(json.dumps(list(v), ensure_ascii=False) if v else None)
+        elif kind == "bool":
+            out.append(int(bool(v)))
+        elif kind == "int":
+            out.append(int(v))
+        else:
+            out.append(v)
+    return out
+
+
+def _from_sql(values: Iterable[Any], column: Column) -> list[Any]:
+    if column.kind in ("texts", "refs"):
+        return [tuple(json.loads(v)) if v else () for v in values]
+    if column.kind == "bool":
+        return [None if v is None else bool(v) for v in values]
+    return list(values)
+
+
+def _upper(expr: str) -> str:
+    """The last day a date (ISO day or month) covers, as text comparable with an ISO day."""
+    return f"(CASE WHEN length({expr}) = 7 THEN {expr} || '-31' ELSE {expr} END)"
+
+
+class EmbeddedStore:
+    """A store in one SQLite file (created with its folder on first use)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA busy_timeout=10000")
+            with self._transaction():
+                for record in RECORD_TYPES:
+                    self._db.execute(_ddl(record, record.name))
+        except sqlite3.Error as err:
+            raise StoreError(
+                f"Cannot open the embedded store {self.path}: {err}. Check that the folder is writable "
+                "and the file is a gongjian store, or set GONGJIAN_DATA_DIR to another folder."
+            ) from err
+
+    def __repr__(self) -> str:
+        return f"EmbeddedStore({str(self.path)!r})"
+
+    def _transaction(self, mode: str = "IMMEDIATE") -> _Transaction:
+        return _Transaction(self._db, self._lock, mode)
+
+    # --- writing --------------------------------------------------------------------------
+
+    def write(self, tables: Mapping[str, pd.DataFrame], progress: Progress | None = None) -> Changes:
+        unknown = set(tables) - set(RECORDS)
+        if unknown:
+            raise StoreError(f"Unknown record types {sorted(unknown)}; expected some of {sorted(RECORDS)}.")
+        total = sum(len(t) for t in tables.values())
+        done = 0
+        changes: Changes = {}
+        with self._transaction():
+            for record in RECORD_TYPES:
+                if record.name not in tables:
+                    continue
+                frame = tables[record.name]
+                changes[record.name] = self._upsert(record, frame)
+                done += len(frame)
+                if progress:
+                    progress(done, total)
+        return changes
+
+    def _upsert(self, record: RecordType, frame: pd.DataFrame) -> Change:
+        names = _columns(record)
+        missing = [n for n in names if n not in frame.columns]
+        if missing:
+            raise StoreError(f"The {record.name} table lacks columns {missing}; this is a bug in the loader.")
+        by_name = {c.name: c for c in record.columns}
+        columns = [_to_sql(frame[n], by_name.get(n)) for n in names]
+        stage = f"stage_{record.name}"
+        db = self._db
+        db.execute(f"DROP TABLE IF EXISTS temp.{stage}")
+        db.execute(_ddl(record, stage, temp=True))
+        marks = ", ".join("?" * len(names))
+        rows = list(zip(*columns, strict=True))
+        for start in range(0, len(rows), BATCH):
+            db.executemany(
+                f"INSERT OR REPLACE INTO temp.{stage} VALUES ({marks})", rows[start : start + BATCH]
+            )
+        fields = [c.name for c in record.columns]
+        differs = " OR ".join(f"m.{f} IS NOT s.{f}" for f in fields)
+        (staged,) = db.execute(f"SELECT count(*) FROM temp.{stage}").fetchone()
+        (added,) = db.execute(
+            f"SELECT count(*) FROM temp.{stage} s WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {record.name} m WHERE m.key = s.key)"
+        ).fetchone()
+        (updated,) = db.execute(
+            f"SELECT count(*) FROM temp.{stage} s JOIN {record.name} m ON m.key = s.key WHERE {differs}"
+        ).fetchone()
+        assignments = ", ".join(f"{n} = excluded.{n}" for n in names[1:])
+        db.execute(
+            f"INSERT INTO {record.name} SELECT * FROM temp.{stage} WHERE true "
+            f"ON CONFLICT(key) DO UPDATE SET {assignments}"
+        )
+        db.execute(f"DROP TABLE temp.{stage}")
+        return Change(added=added, updated=updated, unchanged=staged - added - updated)
+
+    # --- reading --------------------------------------------------------------------------
+
+    def table(self, record: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        rec = RECORDS[record]
+        names = _columns(rec)
+        wanted = list(columns) if columns else names
+        bad = [c for c in wanted if c not in names]
+        if bad:
+            raise StoreError(f"{record} has no columns {bad}; it has {names}.")
+        with self._transaction("DEFERRED"):
+            return self._select(rec, wanted, f"SELECT {', '.join(wanted)} FROM {record} ORDER BY key", ())
+
+    def _select(self, rec: RecordType, names: list[str], sql: str, params: Sequence[Any]) -> pd.DataFrame:
+        rows = self._db.execute(sql, params).fetchall()
+        by_name = {c.name: c for c in rec.columns}
+        data: dict[str, list[Any]] = {}
+        for i, name in enumerate(names):
+            values = [r[i] for r in rows]
+            data[name] = _from_sql(values, by_name[name]) if name in by_name else values
+        return pd.DataFrame(data, columns=names, dtype=object)
+
+    def counts(self) -> dict[str, int]:
+        with self._transaction("DEFERRED"):
+            return {
+                r.name: self._db.execute(f"SELECT count(*) FROM {r.name}").fetchone()[0] for r in RECORD_TYPES
+            }
+
+    def view(self, area: str | None = None, as_of: str | None = None) -> nx.MultiDiGraph:
+        with self._transaction("DEFERRED"):  # one consistent snapshot
+            if area is not None:
+                self._scope(area)
+            tables = {r.name: self._rows_in_view(r, area is not None, as_of) for r in RECORD_TYPES}
+            if area is not None:
+                self._pull_endpoints(tables, as_of)
+        return build_graph(tables)
+
+    def _scope(self, area: str) -> None:
+        """Temp tables of the anchors of an area view: the area, the areas below it, their units."""
+        db = self._db
+        if db.execute("SELECT 1 FROM area WHERE key = ?", (area,)).fetchone() is None:
+            raise StoreError(f"No area with key {area!r}; `gongjian stats` lists the areas.")
+        db.execute("DROP TABLE IF EXISTS temp.scope_area")
+        db.execute("DROP TABLE IF EXISTS temp.scope_organization")
+        db.execute(
+            "CREATE TEMP TABLE scope_area AS WITH RECURSIVE sub(key) AS "
+            "(SELECT ? UNION SELECT a.key FROM area a JOIN sub ON a.parent = sub.key) SELECT key FROM sub",
+            (area,),
+        )
+        db.execute(
+            "CREATE TEMP TABLE scope_organization AS "
+            "SELECT key FROM organization WHERE area IN (SELECT key FROM scope_area)"
+        )
+
+    def _rows_in_view(self, rec: RecordType, scoped: bool, as_of: str | None) -> pd.DataFrame:
+        where, params = _time_filter(rec, as_of)
+        if scoped:
+            where.append(_touches_scope(rec))
+        sql = f"SELECT {', '.join(_columns(rec))} FROM {rec.name}"
+        if where:
+            sql += " WHERE " + " AND ".join(f"({w})" for w in where)
+        return self._select(rec, _columns(rec), sql, params)
+
+    def _pull_endpoints(self, tables: dict[str, pd.DataFrame], as_of: str | None) -> None:
+        """Add the nodes at the far end of relationship records that touch the scope
+        (the people holding posts in its units, the meetings its units attended)."""
+        wanted: dict[str, set[str]] = {}
+        for rec in RECORD_TYPES:
+            if rec.is_node:
+                continue
+            rows = tables[rec.name]
+            ends = [(rec.source, rows[rec.source]), (rec.target, rows[rec.target])]
+            if rec.fallback:  # a unit's own registration starts at the unit
+                ends.append((rec.fallback, rows[rec.fallback][rows[rec.source].isna()]))
+            for name, values in ends:
+                wanted.setdefault(rec.column(name).ref, set()).update(k for k in values if k)
+        for target, keys in wanted.items():
+            extra = sorted(keys - set(tables[target]["key"]))
+            if not extra:
+                continue
+            rec = RECORDS[target]
+            where, params = _time_filter(rec, as_of)
+            found = []
+            for start in range(0, len(extra), 900):
+                chunk = extra[start : start + 900]
+                clauses = [*where, f"key IN ({', '.join('?' * len(chunk))})"]
+                sql = f"SELECT {', '.join(_columns(rec))} FROM {rec.name} WHERE " + " AND ".join(clauses)
+                found.append(self._select(rec, _columns(rec), sql, [*params, *chunk]))
+            tables[target] = pd.concat([tables[target], *found], ignore_index=True)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class _Transaction:
+    """BEGIN ... COMMIT, or ROLLBACK on any error (including KeyboardInterrupt), holding the
+    store's lock so that threads sharing one store (the app's) take turns."""
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.Lock, mode: str) -> None:
+        self._db, self._lock, self._mode = db, lock, mode
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+        try:
+            self._db.execute(f"BEGIN {self._mode}")
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        try:
+            self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+        finally:
+            self._lock.release()
+
+
+def _time_filter(rec: RecordType, as_of: str | None) -> tuple[list[str], list[str]]:
+    where: list[str] = []
+    params: list[str] = []
+    if as_of is None:
+        return where, params
+    if rec.since:
+        where.append(f"{rec.since} IS NULL OR {rec.since} <= ?")
+        params.append(as_of)
+    if rec.until:
+        where.append(f"{rec.until} IS NULL OR {_upper(rec.until)} >= ?")
+        params.append(as_of)
+    return where, params
+
+
+def _touches_scope(rec: RecordType) -> str:
+    """SQL true when a row is an anchor of the scope or refers to one."""
+    anchors = {"area", "organization"}
+    if rec.name in anchors:  # areas and units are in scope by place, not by what they point to
+        return f"key IN (SELECT key FROM temp.scope_{rec.name})"
+    clauses = []
+    for c in rec.columns:
+        if c.ref not in anchors:
+            continue
+        scope = f"(SELECT key FROM temp.scope_{c.ref})"
+        if c.kind == "ref":
+            clauses.append(f"{c.name} IN {scope}")
+        else:
+            clauses.append(
+                f"EXISTS (SELECT 1 FROM json_each({rec.name}.{c.name}) j WHERE j.value IN {scope})"
+            )
+    return " OR ".join(clauses) or "false"
+
+
+def node_id(record: str, key: str) -> str:
+    """The networkx node of a record: ``organization:<key>``."""
+    return f"{record}:{key}"
+
+
+def _records(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
+    columns = list(frame.columns)
+    for row in frame.itertuples(index=False, name=None):
+        yield {c: v for c, v in zip(columns, row, strict=True) if v is not None and v != ()}
+
+
+def build_graph(tables: Mapping[str, pd.DataFrame]) -> nx.MultiDiGraph:
+    """The graph of record tables: nodes for node records, relationships for their references
+    and for relationship records; a relationship is kept only when both ends are present."""
+    graph = nx.MultiDiGraph()
+    for rec in RECORD_TYPES:
+        if rec.is_node and rec.name in tables:
+            graph.add_nodes_from(
+                (node_id(rec.name, r["key"]), {**r, "record": rec.name}) for r in _records(tables[rec.name])
+            )
+    for rec in RECORD_TYPES:
+        if rec.name not in tables:
+            continue
+        edges = []
+        for r in _records(tables[rec.name]):
+            if rec.is_node:
+                here = node_id(rec.name, r["key"])
+                for c in rec.columns:
+                    if not c.edge or c.name not in r:
+                        continue
+                    targets = r[c.name] if c.kind == "refs" else (r[c.name],)
+                    for t in targets:
+                        there = node_id(c.ref, t)
+                        ends = (there, here) if c.reverse else (here, there)
+                        edges.append((*ends, c.edge, {"type": c.edge}))
+            else:
+                start = r.get(rec.source) or r.get(rec.fallback)
+                end = r.get(rec.target)
+                if start is None or end is None:
+                    continue
+                source_ref = rec.column(rec.source if rec.source in r else rec.fallback).ref
+                ends = (node_id(source_ref, start), node_id(rec.column(rec.target).ref, end))
+                edges.append((*ends, r["key"], {**r, "type": rec.label, "record": rec.name}))
+        graph.add_edges_from(e for e in edges if e[0] in graph and e[1] in graph)
+    return graph

@@ -1,0 +1,69 @@
+"""Settings, declared once: name, default and help.
+
+Each setting is read from the environment variable ``GONGJIAN_<NAME>``, else from the config
+file (``GONGJIAN_CONFIG``, else ``gongjian.toml`` in the working directory, if there is one),
+else its default. The README lists every setting; a test checks it does.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from graph.errors import SettingsError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+    @property
+    def env(self) -> str:
+        return f"GONGJIAN_{self.name.upper()}"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data_dir", "~/.gongjian", "Folder holding the embedded stores, one file per store."),
+    Setting("store_name", "default", "Which embedded store to use: the file <data_dir>/<store_name>.sqlite."),
+)
+
+
+def _config_file() -> dict[str, object]:
+    path = Path(os.environ.get("GONGJIAN_CONFIG", "gongjian.toml"))
+    if not path.is_file():
+        if "GONGJIAN_CONFIG" in os.environ:
+            raise SettingsError(
+                f"GONGJIAN_CONFIG names {path}, which is not a file; fix the path or unset it."
+            )
+        return {}
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as err:
+        raise SettingsError(f"{path} is not valid TOML ({err}); fix the file or remove it.") from err
+
+
+def get(name: str) -> str:
+    """The value of one setting."""
+    setting = next((s for s in SETTINGS if s.name == name), None)
+    if setting is None:
+        raise SettingsError(
+            f"There is no setting {name!r}; the settings are: {', '.join(s.name for s in SETTINGS)}."
+        )
+    if setting.env in os.environ:
+        return os.environ[setting.env]
+    return str(_config_file().get(name, setting.default))
+
+
+def store_path(store_name: str | None = None) -> Path:
+    """The file of the embedded store named in settings (or the one asked for)."""
+    name = store_name or get("store_name")
+    if not name or any(c in name for c in "/\\") or name.startswith("."):
+        raise SettingsError(
+            f"Store name {name!r} must be a plain file name such as 'default' or 'xigang-2025'."
+        )
+    return Path(get("data_dir")).expanduser() / f"{name}.sqlite"

@@ -1,0 +1,277 @@
+"""The store contract, run against every store."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from graph.embedded import EmbeddedStore, node_id
+from graph.errors import StoreError
+from graph.model import RECORDS, SOURCE_COLUMNS
+from graph.store import Change, Store
+
+
+def frame(record: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """A record table from field values; missing fields are empty, the source is the row number."""
+    rec = RECORDS[record]
+    names = [SOURCE_COLUMNS[0], *(c.name for c in rec.columns), *SOURCE_COLUMNS[1:]]
+    empty = {c.name: () if c.kind in ("texts", "refs") else None for c in rec.columns}
+    full = [
+        {**empty, "src_file": "t.xlsx", "src_sheet": rec.sheet_zh, "src_row": i + 2, **row}
+        for i, row in enumerate(rows)
+    ]
+    return pd.DataFrame(full, columns=names, dtype=object)
+
+
+def small_city() -> dict[str, pd.DataFrame]:
+    """Two streets of one district; units, a person with posts in two of them, an agreement,
+    a meeting with attendance, a registration."""
+    return {
+        "area": frame(
+            "area",
+            [
+                {"key": "D", "name": "中山区", "level": "district"},
+                {"key": "S1", "name": "葵英街道", "level": "street", "parent": "D"},
+                {"key": "S2", "name": "桃源街道", "level": "street", "parent": "D"},
+                {"key": "C1", "name": "林海社区", "level": "community", "parent": "S1"},
+                {"key": "C2", "name": "旧社区", "level": "community", "parent": "S2", "valid_to": "2023-06"},
+            ],
+        ),
+        "organization": frame(
+            "organization",
+            [
+                {"key": "O1", "name": "林海社区党委", "kind": "community_committee", "area": "C1"},
+                {
+                    "key": "O2",
+                    "name": "太太好粥店",
+                    "kind": "shop",
+                    "area": "C1",
+                    "aliases": ("太太好",),
+                    "has_party_org": False,
+                    "joined": "2022-03",
+                },
+                {
+                    "key": "O3",
+                    "name": "大连船舶重工",
+                    "kind": "soe",
+                    "area": "S2",
+                    "has_party_org": True,
+                    "party_members": 120,
+                },
+            ],
+        ),
+        "person": frame("person", [{"key": "P1", "name": "张三明"}, {"key": "P2", "name": "李四"}]),
+        "post": frame(
+            "post",
+            [
+                {"key": "P1|O1", "person": "P1", "org": "O1", "role": "书记", "start": "2020-01-01"},
+                {
+                    "key": "P1|O3",
+                    "person": "P1",
+                    "org": "O3",
+                    "role": "兼职委员",
+                    "part_time": True,
+                    "start": "2021-05",
+                    "end": "2023-12",
+                },
+                {"key": "P2|O2", "person": "P2", "org": "O2", "role": "负责人"},
+            ],
+        ),
+        "agreement": frame(
+            "agreement",
+            [
+                {
+                    "key": "A1",
+                    "title": "林海共建协议",
+                    "signed": "2022-01-10",
+                    "expires": "2024-01-09",
+                    "parties": ("O1", "O2", "O3"),
+                }
+            ],
+        ),
+        "meeting": frame(
+            "meeting",
+            [
+                {
+                    "key": "M1",
+                    "title": "2023年一季度联席会",
+                    "date": "2023-03-15",
+                    "host": "O1",
+                    "level": "community",
+                }
+            ],
+        ),
+        "attendance": frame(
+            "attendance",
+            [
+                {"key": "M1|O2", "meeting": "M1", "org": "O2", "status": "present"},
+                {"key": "M1|O3", "meeting": "M1", "org": "O3", "status": "absent"},
+            ],
+        ),
+        "registration": frame(
+            "registration",
+            [
+                {"key": "R1", "org": "O2", "community": "C1", "date": "2022-04-01"},
+                {
+                    "key": "R2",
+                    "person": "P1",
+                    "org": "O3",
+                    "community": "C1",
+                    "date": "2022-05",
+                    "withdrawn": "2024-01",
+                },
+            ],
+        ),
+    }
+
+
+@pytest.fixture(params=["embedded"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    s = EmbeddedStore(tmp_path / "store.sqlite")
+    yield s
+    s.close()
+
+
+def test_write_then_read_round_trips_every_kind_of_value(store: Store) -> None:
+    store.write(small_city())
+    units = store.table("organization").set_index("key")
+    assert units.loc["O2", "aliases"] == ("太太好",)
+    assert units.loc["O2", "has_party_org"] is False
+    assert units.loc["O3", "party_members"] == 120
+    assert units.loc["O1", "joined"] is None
+    assert units.loc["O2", "src_sheet"] == "单位" and units.loc["O2", "src_row"] == 3
+    assert store.table("agreement", ["key", "parties"]).iloc[0]["parties"] == ("O1", "O2", "O3")
+    assert store.counts()["attendance"] == 2
+
+
+def test_writing_twice_changes_nothing_and_corrections_update_in_place(store: Store) -> None:
+    first = store.write(small_city())
+    assert first["organization"] == Change(added=3)
+    assert store.write(small_city())["organization"] == Change(unchanged=3)
+    corrected = small_city()
+    units = corrected["organization"]
+    units.loc[units["key"] == "O2", "kind"] = "private_firm"
+    corrected["organization"] = pd.concat(
+        [units, frame("organization", [{"key": "O4", "name": "新单位", "kind": "school", "area": "C1"}])]
+    )
+    changes = store.write(corrected)
+    assert changes["organization"] == Change(added=1, updated=1, unchanged=2)
+    table = store.table("organization").set_index("key")
+    assert len(table) == 4 and table.loc["O2", "kind"] == "private_firm"
+
+
+def test_text_that_looks_like_code_is_stored_verbatim(store: Store) -> None:
+    nasty = "'}) DETACH DELETE n // `x` $p; DROP TABLE organization; -- <img src=x onerror=alert(1)>"
+    city = small_city()
+    city["organization"].loc[0, "name"] = nasty
+    store.write(city)
+    assert store.table("organization").set_index("key").loc["O1", "name"] == nasty
+    assert store.counts()["area"] == 5
+
+
+def test_a_failed_write_leaves_the_store_as_it_was(store: Store) -> None:
+    store.write(small_city())
+    before = store.table("organization")
+    broken = small_city()
+    broken["organization"].loc[0, "name"] = "改过的名称"
+    broken["meeting"] = broken["meeting"].drop(columns=["host"])  # fails after units are written
+    with pytest.raises(StoreError):
+        store.write(broken)
+    pd.testing.assert_frame_equal(store.table("organization"), before)
+
+
+KILLED_WRITER = textwrap.dedent(
+    """
+    import sys, time
+    import pandas as pd
+    from graph.embedded import EmbeddedStore
+    from tests.test_store import frame, small_city
+
+    store = EmbeddedStore(sys.argv[1])
+    city = small_city()
+    city["person"] = frame("person", [{"key": f"X{i}", "name": f"人{i}"} for i in range(200_000)])
+
+    def progress(done, total):
+        if done > 200_000:  # the people are written, the transaction is not committed
+            print("writing", flush=True)
+            time.sleep(60)  # killed here
+
+    store.write(city, progress)
+    """
+)
+
+
+def test_a_load_killed_midway_leaves_the_store_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite"
+    first = EmbeddedStore(path)
+    first.write(small_city())
+    before = first.counts()
+    first.close()
+    root = Path(__file__).resolve().parent.parent
+    writer = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, str(path)], cwd=root, stdout=subprocess.PIPE, text=True
+    )
+    assert writer.stdout is not None
+    assert writer.stdout.readline().strip() == "writing"
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    after = EmbeddedStore(path)
+    assert after.counts() == before
+    assert after.write(small_city())["person"] == Change(unchanged=2)  # and it still takes writes
+    after.close()
+
+
+def test_view_holds_every_record_with_its_relationships(store: Store) -> None:
+    store.write(small_city())
+    g = store.view()
+    assert g.nodes[node_id("organization", "O2")]["name"] == "太太好粥店"
+    types = {d["type"] for _, _, d in g.edges(data=True)}
+    assert types == {"PART_OF", "IN_AREA", "HOLDS", "PARTY_TO", "HOSTS", "ATTENDED", "REGISTERED"}
+    assert g.has_edge(node_id("organization", "O3"), node_id("agreement", "A1"))
+    assert g.has_edge(node_id("organization", "O2"), node_id("area", "C1"))  # the unit's own registration
+    absent = g.get_edge_data(node_id("organization", "O3"), node_id("meeting", "M1"))
+    assert [d["status"] for d in absent.values()] == ["absent"]
+
+
+def test_view_as_of_a_date_keeps_only_what_held_then(store: Store) -> None:
+    store.write(small_city())
+    mid_2023 = store.view(as_of="2023-06-30")
+    assert node_id("area", "C2") in mid_2023  # valid to June 2023: the whole month counts
+    assert node_id("agreement", "A1") in mid_2023
+    assert mid_2023.has_edge(node_id("person", "P1"), node_id("organization", "O3"))
+    assert mid_2023.has_edge(node_id("person", "P1"), node_id("area", "C1"))
+    y2024 = store.view(as_of="2024-06-30")
+    assert node_id("area", "C2") not in y2024
+    assert node_id("agreement", "A1") not in y2024  # expired
+    assert not y2024.has_edge(node_id("person", "P1"), node_id("organization", "O3"))  # post ended
+    assert not y2024.has_edge(node_id("person", "P1"), node_id("area", "C1"))  # registration withdrawn
+    early = store.view(as_of="2022-12-31")
+    assert node_id("meeting", "M1") not in early
+    assert early.number_of_edges(node_id("organization", "O2"), node_id("meeting", "M1")) == 0
+
+
+def test_view_of_an_area_keeps_its_units_and_what_touches_them(store: Store) -> None:
+    store.write(small_city())
+    street = store.view(area="S1")
+    orgs = {n for n, d in street.nodes(data=True) if d["record"] == "organization"}
+    assert orgs == {node_id("organization", "O1"), node_id("organization", "O2")}
+    assert {node_id("area", "S1"), node_id("area", "C1")} <= set(street)
+    assert node_id("area", "D") not in street and node_id("area", "S2") not in street
+    assert node_id("person", "P1") in street and node_id("meeting", "M1") in street
+    parties = {u for u, v, d in street.in_edges(node_id("agreement", "A1"), data=True)}
+    assert parties == {node_id("organization", "O1"), node_id("organization", "O2")}
+    assert not street.has_edge(node_id("person", "P1"), node_id("organization", "O3"))
+    other = store.view(area="S2")
+    assert {n for n, d in other.nodes(data=True) if d["record"] == "organization"} == {
+        node_id("organization", "O3")
+    }
+    with pytest.raises(StoreError, match="No area"):
+        store.view(area="nowhere")
