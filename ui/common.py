@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from graph import settings
@@ -9,10 +11,10 @@ from graph.embedded import EmbeddedStore
 
 
 @st.cache_resource
-def open_store(store_name: str) -> EmbeddedStore:
-    """One store per name for the whole app; the store serializes access between sessions."""
-    return EmbeddedStore(settings.store_path(store_name))
+def open_store(path: str) -> EmbeddedStore:
+    """One store per file for the whole app; the store serializes access between sessions."""
+    return EmbeddedStore(Path(path))
 
 
 def current_store() -> EmbeddedStore:
-    return open_store(settings.get("store_name"))
+    return open_store(str(settings.store_path()))

@@ -1,0 +1,106 @@
+"""Load benchmark: the whole load of the synthetic M and L cities into a fresh embedded store,
+next to, in the same process, merely reading the same files with pandas.
+
+    .venv/bin/python bench/bench_load.py [--scales M L] [--seed 42] [--work /tmp/gongjian-bench]
+
+Each scale runs in its own process so that its peak memory is its own. Targets (issue 2):
+the load of L under 3x the time of reading its files, and peak memory under 2 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def read_with_pandas(folder: Path) -> int:
+    """Read every CSV of the ledger as strings, the way a script would; returns the rows read."""
+    rows = 0
+    for path in sorted(folder.glob("*.csv")):
+        head = path.read_bytes()[:3]
+        encoding = "utf-8-sig" if head == b"\xef\xbb\xbf" else "utf-8"
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+        except UnicodeDecodeError:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="gb18030")
+        rows += len(frame)
+    return rows
+
+
+def one(scale: str, seed: int, work: Path) -> dict[str, object]:
+    from graph.embedded import EmbeddedStore
+    from loaders.ledger import load
+    from loaders.synthetic import generate
+
+    folder = work / f"city-{scale}-{seed}"
+    if not folder.exists():
+        started = time.perf_counter()
+        generate(scale, seed, folder)
+        print(f"[{scale}] generated in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    started = time.perf_counter()
+    rows = read_with_pandas(folder)
+    read_s = time.perf_counter() - started
+    store_path = work / f"bench-{scale}.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{store_path}{suffix}").unlink(missing_ok=True)
+    store = EmbeddedStore(store_path)
+    started = time.perf_counter()
+    load(folder, store)
+    load_s = time.perf_counter() - started
+    counts = store.counts()
+    store.close()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "scale": scale,
+        "rows": rows,
+        "records": sum(counts.values()),
+        "pandas_read_s": round(read_s, 2),
+        "load_s": round(load_s, 2),
+        "rows_per_s": round(rows / load_s),
+        "load_over_read": round(load_s / read_s, 2),
+        "peak_mb": round(peak_mb),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scales", nargs="+", default=["M", "L"])
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/gongjian-bench"))
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    if args.one:
+        print(json.dumps(one(args.one, args.seed, args.work)))
+        return
+    print(
+        f"{'scale':<6}{'rows':>10}{'pandas read s':>15}{'load s':>9}{'rows/s':>10}{'load/read':>11}{'peak MB':>9}"
+    )
+    for scale in args.scales:
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", scale, "--seed", str(args.seed), "--work", str(args.work)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(
+            f"{r['scale']:<6}{r['rows']:>10}{r['pandas_read_s']:>15}{r['load_s']:>9}"
+            f"{r['rows_per_s']:>10}{r['load_over_read']:>11}{r['peak_mb']:>9}"
+        )
+
+
+if __name__ == "__main__":
+    main()
