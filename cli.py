@@ -217,6 +217,7 @@ def run_app(store_name: str | None, port: int) -> None:
     command = [
         sys.executable, "-m", "streamlit", "run", spec.origin,
         "--server.headless", "true", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "viewer",
     ]  # fmt: skip
     click.echo(f"Serving the app on http://localhost:{port} (Ctrl+C to stop)")
     raise SystemExit(subprocess.call(command, env=env))
