@@ -1,0 +1,78 @@
+"""Checking and loading a ledger into a store: what the CLI and the app call.
+
+A ledger loads whole or not at all: with any problem, :func:`load` raises
+:class:`graph.errors.LedgerError` carrying every problem and writes nothing. With
+``skip_bad_rows`` it writes the good rows (rows that refer to a rejected row are rejected
+too) and lists the rejected ones, with the reason, in ``<ledger>.rejected.csv`` next to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from graph.errors import LedgerError, Problem
+from graph.model import RECORDS
+from graph.store import Changes, Progress, Store
+from loaders.parse import Parsed, parse_ledger
+from loaders.read import read_ledger
+
+REJECTED_COLUMNS = ("file", "sheet", "row", "column", "value", "problem")
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    changes: Changes  # what the write did to each record type
+    rejected: int  # source rows left out (with skip_bad_rows)
+    rejected_file: Path | None  # where they are listed, when there are any problems
+    problems: list[Problem]
+
+
+def validate(path: Path, store: Store | None = None) -> list[Problem]:
+    """Every problem of a ledger, checked against what the store already holds."""
+    return _parse(Path(path), store).problems
+
+
+def load(
+    path: Path, store: Store, *, skip_bad_rows: bool = False, progress: Progress | None = None
+) -> LoadReport:
+    """Write a ledger to the store, all of it or none of it (see the module docstring)."""
+    path = Path(path)
+    parsed = _parse(path, store)
+    if parsed.problems and not skip_bad_rows:
+        raise LedgerError(parsed.problems)
+    rejected_file = write_rejected(parsed.problems, rejected_path(path)) if parsed.problems else None
+    changes = store.write(parsed.tables, progress)
+    return LoadReport(changes, len(parsed.rejected), rejected_file, parsed.problems)
+
+
+def rejected_path(path: Path) -> Path:
+    """``<ledger stem>.rejected.csv`` next to the ledger (a file or a folder)."""
+    return path.with_name(f"{path.stem}.rejected.csv")
+
+
+def write_rejected(problems: list[Problem], path: Path) -> Path:
+    """The problems as a CSV that Excel opens (UTF-8 with BOM). Cells that Excel would take
+    for a formula get a leading apostrophe."""
+    rows = [
+        (p.file, p.sheet, "" if p.row is None else p.row, p.column, _inert(p.value), _inert(p.message))
+        for p in problems
+    ]
+    pd.DataFrame(rows, columns=list(REJECTED_COLUMNS)).to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
+def _inert(text: str) -> str:
+    return f"'{text}" if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
+
+
+def _parse(path: Path, store: Store | None) -> Parsed:
+    sheets = read_ledger(path)
+    existing: dict[str, pd.DataFrame] = {}
+    if store is not None:
+        wanted = {s.record for s in sheets if s.record}
+        wanted |= {c.ref for name in wanted for c in RECORDS[name].columns if c.ref}
+        existing = {name: store.table(name) for name in sorted(wanted)}
+    return parse_ledger(sheets, existing)

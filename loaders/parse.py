@@ -1,0 +1,606 @@
+"""Parsing and resolving raw sheets (:mod:`loaders.read`) into record tables.
+
+Each cell is parsed by its column's kind (:data:`graph.model.FieldKind`); references are
+resolved to the key of the record they name, by code, name or alias (after
+:func:`graph.glossary.norm`), against the records of this ledger and those already stored.
+Record types are resolved in dependency order, so a row that refers to a row with a problem
+gets a problem too, citing that row.
+
+A record's key is its code (编码) when given; otherwise the key of the record of that type,
+stored or in this ledger, that has the same natural key (:attr:`RecordType.natural_key`,
+e.g. the same name); otherwise the natural key itself, normalized and joined with "|".
+
+Each distinct cell value is parsed once and mapped back to the rows holding it; Python
+loops only over the rows that have a problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from graph.errors import Problem
+from graph.glossary import BOOLEAN, VOCABULARIES, norm
+from graph.model import RECORD_TYPES, RECORDS, SOURCE_COLUMNS, Column, RecordType
+from loaders.read import RawSheet
+
+Values = npt.NDArray[np.object_]
+Location = tuple[str, str, int]  # file, sheet, row
+
+SUGGESTIONS = 3
+SUGGEST_LIMIT = 200  # distinct unknown names per reference index that get suggestions (difflib is slow)
+DATE_FORMATS = "2023-01-05、2023/1/5、2023.1.5、2023年1月5日、20230105、2023-01、2023.1、2023年1月"
+
+
+@dataclass
+class Parsed:
+    """Record tables ready for :meth:`graph.store.Store.write` (only the good rows), every
+    problem found, and the source rows left out because of them."""
+
+    tables: dict[str, pd.DataFrame]
+    problems: list[Problem]
+    rejected: set[Location]
+
+
+def dependency_order() -> tuple[RecordType, ...]:
+    """Record types, each after the types it refers to."""
+    done: list[RecordType] = []
+    pending = list(RECORD_TYPES)
+    while pending:
+        names = {d.name for d in done}
+        ready = next(r for r in pending if all(c.ref in names | {r.name, ""} for c in r.columns))
+        done.append(ready)
+        pending.remove(ready)
+    return tuple(done)
+
+
+ORDER = dependency_order()
+
+
+def parse_ledger(sheets: list[RawSheet], existing: Mapping[str, pd.DataFrame] | None = None) -> Parsed:
+    """Parse and resolve the raw sheets of one ledger. ``existing``: the stored tables (same
+    columns as :attr:`Parsed.tables`) that references may point to and keys are matched with."""
+    existing = existing or {}
+    problems: list[Problem] = []
+    rejected: set[Location] = set()
+    by_record: dict[str, list[RawSheet]] = {}
+    for sheet in sheets:
+        problems += sheet.problems
+        if sheet.problems:  # a sheet that cannot be read as a whole is left out as a whole
+            rejected.update((sheet.file, sheet.sheet, int(r)) for r in sheet.rows["_row"])
+        else:
+            by_record.setdefault(sheet.record, []).append(sheet)
+    indexes: dict[str, Index] = {}
+
+    def index(name: str) -> Index:
+        if name not in indexes:
+            indexes[name] = Index(RECORDS[name], None, existing.get(name))
+        return indexes[name]
+
+    tables: dict[str, pd.DataFrame] = {}
+    for record in ORDER:
+        if record.name not in by_record:
+            continue
+        batch = Batch(record, by_record[record.name])
+        batch.parse(index, existing.get(record.name))
+        if batch.index is not None:
+            indexes[record.name] = batch.index
+        tables[record.name] = batch.table()
+        problems += batch.problems
+        rejected.update(batch.rejected())
+    problems.sort(key=lambda p: (p.file, p.sheet, p.row or 0))
+    return Parsed(tables, problems, rejected)
+
+
+REFERENCED = frozenset(c.ref for r in RECORD_TYPES for c in r.columns if c.ref)
+
+
+# --- values -------------------------------------------------------------------------------
+
+SEPARATORS = re.compile(r"[、;；\n\r]+")
+_DAY = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_DAY_ZH = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})[日号]?")
+_DAY_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_MONTH = re.compile(r"(\d{4})[-/.](\d{1,2})")
+_MONTH_ZH = re.compile(r"(\d{4})年(\d{1,2})月?")
+_SERIAL = re.compile(r"(\d{5})(?:\.\d+)?")
+_INT = re.compile(r"[+-]?\d+(?:\.0*)?")
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def split(text: str) -> tuple[str, ...]:
+    """The items of a list cell: split on 、 ; ； and newlines, stripped, empty ones dropped."""
+    return tuple(part.strip() for part in SEPARATORS.split(text) if part.strip())
+
+
+def parse_date(text: str) -> str:
+    """ISO text keeping the precision: ``2023-01-05`` for a day, ``2023-01`` for a month."""
+    t = unicodedata.normalize("NFKC", text).strip()
+    day = _DAY.fullmatch(t) or _DAY_ZH.fullmatch(t) or _DAY_COMPACT.fullmatch(t)
+    try:
+        if day:
+            return dt.date(int(day[1]), int(day[2]), int(day[3])).isoformat()
+        month = _MONTH.fullmatch(t) or _MONTH_ZH.fullmatch(t)
+        if month:
+            return dt.date(int(month[1]), int(month[2]), 1).isoformat()[:7]
+    except ValueError as err:
+        raise ValueError(
+            f"日期不存在（{err}）；请改正年月日。The date does not exist; correct the day or month."
+        ) from err
+    serial = _SERIAL.fullmatch(t)
+    if serial and 20000 <= int(serial[1]) <= 80000:  # an Excel day number
+        return (EXCEL_EPOCH + dt.timedelta(days=int(serial[1]))).isoformat()
+    raise ValueError(
+        f"无法识别的日期；请写成 2023-01-05（某日）或 2023-01（某月），也接受 {DATE_FORMATS}。"
+        "Unknown date format; write 2023-01-05 or 2023-01."
+    )
+
+
+def _parse_bool(text: str) -> bool:
+    code = BOOLEAN.match(text)
+    if code is None:
+        raise ValueError(f"应为 是 或 否；请改为 {BOOLEAN.choices()}。Write 是 (yes) or 否 (no).")
+    return code == "true"
+
+
+def _parse_int(text: str) -> int:
+    t = norm(text).replace(",", "")
+    if not _INT.fullmatch(t):
+        raise ValueError("应为整数；请只填数字，如 12。Write a whole number.")
+    return int(t.split(".")[0])
+
+
+def _parse_number(text: str) -> float:
+    t = norm(text).replace(",", "")
+    try:
+        value = float(t)
+    except ValueError:
+        value = float("nan")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError("应为数字；请只填数字，如 12.5。Write a number.")
+    return value
+
+
+def _enum_parser(column: Column) -> Callable[[str], str]:
+    vocab = VOCABULARIES[column.vocab]
+
+    def parse(text: str) -> str:
+        code = vocab.match(text)
+        if code is None:
+            raise ValueError(
+                f"不是可接受的值；请改为以下之一：{vocab.choices()}。Use one of: {vocab.choices('en')}."
+            )
+        return code
+
+    return parse
+
+
+def value_parser(column: Column) -> Callable[[str], Any]:
+    """The parser of a non-empty cell of a column (references are resolved separately)."""
+    parsers: dict[str, Callable[[str], Any]] = {
+        "text": str.strip,
+        "ref": str.strip,
+        "texts": split,
+        "refs": split,
+        "date": parse_date,
+        "bool": _parse_bool,
+        "int": _parse_int,
+        "number": _parse_number,
+    }
+    return _enum_parser(column) if column.kind == "enum" else parsers[column.kind]
+
+
+def code_key(code: str) -> str:
+    """The key of a record with a code: the code, NFKC-normalized and stripped."""
+    return unicodedata.normalize("NFKC", code).strip()
+
+
+def _empty(column: Column) -> Any:
+    return () if column.kind in ("texts", "refs") else None
+
+
+def _objects(values: Iterable[Any], n: int) -> Values:
+    out: Values = np.empty(n, dtype=object)
+    for i, v in enumerate(values):
+        out[i] = v
+    return out
+
+
+def _per_value(values: Sequence[Any] | Values, fn: Callable[[Any], Any], missing: Any) -> Values:
+    """fn of each value (``missing`` for a missing one), computed once per distinct value."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object))
+    return _objects([*(fn(u) for u in uniques), missing], len(uniques) + 1)[codes]
+
+
+def natural_keys(record: RecordType, values: Mapping[str, Sequence[Any] | Values]) -> pd.Series:
+    """The natural key of each row: its natural-key fields normalized (references: the keys
+    they resolved to) and joined with "|"."""
+    parts = []
+    for name in record.natural_key:
+        column_values = values[name]
+        if record.column(name).kind == "ref":
+            part = pd.Series(column_values, dtype=object).fillna("")
+        else:
+            part = pd.Series(_per_value(column_values, lambda v: norm(str(v)), ""), dtype=object)
+        parts.append(part.astype("str"))
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + "|" + part
+    return joined
+
+
+# --- references ---------------------------------------------------------------------------
+
+
+class Index:
+    """Where references to one record type resolve: codes (and keys), then names, then aliases,
+    compared after norm(); from the rows of this ledger and the stored ones it does not redefine."""
+
+    def __init__(self, record: RecordType, batch: Batch | None, stored: pd.DataFrame | None) -> None:
+        self.record = record
+        self.tiers: tuple[dict[str, set[str]], ...] = ({}, {}, {})
+        self.display: dict[str, str] = {}  # key -> name, for messages
+        self.codes: dict[str, str] = {}  # key -> code, for messages
+        self.written: dict[str, str] = {}  # a name or alias in matching form -> as written
+        self.bad: dict[str, Location] = {}  # key -> a rejected row holding it
+        name_field = record.natural_key[0]
+        has_aliases = "aliases" in {c.name for c in record.columns}
+        mine: set[str] = set()
+        if batch is not None:
+            mine = set(batch.keys)
+            good = set(batch.keys[~batch.bad & ~batch.merged])
+            aliases = batch.values["aliases"] if has_aliases else None
+            for i, (key, name, code) in enumerate(
+                zip(batch.keys, batch.values[name_field], batch.values["code"], strict=True)
+            ):
+                self._add(key, name, code, aliases[i] if aliases is not None else ())
+                if batch.bad[i] and key not in good and key not in self.bad:
+                    self.bad[key] = batch.location(i)
+        if stored is not None and len(stored):
+            aliases_column = stored["aliases"] if has_aliases else [()] * len(stored)
+            for key, name, code, alias in zip(
+                stored["key"], stored[name_field], stored["code"], aliases_column, strict=True
+            ):
+                if key not in mine:
+                    self._add(key, name, code, alias)
+        self.choices = sorted(self.written)
+        self._suggested = 0
+
+    def _add(self, key: str, name: object, code: object, aliases: object) -> None:
+        codes, names, alias_tier = self.tiers
+        codes.setdefault(norm(key), set()).add(key)
+        if isinstance(code, str) and code:
+            codes.setdefault(norm(code), set()).add(key)
+            self.codes[key] = code
+        if isinstance(name, str) and name:
+            names.setdefault(norm(name), set()).add(key)
+            self.display.setdefault(key, name)
+            self.written.setdefault(norm(name), name)
+        if isinstance(aliases, list | tuple):
+            for alias in aliases:
+                alias_tier.setdefault(norm(alias), set()).add(key)
+                self.written.setdefault(norm(alias), alias)
+
+    def _described(self, key: str) -> str:
+        name = self.display.get(key, key)
+        return f"{name}（编码 {self.codes[key]}）" if key in self.codes else name
+
+    def resolve(self, text: str) -> str:
+        """The key a reference names; ValueError with what to do when it names none or several."""
+        sheet = self.record.sheet_zh
+        wanted = norm(text)
+        for tier in self.tiers:
+            keys = tier.get(wanted)
+            if not keys:
+                continue
+            if len(keys) > 1:
+                found = "、".join(self._described(k) for k in sorted(keys))
+                raise ValueError(
+                    f"「{text}」对应多个{sheet}：{found}；请改用编码或全称。"
+                    f"Ambiguous: several records match; use the code or the full name."
+                )
+            (key,) = keys
+            if key in self.bad:
+                file, sheet_name, row = self.bad[key]
+                where = f"{file}［{sheet_name}］" if sheet_name else file
+                raise ValueError(
+                    f"引用的{sheet}「{text}」在 {where} 第{row}行，该行有问题；请先改正该行。"
+                    f"The referenced row ({where} row {row}) has a problem; fix that row first."
+                )
+            return key
+        hint = ""
+        if self._suggested < SUGGEST_LIMIT:
+            self._suggested += 1
+            close = difflib.get_close_matches(wanted, self.choices, n=SUGGESTIONS, cutoff=0.5)
+            if close:
+                hint = f"最接近的是：{'、'.join(self.written[c] for c in close)}。"
+        raise ValueError(
+            f"未找到{sheet}「{text}」。{hint}请改正名称，或先在 {sheet} 表中添加该{sheet}。"
+            f"Unknown {self.record.name}; fix the name or add it to the {sheet} sheet first."
+        )
+
+
+# --- one record type ----------------------------------------------------------------------
+
+
+class Batch:
+    """The rows of one record type from every sheet of a ledger, being parsed."""
+
+    def __init__(self, record: RecordType, sheets: list[RawSheet]) -> None:
+        self.record = record
+        raw = pd.concat([s.rows for s in sheets], ignore_index=True)
+        self.n = len(raw)
+        self.cells = {
+            c.name: raw[c.name].fillna("").astype("str") for c in record.columns if c.name in raw.columns
+        }
+        self.rows = raw["_row"].to_numpy(dtype="int64")
+        self.sheet_of = np.repeat(np.arange(len(sheets)), [len(s.rows) for s in sheets])
+        self.sheets = sheets
+        self.values: dict[str, Values] = {}
+        self.keys: Values = np.empty(0, dtype=object)
+        self.bad = np.zeros(self.n, dtype=bool)
+        self.merged = np.zeros(self.n, dtype=bool)  # identical repeats of an earlier row
+        self.problems: list[Problem] = []
+        self.index: Index | None = None
+
+    def location(self, i: int) -> Location:
+        sheet = self.sheets[self.sheet_of[i]]
+        return sheet.file, sheet.sheet, int(self.rows[i])
+
+    def fail(self, i: int, column: str, value: str, message: str) -> None:
+        sheet = self.sheets[self.sheet_of[i]]
+        header = sheet.header.get(column, "")
+        self.problems.append(Problem(sheet.file, sheet.sheet, int(self.rows[i]), header, value, message))
+        self.bad[i] = True
+
+    def text(self, i: int, column: str) -> str:
+        return str(self.cells[column].iat[i]).strip() if column in self.cells else ""
+
+    # parsing
+
+    def parse(self, index: Callable[[str], Index], stored: pd.DataFrame | None) -> None:
+        record = self.record
+        for column in record.columns:
+            if column.kind not in ("ref", "refs") or column.ref != record.name:
+                self._column(column, index)
+        self._rules()
+        self._keys(stored)
+        self._duplicates()
+        if record.name in REFERENCED:
+            self.index = Index(record, self, stored)
+        for column in record.columns:
+            if column.kind in ("ref", "refs") and column.ref == record.name:
+                self._column(column, lambda _: self._index())
+                self._cycles(column, stored)
+                self._cascade(column)
+                self.index = Index(record, self, stored)
+
+    def _index(self) -> Index:
+        assert self.index is not None
+        return self.index
+
+    def _column(self, column: Column, index: Callable[[str], Index]) -> None:
+        """Parse one column: each distinct cell once, then map back to the rows."""
+        if column.name not in self.cells:
+            self.values[column.name] = _objects([_empty(column)] * self.n, self.n)
+            return
+        parse = value_parser(column)
+        if column.kind == "ref":
+            target = index(column.ref)
+            parse = target.resolve
+        elif column.kind == "refs":
+            target = index(column.ref)
+            parse = lambda text: _resolve_all(target, text)  # noqa: E731
+        codes, uniques = pd.factorize(self.cells[column.name])
+        parsed: Values = np.empty(len(uniques), dtype=object)
+        errors: dict[int, str] = {}
+        for j, cell in enumerate(uniques):
+            text = str(cell).strip()
+            if not text:
+                parsed[j] = _empty(column)
+                if column.required:
+                    errors[j] = (
+                        f"「{column.zh[0]}」必填，此处为空；请填写{column.zh[0]}。"
+                        f"{column.en[0]} is required; fill it in."
+                    )
+                continue
+            try:
+                parsed[j] = parse(text)
+            except ValueError as err:
+                parsed[j] = _empty(column)
+                errors[j] = str(err)
+        self.values[column.name] = parsed[codes]
+        if errors:
+            for i in np.flatnonzero(np.isin(codes, list(errors))).tolist():
+                self.fail(i, column.name, str(uniques[codes[i]]).strip(), errors[int(codes[i])])
+
+    def _rules(self) -> None:
+        """Rules on whole rows."""
+        v = self.values
+        name = self.record.name
+        if name == "agreement":
+            for i in np.flatnonzero([len(p) == 1 for p in v["parties"]]).tolist():
+                self.fail(
+                    i,
+                    "parties",
+                    self.text(i, "parties"),
+                    "共建协议需要两个或以上参与单位；请补全参与单位，用 、 分隔。"
+                    "An agreement needs two or more parties; add the others, separated by 、.",
+                )
+        if name == "registration":
+            for i in np.flatnonzero(pd.isna(v["person"]) & pd.isna(v["org"])).tolist():
+                self.fail(
+                    i,
+                    "",
+                    "",
+                    "报到记录需要填写人员或单位；请至少填写其中一项。"
+                    "A registration needs a person or a unit; fill in one of them.",
+                )
+        if name == "post":
+            for i, (start, end) in enumerate(zip(v["start"], v["end"], strict=True)):
+                if start and end and _before(end, start):
+                    self.fail(
+                        i,
+                        "end",
+                        self.text(i, "end"),
+                        f"离任日期早于任职日期（{start}）；请改正日期。The end is before the start; correct the dates.",
+                    )
+
+    def _keys(self, stored: pd.DataFrame | None) -> None:
+        """Code, else the key of the stored or coded record with the same natural key, else
+        the natural key."""
+        record = self.record
+        coded = pd.notna(self.values["code"])
+        natural = natural_keys(record, self.values).to_numpy(dtype=object)
+        keys = natural.copy()
+        keys[coded] = _per_value(self.values["code"][coded], code_key, None)
+        by_natural: dict[str, set[str]] = {}
+        for nk, key in zip(natural[coded], keys[coded], strict=True):
+            by_natural.setdefault(nk, set()).add(key)
+        if stored is not None and len(stored):  # the ledger's coded rows come first
+            stored_natural = natural_keys(record, {f: stored[f].to_numpy() for f in record.natural_key})
+            other = (stored_natural != stored["key"]).to_numpy()
+            from_store: dict[str, set[str]] = {}
+            for nk, key in zip(stored_natural[other], stored["key"][other], strict=True):
+                from_store.setdefault(nk, set()).add(key)
+            by_natural = from_store | by_natural
+        if by_natural:
+            for i in np.flatnonzero(~coded & pd.Series(natural).isin(list(by_natural)).to_numpy()).tolist():
+                found = by_natural[natural[i]]
+                if len(found) == 1:
+                    keys[i] = next(iter(found))
+                else:
+                    field = record.natural_key[0]
+                    self.fail(
+                        i,
+                        field,
+                        self.text(i, field),
+                        f"有多个同名的{record.sheet_zh}（编码 {'、'.join(sorted(found))}）；"
+                        "请在「编码」列填写编码以指明是哪一个。"
+                        "Several records share this name; fill in the code (编码) to say which.",
+                    )
+        self.keys = keys
+
+    def _duplicates(self) -> None:
+        """Rows with one key: identical ones are merged silently, others are problems."""
+        keys = pd.Series(self.keys, dtype=object)
+        repeated = np.flatnonzero(keys.duplicated(keep=False).to_numpy()).tolist()
+        groups: dict[str, list[int]] = {}
+        for i in repeated:
+            groups.setdefault(self.keys[i], []).append(i)
+        fields = [c.name for c in self.record.columns if c.name != "code"]
+        column = "code" if "code" in self.cells else self.record.natural_key[0]
+        sheet = self.record.sheet_zh
+        for rows in groups.values():
+            first = [self.values[f][rows[0]] for f in fields]
+            if all([self.values[f][i] for f in fields] == first for i in rows[1:]):
+                self.merged[rows[1:]] = True
+                continue
+            for i in rows:
+                others = "、".join(str(self.location(j)[2]) for j in rows if j != i)
+                self.fail(
+                    i,
+                    column,
+                    self.text(i, column) or self.text(i, self.record.natural_key[0]),
+                    f"与第 {others} 行是同一条{sheet}（键「{self.keys[i]}」）但内容不同；"
+                    f"如是同一{sheet}请删去多余的行，如是不同的{sheet}（如同名人员）请在「编码」列填写不同的编码。"
+                    "Duplicate rows with different content; delete the extra rows, or give different "
+                    "records different codes (编码).",
+                )
+
+    def _cycles(self, column: Column, stored: pd.DataFrame | None) -> None:
+        """A reference to the record's own type (an area's parent) must not form a cycle."""
+        parent: dict[str, str] = {}
+        if stored is not None and len(stored):
+            parent.update(
+                (k, p) for k, p in zip(stored["key"], stored[column.name], strict=True) if isinstance(p, str)
+            )
+        for i in np.flatnonzero(~self.bad & ~self.merged).tolist():
+            p = self.values[column.name][i]
+            parent[self.keys[i]] = p
+        for i in np.flatnonzero(~self.bad & ~self.merged).tolist():
+            key = self.keys[i]
+            chain = [key]
+            while chain[-1] in parent and len(chain) <= len(parent):
+                chain.append(parent[chain[-1]])
+                if chain[-1] == key:
+                    names = " → ".join(self._index().display.get(k, k) for k in chain)
+                    self.fail(
+                        i,
+                        column.name,
+                        self.text(i, column.name),
+                        f"{column.zh[0]}形成循环：{names}；请改正{column.zh[0]}。"
+                        f"The {column.en[0]} chain loops; correct it.",
+                    )
+                    break
+
+    def _cascade(self, column: Column) -> None:
+        """Rows referring to a rejected row of their own type are rejected too."""
+        while True:
+            good = set(self.keys[~self.bad])
+            failed = {self.keys[i]: i for i in np.flatnonzero(self.bad).tolist() if self.keys[i] not in good}
+            hits = [i for i in np.flatnonzero(~self.bad).tolist() if self.values[column.name][i] in failed]
+            if not hits:
+                return
+            for i in hits:
+                file, sheet, row = self.location(failed[self.values[column.name][i]])
+                where = f"{file}［{sheet}］" if sheet else file
+                self.fail(
+                    i,
+                    column.name,
+                    self.text(i, column.name),
+                    f"引用的{self.record.sheet_zh}在 {where} 第{row}行，该行有问题；请先改正该行。"
+                    f"The referenced row ({where} row {row}) has a problem; fix that row first.",
+                )
+
+    # results
+
+    def table(self) -> pd.DataFrame:
+        keep = ~self.bad & ~self.merged
+        files = np.array([s.file for s in self.sheets], dtype=object)[self.sheet_of]
+        names = np.array([s.sheet for s in self.sheets], dtype=object)[self.sheet_of]
+        data: dict[str, Any] = {
+            "key": self.keys[keep],
+            "src_file": files[keep],
+            "src_sheet": names[keep],
+            "src_row": _objects(self.rows[keep].tolist(), int(keep.sum())),
+        }
+        data.update({c.name: self.values[c.name][keep] for c in self.record.columns})
+        columns = [*SOURCE_COLUMNS, *(c.name for c in self.record.columns)]
+        return pd.DataFrame(data, columns=columns, dtype=object)
+
+    def rejected(self) -> set[Location]:
+        return {self.location(i) for i in np.flatnonzero(self.bad).tolist()}
+
+
+def _resolve_all(index: Index, text: str) -> tuple[str, ...]:
+    """The keys of every item of a list reference, each once; all unknown items in one message."""
+    keys: list[str] = []
+    errors: list[str] = []
+    for item in split(text):
+        try:
+            key = index.resolve(item)
+        except ValueError as err:
+            errors.append(str(err))
+            continue
+        if key not in keys:
+            keys.append(key)
+    if errors:
+        raise ValueError(" ".join(errors))
+    return tuple(keys)
+
+
+def _before(a: str, b: str) -> bool:
+    """Whether ISO date ``a`` is before ``b``, at the precision both have (2023-05 is not
+    before 2023-05-10)."""
+    n = min(len(a), len(b))
+    return a[:n] < b[:n]
