@@ -26,7 +26,7 @@ REJECTED_COLUMNS = ("file", "sheet", "row", "column", "value", "problem")
 class LoadReport:
     changes: Changes  # what the write did to each record type
     rejected: int  # source rows left out (with skip_bad_rows)
-    rejected_file: Path | None  # where they are listed, when there are any problems
+    rejected_path: Path | None  # the file listing them, when there are problems
     problems: list[Problem]
 
 
@@ -43,12 +43,12 @@ def load(
     parsed = _parse(path, store)
     if parsed.problems and not skip_bad_rows:
         raise LedgerError(parsed.problems)
-    rejected_file = write_rejected(parsed.problems, rejected_path(path)) if parsed.problems else None
+    rejected = write_rejected(parsed.problems, rejected_file(path)) if parsed.problems else None
     changes = store.write(parsed.tables, progress)
-    return LoadReport(changes, len(parsed.rejected), rejected_file, parsed.problems)
+    return LoadReport(changes, len(parsed.rejected), rejected, parsed.problems)
 
 
-def rejected_path(path: Path) -> Path:
+def rejected_file(path: Path) -> Path:
     """``<ledger stem>.rejected.csv`` next to the ledger (a file or a folder)."""
     return path.with_name(f"{path.stem}.rejected.csv")
 

@@ -100,9 +100,9 @@ def read_ledger(path: Path) -> list[RawSheet]:
 
 def record_named(name: str) -> RecordType | None:
     """The record type a sheet or file name stands for (单位, units, …), or None."""
-    key = norm(name)
+    key = _header_key(name)
     for record in RECORD_TYPES:
-        if key in (norm(record.sheet_zh), norm(record.sheet_en)):
+        if key in (_header_key(record.sheet_zh), _header_key(record.sheet_en)):
             return record
     return None
 
