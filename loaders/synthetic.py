@@ -5,8 +5,8 @@
 
 The city: 大连市 → districts → streets → communities; a party working committee per street and a
 party committee per community; residents' committees, property companies, owners' committees
-and resident units of every kind, of which a few percent have a party organization and about a
-quarter have joined the co-building platform (加入日期). People hold posts, with the two-way
+and resident units of every kind, of which a few percent have a party organization and 15-30 %
+have joined the co-building platform (加入日期). People hold posts, with the two-way
 cross-appointments (a member unit's party leader is a part-time member of the community or
 street committee; a community leader sits on the unit's party organization); committees sign
 co-building agreements and hold joint meetings; communities raise needs, units offer resources
@@ -82,7 +82,10 @@ class Scale:
     communities: int
     units: int  # rows of the 单位 sheet, committees included
     registrants: tuple[int, int]  # in-service party members registered per community
-    join_rate: float  # multiplies each kind's chance of having joined the platform
+    # Multiplies each kind's chance of having joined the platform. Tuned so that M has ~100,000
+    # relationships and L ~1,000,000: the suburban M district has fewer members (15 %) than
+    # the city as a whole, whose core districts' platforms are older and larger (30 %).
+    join_rate: float
 
     @property
     def streets(self) -> int:
@@ -92,7 +95,7 @@ class Scale:
 SCALES: dict[str, Scale] = {
     "S": Scale(
         "S",
-        "测试用：1个区、3个街道、10个社区、约300个单位、约5千条关系 (tests)",
+        "测试用：1个区、3个街道、10个社区、约300个单位、约4千条关系 (tests)",
         (("中山区", 3),),
         10,
         300,
@@ -101,7 +104,7 @@ SCALES: dict[str, Scale] = {
     ),
     "M": Scale(
         "M",
-        "一个区：10个街道、100个社区、约1万个单位、约10万条关系 (one district)",
+        "一个区：10个街道、100个社区、约1万个单位、约11万条关系 (one district)",
         (("甘井子区", 10),),
         100,
         10_000,
@@ -110,7 +113,7 @@ SCALES: dict[str, Scale] = {
     ),
     "L": Scale(
         "L",
-        "全市：6个区、59个街道、600个社区、约5万个单位、约100万条关系 (the city)",
+        "全市：6个区、59个街道、600个社区、约5万个单位、约95万条关系 (the city)",
         (("中山区", 8), ("西岗区", 8), ("沙河口区", 9), ("甘井子区", 12), ("旅顺口区", 10), ("金州区", 12)),
         600,
         50_000,
@@ -849,7 +852,10 @@ class _Builder:
                 unit.profile, unit.dormant = DORMANT, date(2023, rng.randint(3, 7), 1)
             else:
                 unit.profile = LOW
-        rest = [u for u in eligible if u.profile == NORMAL]
+        with_planted = {key for key, group in groups.items() if any(u.profile in PLANTED for u in group)}
+        rest = [
+            u for u in eligible if u.profile == NORMAL and (u.street.area.code, u.kind) not in with_planted
+        ]
         for unit in rng.sample(rest, min(round(DROPPED_SHARE * len(members)), len(rest))):
             unit.profile = DROPPED
 
@@ -1048,13 +1054,14 @@ class _Builder:
         def usual(k: int) -> int:
             return min(k, max(math.ceil(NORMAL_ATTENDANCE * k), round(rng.uniform(0.75, 1.0) * k)))
 
-        if unit.profile in (NORMAL, NEW):
-            chosen = rng.sample(range(n), usual(n))
-        elif unit.profile == DROPPED:
-            before = [i for i, m in enumerate(invites) if m.day < RECENT]
-            after = [i for i, m in enumerate(invites) if m.day >= RECENT]
-            chosen = rng.sample(before, usual(len(before)))
-            chosen += rng.sample(after, math.floor(rng.uniform(0, 0.15) * len(after)))
+        if unit.profile in (NORMAL, NEW, DROPPED):  # as usual in every year, but a dropped unit's recent one
+            chosen = []
+            for year in range(PERIOD_START.year, PERIOD_END.year + 1):
+                that_year = [i for i, m in enumerate(invites) if m.day.year == year]
+                if unit.profile == DROPPED and year >= RECENT.year:
+                    chosen += rng.sample(that_year, math.floor(rng.uniform(0, 0.15) * len(that_year)))
+                else:
+                    chosen += rng.sample(that_year, usual(len(that_year)))
         elif unit.profile == LOW:
             chosen = rng.sample(range(n), math.floor(rng.uniform(0, 0.15) * n))
         else:
