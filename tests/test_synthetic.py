@@ -7,12 +7,12 @@ import csv
 import io
 import json
 import time
-import zipfile
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 
 from graph.errors import GongjianError
@@ -299,8 +299,12 @@ def test_workbook_loads_without_problems(tmp_path: Path) -> None:
     book = generate("S", 3, tmp_path / "city.xlsx", mess=0.3, fmt="xlsx")
     assert truth_path(book, "xlsx") == tmp_path / "city.truth.json"
     assert truth_path(book, "xlsx").exists()
-    with zipfile.ZipFile(book) as archive:
-        assert "xl/worksheets/sheet1.xml" in archive.namelist()
+    workbook = openpyxl.load_workbook(book, read_only=True)
+    assert workbook.sheetnames == [r.sheet_zh for r in RECORD_TYPES]
+    days = [row[2] for row in workbook["联席会议"].iter_rows(min_row=2, values_only=True) if len(row) > 2]
+    assert any(isinstance(d, datetime) for d in days)
+    assert any(isinstance(d, int) and 44927 <= d <= 46022 for d in days)  # Excel day numbers
+    workbook.close()
     assert validate(book) == []
 
 
@@ -390,6 +394,17 @@ def test_other_members_take_part(truth: dict[str, Any], city: City) -> None:
         assert all(city.projects_of(code, year) >= 1 for year in years)
         peers[unit["类型"], city.street[unit["所属区域"]]] += 1
     assert all(peers[c["kind"], c["street"]] >= 2 for c in truth["under_engaged"].values())
+
+
+def test_units_that_have_not_joined_take_no_part(city: City) -> None:
+    outside = {
+        u["编码"] for u in city.units if not u["加入日期"] and u["类型"] not in ("街道党工委", "社区党委")
+    }
+    assert len(outside) > len(city.units) / 2
+    assert not outside & {city.code[r["单位"]] for r in city.attendance}
+    assert not outside & {city.code[p["单位"]] for p in city.posts}
+    assert not outside & {p for a in city.agreements for p in city.parties(a)}
+    assert not outside & {city.code[r["单位"]] for r in city.registrations if r["单位"]}
 
 
 def test_newly_joined_in_the_files(truth: dict[str, Any], city: City) -> None:
