@@ -3,7 +3,8 @@
 GongjianError
 ├── LedgerError      a ledger cannot be loaded; carries every Problem found
 ├── StoreError       the store cannot be opened or written
-└── SettingsError    a setting has a value that cannot be used
+├── SettingsError    a setting has a value that cannot be used
+└── Neo4jServerError the local Neo4j server cannot be built, started or stopped
 """
 
 from __future__ import annotations
@@ -56,4 +57,8 @@ class StoreError(GongjianError):
 
 
 class SettingsError(GongjianError):
+    pass
+
+
+class Neo4jServerError(GongjianError):
     pass

@@ -1,0 +1,34 @@
+"""Fixtures shared by several test modules."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from graph import neo4j_server as local_neo4j
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "neo4j: needs the local Neo4j server (Java 17 and Maven)")
+
+
+def require_neo4j() -> None:
+    """Skip when Java or Maven is missing; in CI (CI=true) that is a failure instead."""
+    reason = local_neo4j.unavailable()
+    if reason is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI needs the local Neo4j: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[local_neo4j.ServerInfo]:
+    """One local Neo4j server for the whole test session, on a free port; stopped at the end."""
+    require_neo4j()
+    data_dir = tmp_path_factory.mktemp("neo4j-session")
+    info = local_neo4j.start(data_dir, port=local_neo4j.free_port())
+    yield info
+    local_neo4j.stop(data_dir)
