@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph.errors import Problem
 from graph.glossary import BOOLEAN, VOCABULARIES, norm
@@ -34,6 +36,7 @@ from graph.model import RECORD_TYPES, RECORDS, SOURCE_COLUMNS, Column, RecordTyp
 from loaders.read import RawSheet
 
 Values = npt.NDArray[np.object_]
+Factorized = tuple[npt.NDArray[np.intp], Values]  # codes into the distinct values (-1: missing), values
 Location = tuple[str, str, int]  # file, sheet, row
 
 SUGGESTIONS = 3
@@ -209,36 +212,60 @@ def _empty(column: Column) -> Any:
 
 
 def _objects(values: Iterable[Any], n: int) -> Values:
-    out: Values = np.empty(n, dtype=object)
-    for i, v in enumerate(values):
-        out[i] = v
-    return out
+    """An object array of n values (tuples stay elements)."""
+    return np.fromiter(values, dtype=object, count=n)
 
 
-def _per_value(values: Sequence[Any] | Values, fn: Callable[[Any], Any], missing: Any) -> Values:
-    """fn of each value (``missing`` for a missing one), computed once per distinct value."""
+def _factorize(values: Sequence[Any] | Values) -> Factorized:
     codes, uniques = pd.factorize(pd.Series(values, dtype=object))
-    return _objects([*(fn(u) for u in uniques), missing], len(uniques) + 1)[codes]
+    return codes, _objects(uniques, len(uniques))
 
 
-def natural_keys(record: RecordType, values: Mapping[str, Sequence[Any] | Values]) -> pd.Series:
-    """The natural key of each row: its natural-key fields normalized (references: the keys
-    they resolved to) and joined with "|"."""
+def _per_value(column: Factorized, fn: Callable[[Any], Any]) -> Values:
+    """fn of each value of a column, computed once per distinct value (None when missing)."""
+    codes, uniques = column
+    return _objects([*(fn(u) for u in uniques), fn(None)], len(uniques) + 1)[codes]
+
+
+def _key_form(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _matching_form(value: object) -> str:
+    return "" if value is None else norm(str(value))
+
+
+def natural_key_parts(record: RecordType, columns: Mapping[str, Factorized]) -> list[pa.Array]:
+    """The natural-key fields of each row as text: normalized, or for references the key they
+    resolved to; "" when missing. Arrow arrays, built from the distinct values."""
     parts = []
     for name in record.natural_key:
-        column_values = values[name]
-        if record.column(name).kind == "ref":
-            part = pd.Series(column_values, dtype=object).fillna("")
-        else:
-            part = pd.Series(_per_value(column_values, lambda v: norm(str(v)), ""), dtype=object)
-        parts.append(part.astype("str"))
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = joined + "|" + part
-    return joined
+        codes, uniques = columns[name]
+        form = _key_form if record.column(name).kind == "ref" else _matching_form
+        texts = pa.array([*(form(u) for u in uniques), ""], pa.string())
+        parts.append(texts.take(np.where(codes < 0, len(uniques), codes)))
+    return parts
+
+
+def natural_keys(parts: list[pa.Array]) -> pa.Array:
+    """Natural-key parts joined with "|" (in Arrow: a million rows take milliseconds)."""
+    return parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "|")
 
 
 # --- references ---------------------------------------------------------------------------
+
+
+def _tier(texts: Sequence[Any] | Values, keys: Sequence[Any] | Values) -> dict[str, tuple[str, ...]]:
+    """Matching form -> the keys it names: one, or several when it is ambiguous."""
+    pairs = pd.DataFrame({"text": texts, "key": keys}, dtype=object).drop_duplicates()
+    pairs = pairs[pairs["text"].ne("")]
+    shared = pairs["text"].duplicated(keep=False).to_numpy()
+    tier: dict[str, tuple[str, ...]] = {
+        text: (key,) for text, key in zip(pairs["text"][~shared], pairs["key"][~shared], strict=True)
+    }
+    for text, key in zip(pairs["text"][shared], pairs["key"][shared], strict=True):
+        tier[text] = (*tier.get(text, ()), key)
+    return tier
 
 
 class Index:
@@ -247,48 +274,37 @@ class Index:
 
     def __init__(self, record: RecordType, batch: Batch | None, stored: pd.DataFrame | None) -> None:
         self.record = record
-        self.tiers: tuple[dict[str, set[str]], ...] = ({}, {}, {})
-        self.display: dict[str, str] = {}  # key -> name, for messages
-        self.codes: dict[str, str] = {}  # key -> code, for messages
-        self.written: dict[str, str] = {}  # a name or alias in matching form -> as written
         self.bad: dict[str, Location] = {}  # key -> a rejected row holding it
-        name_field = record.natural_key[0]
-        has_aliases = "aliases" in {c.name for c in record.columns}
-        mine: set[str] = set()
         if batch is not None:
-            mine = set(batch.keys)
-            good = set(batch.keys[~batch.bad & ~batch.merged])
-            aliases = batch.values["aliases"] if has_aliases else None
-            for i, (key, name, code) in enumerate(
-                zip(batch.keys, batch.values[name_field], batch.values["code"], strict=True)
-            ):
-                self._add(key, name, code, aliases[i] if aliases is not None else ())
-                if batch.bad[i] and key not in good and key not in self.bad:
-                    self.bad[key] = batch.location(i)
-        if stored is not None and len(stored):
-            aliases_column = stored["aliases"] if has_aliases else [()] * len(stored)
-            for key, name, code, alias in zip(
-                stored["key"], stored[name_field], stored["code"], aliases_column, strict=True
-            ):
-                if key not in mine:
-                    self._add(key, name, code, alias)
+            good = set(batch.keys[~batch.bad])
+            for i in np.flatnonzero(batch.bad).tolist():
+                if batch.keys[i] not in good:
+                    self.bad.setdefault(batch.keys[i], batch.location(i))
+        rows = _index_rows(record, batch, stored)
+        keys = rows["key"].to_numpy(dtype=object)
+        names = rows["name"].to_numpy(dtype=object)
+        normed = rows["normed"].to_numpy(dtype=object)
+        codes = rows["code"].to_numpy(dtype=object)
+        coded, named = pd.notna(codes), pd.notna(names)
+        key_forms = keys.copy()  # a key is a code, or already in matching form
+        key_forms[coded] = [norm(k) for k in keys[coded]]
+        aliases = rows[["key", "aliases"]].explode("aliases").dropna()
+        alias_forms = _per_value(_factorize(aliases["aliases"].to_numpy()), _matching_form)
+        self.tiers = (
+            _tier(key_forms, keys),
+            _tier(normed[named], keys[named]),
+            _tier(alias_forms, aliases["key"].to_numpy()),
+        )
+        self.display = {
+            k: n for k, n in zip(keys[named][::-1], names[named][::-1], strict=True)
+        }  # first wins
+        self.codes = {k: c for k, c in zip(keys[coded], codes[coded], strict=True)}
+        self.written = {  # matching form -> as written, for suggestions
+            **{f: a for f, a in zip(alias_forms, aliases["aliases"], strict=True)},
+            **{f: n for f, n in zip(normed[named], names[named], strict=True)},
+        }
         self.choices = sorted(self.written)
         self._suggested = 0
-
-    def _add(self, key: str, name: object, code: object, aliases: object) -> None:
-        codes, names, alias_tier = self.tiers
-        codes.setdefault(norm(key), set()).add(key)
-        if isinstance(code, str) and code:
-            codes.setdefault(norm(code), set()).add(key)
-            self.codes[key] = code
-        if isinstance(name, str) and name:
-            names.setdefault(norm(name), set()).add(key)
-            self.display.setdefault(key, name)
-            self.written.setdefault(norm(name), name)
-        if isinstance(aliases, list | tuple):
-            for alias in aliases:
-                alias_tier.setdefault(norm(alias), set()).add(key)
-                self.written.setdefault(norm(alias), alias)
 
     def _described(self, key: str) -> str:
         name = self.display.get(key, key)
@@ -329,6 +345,42 @@ class Index:
         )
 
 
+def _index_rows(record: RecordType, batch: Batch | None, stored: pd.DataFrame | None) -> pd.DataFrame:
+    """key, name, normed (the name in matching form), code and aliases of the records of one
+    type: this ledger's, then the stored ones it does not redefine."""
+    name = record.natural_key[0]
+    columns = ["key", "name", "normed", "code", "aliases"]
+    frames = [pd.DataFrame(columns=columns, dtype=object)]
+    if batch is not None:
+        frames.append(
+            pd.DataFrame(
+                {
+                    "key": batch.keys,
+                    "name": batch.values[name],
+                    "normed": batch.normed_name.to_numpy(zero_copy_only=False),
+                    "code": batch.values["code"],
+                    "aliases": batch.values.get("aliases"),
+                },
+                dtype=object,
+            )
+        )
+    if stored is not None and len(stored):
+        others = stored[~stored["key"].isin(batch.keys if batch is not None else [])].reset_index(drop=True)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "key": others["key"],
+                    "name": others[name],
+                    "normed": _per_value(_factorize(others[name].to_numpy()), _matching_form),
+                    "code": others["code"],
+                    "aliases": others.get("aliases"),
+                },
+                dtype=object,
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
 # --- one record type ----------------------------------------------------------------------
 
 
@@ -346,11 +398,13 @@ class Batch:
         self.sheet_of = np.repeat(np.arange(len(sheets)), [len(s.rows) for s in sheets])
         self.sheets = sheets
         self.values: dict[str, Values] = {}
+        self.factorized: dict[str, Factorized] = {}
         self.keys: Values = np.empty(0, dtype=object)
         self.bad = np.zeros(self.n, dtype=bool)
         self.merged = np.zeros(self.n, dtype=bool)  # identical repeats of an earlier row
         self.problems: list[Problem] = []
         self.index: Index | None = None
+        self.normed_name = pa.array([], pa.string())  # the first natural-key field, normalized
 
     def location(self, i: int) -> Location:
         sheet = self.sheets[self.sheet_of[i]]
@@ -391,7 +445,9 @@ class Batch:
     def _column(self, column: Column, index: Callable[[str], Index]) -> None:
         """Parse one column: each distinct cell once, then map back to the rows."""
         if column.name not in self.cells:
-            self.values[column.name] = _objects([_empty(column)] * self.n, self.n)
+            self.factorized[column.name] = (np.zeros(self.n, dtype=np.intp), _objects([_empty(column)], 1))
+            self.values[column.name] = np.empty(self.n, dtype=object)
+            self.values[column.name].fill(_empty(column))
             return
         parse = value_parser(column)
         if column.kind == "ref":
@@ -400,7 +456,8 @@ class Batch:
         elif column.kind == "refs":
             target = index(column.ref)
             parse = lambda text: _resolve_all(target, text)  # noqa: E731
-        codes, uniques = pd.factorize(self.cells[column.name])
+        codes, distinct = pd.factorize(self.cells[column.name])
+        uniques = distinct.to_numpy(dtype=object)  # iterating Python strings is much faster
         parsed: Values = np.empty(len(uniques), dtype=object)
         errors: dict[int, str] = {}
         for j, cell in enumerate(uniques):
@@ -418,6 +475,7 @@ class Batch:
             except ValueError as err:
                 parsed[j] = _empty(column)
                 errors[j] = str(err)
+        self.factorized[column.name] = (codes, parsed)
         self.values[column.name] = parsed[codes]
         if errors:
             for i in np.flatnonzero(np.isin(codes, list(errors))).tolist():
@@ -460,21 +518,27 @@ class Batch:
         the natural key."""
         record = self.record
         coded = pd.notna(self.values["code"])
-        natural = natural_keys(record, self.values).to_numpy(dtype=object)
+        self.normed_name = (parts := natural_key_parts(record, self.factorized))[0]
+        natural = natural_keys(parts).to_numpy(zero_copy_only=False)
         keys = natural.copy()
-        keys[coded] = _per_value(self.values["code"][coded], code_key, None)
+        keys[coded] = _per_value(self.factorized["code"], lambda c: c and code_key(c))[coded]
         by_natural: dict[str, set[str]] = {}
         for nk, key in zip(natural[coded], keys[coded], strict=True):
             by_natural.setdefault(nk, set()).add(key)
         if stored is not None and len(stored):  # the ledger's coded rows come first
-            stored_natural = natural_keys(record, {f: stored[f].to_numpy() for f in record.natural_key})
-            other = (stored_natural != stored["key"]).to_numpy()
+            stored_parts = natural_key_parts(
+                record, {f: _factorize(stored[f].to_numpy()) for f in record.natural_key}
+            )
+            stored_natural = natural_keys(stored_parts).to_numpy(zero_copy_only=False)
+            other = stored_natural != stored["key"].to_numpy()
             from_store: dict[str, set[str]] = {}
             for nk, key in zip(stored_natural[other], stored["key"][other], strict=True):
                 from_store.setdefault(nk, set()).add(key)
             by_natural = from_store | by_natural
         if by_natural:
-            for i in np.flatnonzero(~coded & pd.Series(natural).isin(list(by_natural)).to_numpy()).tolist():
+            for i in np.flatnonzero(
+                ~coded & pd.Series(natural, dtype=object).isin(list(by_natural))
+            ).tolist():
                 found = by_natural[natural[i]]
                 if len(found) == 1:
                     keys[i] = next(iter(found))
@@ -492,8 +556,7 @@ class Batch:
 
     def _duplicates(self) -> None:
         """Rows with one key: identical ones are merged silently, others are problems."""
-        keys = pd.Series(self.keys, dtype=object)
-        repeated = np.flatnonzero(keys.duplicated(keep=False).to_numpy()).tolist()
+        repeated = np.flatnonzero(pd.Series(self.keys, dtype=object).duplicated(keep=False)).tolist()
         groups: dict[str, list[int]] = {}
         for i in repeated:
             groups.setdefault(self.keys[i], []).append(i)
@@ -566,17 +629,17 @@ class Batch:
 
     def table(self) -> pd.DataFrame:
         keep = ~self.bad & ~self.merged
-        files = np.array([s.file for s in self.sheets], dtype=object)[self.sheet_of]
-        names = np.array([s.sheet for s in self.sheets], dtype=object)[self.sheet_of]
-        data: dict[str, Any] = {
-            "key": self.keys[keep],
-            "src_file": files[keep],
-            "src_sheet": names[keep],
-            "src_row": _objects(self.rows[keep].tolist(), int(keep.sum())),
+        data: dict[str, Values] = {
+            "key": self.keys,
+            "src_file": np.array([s.file for s in self.sheets], dtype=object)[self.sheet_of],
+            "src_sheet": np.array([s.sheet for s in self.sheets], dtype=object)[self.sheet_of],
+            "src_row": self.rows.astype(object),
+            **{c.name: self.values[c.name] for c in self.record.columns},
         }
-        data.update({c.name: self.values[c.name][keep] for c in self.record.columns})
+        if not keep.all():
+            data = {name: values[keep] for name, values in data.items()}
         columns = [*SOURCE_COLUMNS, *(c.name for c in self.record.columns)]
-        return pd.DataFrame(data, columns=columns, dtype=object)
+        return pd.DataFrame(data, columns=columns, dtype=object, copy=False)  # the arrays are the table's
 
     def rejected(self) -> set[Location]:
         return {self.location(i) for i in np.flatnonzero(self.bad).tolist()}

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from graph.errors import Problem
@@ -401,20 +403,22 @@ def _no_header(file: str, sheet: str, record: RecordType) -> RawSheet:
 def _sheet(record: RecordType, file: str, sheet: str, header: _Header, cells: pd.DataFrame) -> RawSheet:
     """The raw sheet of the cells under a header (columns: positions in the file): blank rows
     skipped, the table ended at a note line, each row numbered as the user sees it."""
-    filled = pd.DataFrame({p: cells[p].str.strip().ne("") for p in cells.columns}, index=cells.index)
-    count = filled.sum(axis=1)
-    single = count == 1
-    if single.any():
-        text = pd.Series("", index=cells.index[single], dtype="str")
+    filled = {p: (cells[p].ne("") & ~cells[p].str.isspace()).to_numpy(dtype=bool) for p in cells.columns}
+    count: npt.NDArray[np.int64] = np.sum(list(filled.values()), axis=0, dtype=np.int64)
+    single = np.flatnonzero(count == 1)
+    if len(single):  # a note line holds one cell of text
+        text = pd.Series("", index=single, dtype="str")
         for p in cells.columns:
-            text = text + cells.loc[single, p].where(filled.loc[single, p], "")
-        notes = text.index[text.str.match(NOTE)]
+            text = text + cells[p].iloc[single].where(filled[p][single], "").to_numpy()
+        notes = single[text.str.match(NOTE).to_numpy(dtype=bool)]
         if len(notes):
-            count = count.iloc[: notes[0]]
-    keep = count.index[count > 0]
+            count = count[: notes[0]]
+    keep = np.flatnonzero(count > 0)
     by_position = {p: name for name, p in header.fields.items()}
-    rows = cells.loc[keep, list(by_position)].rename(columns=by_position).reset_index(drop=True)
-    rows["_row"] = (keep + header.data_start + 1).to_numpy(dtype="int64")
+    rows = cells[list(by_position)].rename(columns=by_position)
+    if len(keep) < len(cells):
+        rows = rows.iloc[keep].reset_index(drop=True)
+    rows["_row"] = keep + header.data_start + 1
     problems = [
         _missing_column(file, sheet, c.zh, header.columns)
         for c in record.columns
