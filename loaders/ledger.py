@@ -17,7 +17,7 @@ from graph.errors import LedgerError, Problem
 from graph.model import RECORDS
 from graph.store import Changes, Progress, Store
 from loaders.parse import Parsed, parse_ledger
-from loaders.read import read_ledger
+from loaders.read import REJECTED_SUFFIX, read_ledger
 
 REJECTED_COLUMNS = ("file", "sheet", "row", "column", "value", "problem")
 
@@ -50,7 +50,7 @@ def load(
 
 def rejected_file(path: Path) -> Path:
     """``<ledger stem>.rejected.csv`` next to the ledger (a file or a folder)."""
-    return path.with_name(f"{path.stem}.rejected.csv")
+    return path.with_name(path.stem + REJECTED_SUFFIX)
 
 
 def write_rejected(problems: list[Problem], path: Path) -> Path:

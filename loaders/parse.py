@@ -486,7 +486,7 @@ class Batch:
         v = self.values
         name = self.record.name
         if name == "agreement":
-            for i in np.flatnonzero([len(p) == 1 for p in v["parties"]]).tolist():
+            for i in np.flatnonzero(_per_value(self.factorized["parties"], _one_item)).tolist():
                 self.fail(
                     i,
                     "parties",
@@ -504,14 +504,14 @@ class Batch:
                     "A registration needs a person or a unit; fill in one of them.",
                 )
         if name == "post":
-            for i, (start, end) in enumerate(zip(v["start"], v["end"], strict=True)):
-                if start and end and _before(end, start):
-                    self.fail(
-                        i,
-                        "end",
-                        self.text(i, "end"),
-                        f"离任日期早于任职日期（{start}）；请改正日期。The end is before the start; correct the dates.",
-                    )
+            for i in np.flatnonzero(_before(v["end"], v["start"])).tolist():
+                self.fail(
+                    i,
+                    "end",
+                    self.text(i, "end"),
+                    f"离任日期早于任职日期（{v['start'][i]}）；请改正日期。"
+                    "The end is before the start; correct the dates.",
+                )
 
     def _keys(self, stored: pd.DataFrame | None) -> None:
         """Code, else the key of the stored or coded record with the same natural key, else
@@ -662,8 +662,14 @@ def _resolve_all(index: Index, text: str) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def _before(a: str, b: str) -> bool:
-    """Whether ISO date ``a`` is before ``b``, at the precision both have (2023-05 is not
-    before 2023-05-10)."""
-    n = min(len(a), len(b))
-    return a[:n] < b[:n]
+def _one_item(items: tuple[str, ...] | None) -> bool:
+    return items is not None and len(items) == 1
+
+
+def _before(a: Values, b: Values) -> npt.NDArray[np.bool_]:
+    """Where ISO date ``a`` is before ``b`` at the precision both have (2023-05 is not before
+    2023-05-10); False where either is missing."""
+    first, second = pd.Series(a, dtype="str"), pd.Series(b, dtype="str")
+    days = first.str.len().eq(10) & second.str.len().eq(10)
+    before = first.str.slice(0, 7).lt(second.str.slice(0, 7)) | (days & first.lt(second))
+    return before.fillna(False).to_numpy(dtype=bool)

@@ -39,6 +39,7 @@ HEADER_SCAN = 10  # rows searched for the header
 HEAD_BYTES = 1 << 16  # bytes of a CSV decoded to find its encoding and header
 WORKBOOK_SUFFIXES = (".xlsx", ".xls")
 SUFFIXES = (".csv", *WORKBOOK_SUFFIXES)
+REJECTED_SUFFIX = ".rejected.csv"  # what loaders.ledger writes next to a ledger
 
 # Header words that name personal data: such columns are never read.
 PERSONAL_DATA = (
@@ -89,8 +90,8 @@ def read_ledger(path: Path) -> list[RawSheet]:
     if path.is_dir():
         sheets: list[RawSheet] = []
         for file in sorted(path.iterdir()):
-            if file.name.startswith((".", "~$")) or file.is_dir():
-                continue
+            if file.name.startswith((".", "~$")) or file.name.endswith(REJECTED_SUFFIX) or file.is_dir():
+                continue  # hidden files, Excel's lock files, the rejected rows of an earlier load
             named = record_named(file.stem)
             if file.suffix.lower() in SUFFIXES or named:
                 sheets += _read_file(file, f"{path.name}/{file.name}")
@@ -199,6 +200,7 @@ def _csv_sheet(
         usecols=_wanted(header, top),
         dtype=str,
         keep_default_na=False,
+        na_filter=False,  # every cell is text; "" stays ""
         skip_blank_lines=False,
         skiprows=header.data_start,
         engine="c",

@@ -211,3 +211,31 @@ def test_workbook_ledger_loads(tmp_path, store):
     assert store.table("organization")[["area", "joined", "src_sheet"]].to_dict("records") == [
         {"area": "林海社区", "joined": "2023-01-01", "src_sheet": "单位"}
     ]
+
+
+def test_problems_in_a_workbook_name_the_sheet_and_the_excel_row(tmp_path, store):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "联席会议"
+    for row in [
+        ("2023年联席会议台账",),
+        ("名称", "召开日期"),
+        ("一季度会", "2023-03"),
+        (),
+        ("二季度会", "2023-02-30"),
+    ]:
+        sheet.append(row)
+    book.save(tmp_path / "l.xlsx")
+    [problem] = validate(tmp_path / "l.xlsx", store)
+    assert (problem.file, problem.sheet, problem.row, problem.column, problem.value) == (
+        "l.xlsx",
+        "联席会议",
+        5,
+        "召开日期",
+        "2023-02-30",
+    )
+    assert "请改正年月日" in problem.message
+    assert "l.xlsx [联席会议] 第5行 列「召开日期」" in str(problem)

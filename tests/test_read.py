@@ -208,6 +208,7 @@ def test_folder_of_files_named_after_sheets(tmp_path):
     write_xls(folder / "参会.xls", {"Sheet1": ({(1, 1): "会议", (1, 2): "单位", (1, 3): "出席情况"}, [])})
     (folder / "readme.txt").write_text("not a ledger")
     (folder / "~$区域.xlsx").write_bytes(b"lock file")
+    (folder / "人员.rejected.csv").write_text("file,sheet,row,column,value,problem\n")
     sheets = read_ledger(folder)
     assert [(s.record, s.file, s.sheet, s.problems) for s in sheets] == [
         ("organization", "2023Q3/units.csv", "", []),
