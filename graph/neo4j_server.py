@@ -1,6 +1,6 @@
 """The local Neo4j Community server for development and CI: ``gongjian neo4j start|stop|status``.
 
-One Neo4j 5.26 LTS server per data directory, run by the launcher in ``neo4j/`` at the root of
+One Neo4j 5.26 LTS server per data directory, run by the launcher in ``neo4j-server/`` at the root of
 the repository (a pom that fetches ``org.neo4j:neo4j`` from Maven Central and a short Java main,
 ``gongjian.Neo4jLauncher``). It listens for Bolt on 127.0.0.1 only, with HTTP off and auth on.
 Everything it keeps is under ``<data_dir>/neo4j/``::
@@ -10,7 +10,7 @@ Everything it keeps is under ``<data_dir>/neo4j/``::
     server.pid   the pid of the running server (with server.port, its Bolt port)
     server.log   the launcher's output: startup errors land here
 
-The first :func:`start` builds the launcher with Maven into ``neo4j/target/`` (the classes and
+The first :func:`start` builds the launcher with Maven into ``neo4j-server/target/`` (the classes and
 every jar, about 125 MB, downloaded once into ``~/.m2``); later starts run Java directly.
 """
 
@@ -33,20 +33,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, DriverError, Neo4jError
 
 from graph.errors import Neo4jServerError
-from neo4j import GraphDatabase
 
 USER = "neo4j"
-NEO4J_VERSION = "5.26.30"  # keep in step with <neo4j.version> in neo4j/pom.xml
+NEO4J_VERSION = "5.26.30"  # keep in step with <neo4j.version> in neo4j-server/pom.xml
 HEAP = "1g"
 PAGE_CACHE = "256m"
 HOW_TO_ENABLE = (
     "Install Java 17 and Maven (e.g. apt-get install openjdk-17-jdk-headless maven) and try again."
 )
 
-LAUNCHER_DIR = Path(__file__).resolve().parent.parent / "neo4j"
+LAUNCHER_DIR = Path(__file__).resolve().parent.parent / "neo4j-server"
 MAIN_CLASS = "gongjian.Neo4jLauncher"
 READY = "gongjian-neo4j: ready on bolt://"  # printed by the launcher once the password is set
 STARTING = "gongjian: starting Neo4j"  # written to server.log before each start
@@ -179,7 +179,7 @@ def unavailable() -> str | None:
 
 
 def build() -> None:
-    """Build the launcher into neo4j/target with Maven, unless it is built from the current sources."""
+    """Build the launcher into neo4j-server/target with Maven, unless it is built from the current sources."""
     if _built():
         return
     target = _target()

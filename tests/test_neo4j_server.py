@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError
 
 from graph.errors import Neo4jServerError
@@ -20,7 +21,6 @@ from graph.neo4j_server import (
     stop,
     unavailable,
 )
-from neo4j import GraphDatabase
 from tests.conftest import require_neo4j
 
 
