@@ -255,16 +255,18 @@ def natural_keys(parts: list[pa.Array]) -> pa.Array:
 # --- references ---------------------------------------------------------------------------
 
 
-def _tier(texts: Sequence[Any] | Values, keys: Sequence[Any] | Values) -> dict[str, tuple[str, ...]]:
-    """Matching form -> the keys it names: one, or several when it is ambiguous."""
+Tier = dict[str, str | tuple[str, ...]]  # matching form -> the key it names, or the keys when ambiguous
+
+
+def _tier(texts: Sequence[Any] | Values, keys: Sequence[Any] | Values) -> Tier:
     pairs = pd.DataFrame({"text": texts, "key": keys}, dtype=object).drop_duplicates()
     pairs = pairs[pairs["text"].ne("")]
     shared = pairs["text"].duplicated(keep=False).to_numpy()
-    tier: dict[str, tuple[str, ...]] = {
-        text: (key,) for text, key in zip(pairs["text"][~shared], pairs["key"][~shared], strict=True)
-    }
+    tier: Tier = dict(zip(pairs["text"][~shared], pairs["key"][~shared], strict=True))
+    several: dict[str, list[str]] = {}
     for text, key in zip(pairs["text"][shared], pairs["key"][shared], strict=True):
-        tier[text] = (*tier.get(text, ()), key)
+        several.setdefault(text, []).append(key)
+    tier.update((text, tuple(keys)) for text, keys in several.items())
     return tier
 
 
@@ -290,53 +292,72 @@ class Index:
         key_forms[coded] = [norm(k) for k in keys[coded]]
         aliases = rows[["key", "aliases"]].explode("aliases").dropna()
         alias_forms = _per_value(_factorize(aliases["aliases"].to_numpy()), _matching_form)
-        self.tiers = (
-            _tier(key_forms, keys),
-            _tier(normed[named], keys[named]),
-            _tier(alias_forms, aliases["key"].to_numpy()),
-        )
-        self.display = {
-            k: n for k, n in zip(keys[named][::-1], names[named][::-1], strict=True)
-        }  # first wins
-        self.codes = {k: c for k, c in zip(keys[coded], codes[coded], strict=True)}
-        self.written = {  # matching form -> as written, for suggestions
-            **{f: a for f, a in zip(alias_forms, aliases["aliases"], strict=True)},
-            **{f: n for f, n in zip(normed[named], names[named], strict=True)},
-        }
-        self.choices = sorted(self.written)
+        # One lookup, codes (and keys) first, then names, then aliases: a form found in an
+        # earlier tier hides the later ones.
+        self.lookup = _tier(alias_forms, aliases["key"].to_numpy())
+        self.lookup.update(_tier(normed[named], keys[named]))
+        self.lookup.update(_tier(key_forms, keys))
+        self.display = dict(zip(keys[named][::-1], names[named][::-1], strict=True))  # the first wins
+        self.codes = dict(zip(keys[coded], codes[coded], strict=True))
+        self.written = dict(zip(alias_forms, aliases["aliases"], strict=True))  # for suggestions:
+        self.written.update(zip(normed[named], names[named], strict=True))  # matching form -> as written
+        self._choices: list[str] = []
         self._suggested = 0
+        self._failed: dict[str, str] = {}
+        # Codes, names and aliases exactly as written resolve without norm(): most references
+        # are written so. Only where their matching form leads back to their own record.
+        self._resolved: dict[str, str] = {}
+        written = [(codes[coded], key_forms[coded], keys[coded]), (names[named], normed[named], keys[named])]
+        written.append((aliases["aliases"].to_numpy(), alias_forms, aliases["key"].to_numpy()))
+        for texts, forms, owners in written:
+            home = _objects((self.lookup.get(form) for form in forms), len(forms)) == owners
+            if self.bad:
+                home &= ~pd.Series(owners, dtype=object).isin(list(self.bad)).to_numpy()
+            self._resolved.update(zip(texts[home], owners[home], strict=True))
 
     def _described(self, key: str) -> str:
         name = self.display.get(key, key)
         return f"{name}（编码 {self.codes[key]}）" if key in self.codes else name
 
     def resolve(self, text: str) -> str:
-        """The key a reference names; ValueError with what to do when it names none or several."""
+        """The key a reference names; ValueError with what to do when it names none or several.
+        Remembered: the same names come back in every sheet that refers to this one."""
+        key = self._resolved.get(text)
+        if key is not None:
+            return key
+        if text in self._failed:
+            raise ValueError(self._failed[text])
+        try:
+            key = self._resolved[text] = self._resolve(text)
+        except ValueError as err:
+            self._failed[text] = str(err)
+            raise
+        return key
+
+    def _resolve(self, text: str) -> str:
         sheet = self.record.sheet_zh
         wanted = norm(text)
-        for tier in self.tiers:
-            keys = tier.get(wanted)
-            if not keys:
-                continue
-            if len(keys) > 1:
-                found = "、".join(self._described(k) for k in sorted(keys))
-                raise ValueError(
-                    f"「{text}」对应多个{sheet}：{found}；请改用编码或全称。"
-                    f"Ambiguous: several records match; use the code or the full name."
-                )
-            (key,) = keys
-            if key in self.bad:
-                file, sheet_name, row = self.bad[key]
-                where = f"{file}［{sheet_name}］" if sheet_name else file
-                raise ValueError(
-                    f"引用的{sheet}「{text}」在 {where} 第{row}行，该行有问题；请先改正该行。"
-                    f"The referenced row ({where} row {row}) has a problem; fix that row first."
-                )
-            return key
+        found = self.lookup.get(wanted)
+        if isinstance(found, tuple):
+            candidates = "、".join(self._described(k) for k in sorted(found))
+            raise ValueError(
+                f"「{text}」对应多个{sheet}：{candidates}；请改用编码或全称。"
+                f"Ambiguous: several records match; use the code or the full name."
+            )
+        if found in self.bad:
+            file, sheet_name, row = self.bad[found]
+            where = f"{file}［{sheet_name}］" if sheet_name else file
+            raise ValueError(
+                f"引用的{sheet}「{text}」在 {where} 第{row}行，该行有问题；请先改正该行。"
+                f"The referenced row ({where} row {row}) has a problem; fix that row first."
+            )
+        if found is not None:
+            return found
         hint = ""
         if self._suggested < SUGGEST_LIMIT:
             self._suggested += 1
-            close = difflib.get_close_matches(wanted, self.choices, n=SUGGESTIONS, cutoff=0.5)
+            self._choices = self._choices or sorted(self.written)
+            close = difflib.get_close_matches(wanted, self._choices, n=SUGGESTIONS, cutoff=0.5)
             if close:
                 hint = f"最接近的是：{'、'.join(self.written[c] for c in close)}。"
         raise ValueError(
@@ -458,12 +479,13 @@ class Batch:
             parse = lambda text: _resolve_all(target, text)  # noqa: E731
         codes, distinct = pd.factorize(self.cells[column.name])
         uniques = distinct.to_numpy(dtype=object)  # iterating Python strings is much faster
-        parsed: Values = np.empty(len(uniques), dtype=object)
+        empty = _empty(column)
+        values: list[Any] = []
         errors: dict[int, str] = {}
         for j, cell in enumerate(uniques):
-            text = str(cell).strip()
+            text = cell.strip()
             if not text:
-                parsed[j] = _empty(column)
+                values.append(empty)
                 if column.required:
                     errors[j] = (
                         f"「{column.zh[0]}」必填，此处为空；请填写{column.zh[0]}。"
@@ -471,10 +493,11 @@ class Batch:
                     )
                 continue
             try:
-                parsed[j] = parse(text)
+                values.append(parse(text))
             except ValueError as err:
-                parsed[j] = _empty(column)
+                values.append(empty)
                 errors[j] = str(err)
+        parsed = _objects(values, len(values))
         self.factorized[column.name] = (codes, parsed)
         self.values[column.name] = parsed[codes]
         if errors:
@@ -523,6 +546,9 @@ class Batch:
         keys = natural.copy()
         keys[coded] = _per_value(self.factorized["code"], lambda c: c and code_key(c))[coded]
         by_natural: dict[str, set[str]] = {}
+        if coded.all():
+            self.keys = keys
+            return
         for nk, key in zip(natural[coded], keys[coded], strict=True):
             by_natural.setdefault(nk, set()).add(key)
         if stored is not None and len(stored):  # the ledger's coded rows come first

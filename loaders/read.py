@@ -415,18 +415,23 @@ def _sheet(record: RecordType, file: str, sheet: str, header: _Header, cells: pd
         notes = single[text.str.match(NOTE).to_numpy(dtype=bool)]
         if len(notes):
             count = count[: notes[0]]
-    keep = np.flatnonzero(count > 0)
-    by_position = {p: name for name, p in header.fields.items()}
-    rows = cells[list(by_position)].rename(columns=by_position)
-    if len(keep) < len(cells):
-        rows = rows.iloc[keep].reset_index(drop=True)
-    rows["_row"] = keep + header.data_start + 1
+    keep = np.zeros(len(cells), dtype=bool)
+    keep[: len(count)] = count > 0
+    # Masking the arrays (Arrow's filter) is many times faster than DataFrame.loc here.
+    rows = pd.DataFrame(
+        {name: cells[p].array[keep] for name, p in sorted(header.fields.items(), key=_second)}
+    )
+    rows["_row"] = np.flatnonzero(keep) + header.data_start + 1
     problems = [
         _missing_column(file, sheet, c.zh, header.columns)
         for c in record.columns
         if c.required and c.name not in header.fields
     ]
     return RawSheet(record.name, file, sheet, dict(header.texts), rows, problems)
+
+
+def _second(item: tuple[str, int]) -> int:
+    return item[1]
 
 
 def _missing_column(file: str, sheet: str, names: tuple[str, ...], columns: list[str]) -> Problem:

@@ -377,3 +377,10 @@ def test_a_sheet_missing_a_required_column_is_rejected_as_a_whole():
     assert [where(p)[:4] for p in parsed.problems] == [("单位.csv", "", None, "类型")]
     assert parsed.rejected == {("单位.csv", "", 2), ("单位.csv", "", 3)}
     assert "organization" not in parsed.tables
+
+
+def test_a_code_wins_over_a_name():
+    units = "名称,类型,所属社区,编码\n港务,国企,林海社区,U9\n其他,国企,林海社区,港务\n"
+    parsed = parse(区域=AREAS, 单位=units, 资源="名称,单位\n场地,港务\n资金,U9\n")
+    assert parsed.problems == []
+    assert records(parsed, "resource", "org") == [("港务",), ("U9",)]
