@@ -319,6 +319,12 @@ class Index:
         name = self.display.get(key, key)
         return f"{name}（编码 {self.codes[key]}）" if key in self.codes else name
 
+    def known(self, texts: list[str]) -> list[str | None]:
+        """The keys of the texts already resolved (or written exactly as in their sheet); None
+        for the others."""
+        resolved = self._resolved
+        return [resolved.get(text) for text in texts]
+
     def resolve(self, text: str) -> str:
         """The key a reference names; ValueError with what to do when it names none or several.
         Remembered: the same names come back in every sheet that refers to this one."""
@@ -470,22 +476,26 @@ class Batch:
             self.values[column.name] = np.empty(self.n, dtype=object)
             self.values[column.name].fill(_empty(column))
             return
+        codes, distinct = pd.factorize(self.cells[column.name])
+        texts = [cell.strip() for cell in distinct.to_numpy(dtype=object)]
+        empty = _empty(column)
+        # Cheap first guesses: a text is itself; a reference is found among those already resolved.
+        values: list[Any] = [None] * len(texts)
+        if column.kind == "text":
+            values = [text or None for text in texts]
+        elif column.kind == "ref":
+            values = index(column.ref).known(texts)
         parse = value_parser(column)
         if column.kind == "ref":
-            target = index(column.ref)
-            parse = target.resolve
+            parse = index(column.ref).resolve
         elif column.kind == "refs":
             target = index(column.ref)
             parse = lambda text: _resolve_all(target, text)  # noqa: E731
-        codes, distinct = pd.factorize(self.cells[column.name])
-        uniques = distinct.to_numpy(dtype=object)  # iterating Python strings is much faster
-        empty = _empty(column)
-        values: list[Any] = []
         errors: dict[int, str] = {}
-        for j, cell in enumerate(uniques):
-            text = cell.strip()
+        for j in [j for j, value in enumerate(values) if value is None]:
+            text = texts[j]
+            values[j] = empty
             if not text:
-                values.append(empty)
                 if column.required:
                     errors[j] = (
                         f"「{column.zh[0]}」必填，此处为空；请填写{column.zh[0]}。"
@@ -493,16 +503,15 @@ class Batch:
                     )
                 continue
             try:
-                values.append(parse(text))
+                values[j] = parse(text)
             except ValueError as err:
-                values.append(empty)
                 errors[j] = str(err)
         parsed = _objects(values, len(values))
         self.factorized[column.name] = (codes, parsed)
         self.values[column.name] = parsed[codes]
         if errors:
             for i in np.flatnonzero(np.isin(codes, list(errors))).tolist():
-                self.fail(i, column.name, str(uniques[codes[i]]).strip(), errors[int(codes[i])])
+                self.fail(i, column.name, texts[codes[i]], errors[int(codes[i])])
 
     def _rules(self) -> None:
         """Rules on whole rows."""
