@@ -10,8 +10,8 @@ A record's key is its code (编码) when given; otherwise the key of the record 
 stored or in this ledger, that has the same natural key (:attr:`RecordType.natural_key`,
 e.g. the same name); otherwise the natural key itself, normalized and joined with "|".
 
-Each distinct cell value is parsed once and mapped back to the rows holding it; Python
-loops only over the rows that have a problem.
+Each distinct cell value is parsed once and mapped back to the rows holding it: Python loops
+over distinct values and over the rows that have a problem, never over every row.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -67,6 +68,7 @@ def dependency_order() -> tuple[RecordType, ...]:
 
 
 ORDER = dependency_order()
+REFERENCED = frozenset(c.ref for r in RECORD_TYPES for c in r.columns if c.ref)
 
 
 def parse_ledger(sheets: list[RawSheet], existing: Mapping[str, pd.DataFrame] | None = None) -> Parsed:
@@ -102,9 +104,6 @@ def parse_ledger(sheets: list[RawSheet], existing: Mapping[str, pd.DataFrame] | 
         rejected.update(batch.rejected())
     problems.sort(key=lambda p: (p.file, p.sheet, p.row or 0))
     return Parsed(tables, problems, rejected)
-
-
-REFERENCED = frozenset(c.ref for r in RECORD_TYPES for c in r.columns if c.ref)
 
 
 # --- values -------------------------------------------------------------------------------
@@ -188,12 +187,10 @@ def _enum_parser(column: Column) -> Callable[[str], str]:
 
 
 def value_parser(column: Column) -> Callable[[str], Any]:
-    """The parser of a non-empty cell of a column (references are resolved separately)."""
+    """The parser of a non-empty cell of a column that is not a reference."""
     parsers: dict[str, Callable[[str], Any]] = {
         "text": str.strip,
-        "ref": str.strip,
         "texts": split,
-        "refs": split,
         "date": parse_date,
         "bool": _parse_bool,
         "int": _parse_int,
@@ -485,12 +482,13 @@ class Batch:
             values = [text or None for text in texts]
         elif column.kind == "ref":
             values = index(column.ref).known(texts)
-        parse = value_parser(column)
+        parse: Callable[[str], Any]
         if column.kind == "ref":
             parse = index(column.ref).resolve
         elif column.kind == "refs":
-            target = index(column.ref)
-            parse = lambda text: _resolve_all(target, text)  # noqa: E731
+            parse = partial(_resolve_all, index(column.ref))
+        else:
+            parse = value_parser(column)
         errors: dict[int, str] = {}
         for j in [j for j, value in enumerate(values) if value is None]:
             text = texts[j]
@@ -527,7 +525,7 @@ class Batch:
                     "An agreement needs two or more parties; add the others, separated by 、.",
                 )
         if name == "registration":
-            for i in np.flatnonzero(pd.isna(v["person"]) & pd.isna(v["org"])).tolist():
+            for i in np.flatnonzero(~self.bad & pd.isna(v["person"]) & pd.isna(v["org"])).tolist():
                 self.fail(
                     i,
                     "",
@@ -594,7 +592,8 @@ class Batch:
         repeated = np.flatnonzero(pd.Series(self.keys, dtype=object).duplicated(keep=False)).tolist()
         groups: dict[str, list[int]] = {}
         for i in repeated:
-            groups.setdefault(self.keys[i], []).append(i)
+            if self.keys[i].strip("|"):  # rows without code or name are problems already
+                groups.setdefault(self.keys[i], []).append(i)
         fields = [c.name for c in self.record.columns if c.name != "code"]
         column = "code" if "code" in self.cells else self.record.natural_key[0]
         sheet = self.record.sheet_zh

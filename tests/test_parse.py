@@ -384,3 +384,18 @@ def test_a_code_wins_over_a_name():
     parsed = parse(区域=AREAS, 单位=units, 资源="名称,单位\n场地,港务\n资金,U9\n")
     assert parsed.problems == []
     assert records(parsed, "resource", "org") == [("港务",), ("U9",)]
+
+
+def test_one_problem_per_cause():
+    parsed = parse(
+        区域=AREAS,
+        人员="姓名,是否党员\n,是\n,否\n",
+        报到="社区,报到日期,单位\n林海社区,2023-01,火星单位\n",
+    )
+    assert [where(p)[:4] for p in parsed.problems] == [
+        ("人员.csv", "", 2, "姓名"),
+        ("人员.csv", "", 3, "姓名"),
+        ("报到.csv", "", 2, "单位"),
+    ]
+    assert "必填" in parsed.problems[0].message
+    assert "未找到单位「火星单位」" in parsed.problems[2].message
