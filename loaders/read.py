@@ -96,7 +96,9 @@ def read_ledger(path: Path) -> list[RawSheet]:
             if file.suffix.lower() in SUFFIXES or named:
                 sheets += _read_file(file, f"{path.name}/{file.name}")
         if not sheets:
-            sheets.append(_unreadable(path.name, "文件夹中没有以表名命名的台账文件", _names_hint()))
+            sheets.append(
+                _unreadable(path.name, "文件夹中没有以表名命名的台账文件 No ledger files here", _names_hint())
+            )
         return sheets
     return _read_file(path, path.name)
 
@@ -192,6 +194,8 @@ def _csv_sheet(
     header = _find_header(top[:HEADER_SCAN], record)
     if header is None:
         return _no_header(display, "", record)
+    # From the top, not skipping the title and header: the parser checks the column count
+    # against the widest row it sees, and the header row is as wide as the table.
     cells = pd.read_csv(
         source,
         encoding=encoding,
@@ -202,10 +206,10 @@ def _csv_sheet(
         keep_default_na=False,
         na_filter=False,  # every cell is text; "" stays ""
         skip_blank_lines=False,
-        skiprows=header.data_start,
         engine="c",
     )
-    return _sheet(record, display, "", header, cells.fillna(""))
+    body = cells.iloc[header.data_start :].reset_index(drop=True)
+    return _sheet(record, display, "", header, body.fillna(""))
 
 
 # --- workbooks ----------------------------------------------------------------------------

@@ -190,12 +190,21 @@ def test_csv_two_row_header_as_exported_from_merged_cells():
     ]
 
 
-def test_csv_with_rows_wider_or_narrower_than_the_header():
-    sheet = read_text("姓名,是否党员\n张三\n李四,是,多余\n", "人员.csv")
-    assert sheet.rows.to_dict("records") == [
-        {"name": "张三", "party_member": "", "_row": 2},
-        {"name": "李四", "party_member": "是", "_row": 3},
-    ]
+@pytest.mark.parametrize(
+    "text, rows",
+    [
+        ("姓名,是否党员\n张三\n李四,是,多余\n", [("张三", "", 2), ("李四", "是", 3)]),
+        ("标题\n\n姓名,是否党员\n张三\n李四\n", [("张三", "", 4), ("李四", "", 5)]),
+        ("姓名,是否党员,,\n张三,是,,\n", [("张三", "是", 2)]),
+        ("姓名,是否党员\n", []),
+        ("姓名,是否党员\n\n\n", []),
+        ("姓名,是否党员\n\n\n张三,否", [("张三", "否", 4)]),
+    ],
+)
+def test_csv_rows_wider_or_narrower_than_the_header(text, rows):
+    sheet = read_text(text, "人员.csv")
+    assert sheet.problems == []
+    assert [(r["name"], r["party_member"], r["_row"]) for r in sheet.rows.to_dict("records")] == rows
 
 
 def test_folder_of_files_named_after_sheets(tmp_path):
