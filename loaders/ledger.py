@@ -57,7 +57,12 @@ def write_rejected(problems: list[Problem], path: Path) -> Path:
     """The problems as a CSV that Excel opens (UTF-8 with BOM). Cells that Excel would take
     for a formula get a leading apostrophe."""
     rows = [
-        (p.file, p.sheet, "" if p.row is None else p.row, p.column, _inert(p.value), _inert(p.message))
+        (
+            _inert(p.file),
+            _inert(p.sheet),
+            "" if p.row is None else p.row,
+            *map(_inert, (p.column, p.value, p.message)),
+        )
         for p in problems
     ]
     pd.DataFrame(rows, columns=list(REJECTED_COLUMNS)).to_csv(path, index=False, encoding="utf-8-sig")
