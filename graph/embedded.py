@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,29 +31,32 @@ def _columns(record: RecordType) -> list[str]:
     return [SOURCE_COLUMNS[0], *(c.name for c in record.columns), *SOURCE_COLUMNS[1:]]
 
 
-def _ddl(record: RecordType, table: str, temp: bool = False) -> str:
-    defs = ["key TEXT PRIMARY KEY"]
+def _ddl(record: RecordType) -> list[str]:
+    """The table of a record type: a rowid table with a unique index on the key (dropped and
+    rebuilt around the first load of a table, which is faster than inserting into it)."""
+    defs = ["key TEXT NOT NULL"]
     defs += [f"{c.name} {_SQL_TYPES.get(c.kind, 'TEXT')}" for c in record.columns]
     defs += ["src_file TEXT", "src_sheet TEXT", "src_row INTEGER"]
-    return f"CREATE {'TEMP ' if temp else ''}TABLE IF NOT EXISTS {table} ({', '.join(defs)})"
+    return [
+        f"CREATE TABLE IF NOT EXISTS {record.name} ({', '.join(defs)})",
+        f"CREATE UNIQUE INDEX IF NOT EXISTS {record.name}_key ON {record.name}(key)",
+    ]
 
 
 def _to_sql(values: pd.Series, column: Column | None) -> list[Any]:
     """A column of a record table as SQLite values: tuples as JSON lists, missing as NULL."""
     kind = column.kind if column else "text"
-    out: list[Any] = []
-    for v in values.tolist():
-        if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
-            out.append(None)
-        elif kind in ("texts", "refs"):
-            out.append(json.dumps(list(v), ensure_ascii=False) if v else None)
-        elif kind == "bool":
-            out.append(int(bool(v)))
-        elif kind == "int":
-            out.append(int(v))
-        else:
-            out.append(v)
-    return out
+    if kind in ("texts", "refs"):
+        return [json.dumps(list(v), ensure_ascii=False) if v else None for v in values.tolist()]
+    present = values.notna().tolist()
+    raw = values.tolist()
+    if kind == "bool":
+        return [int(bool(v)) if p else None for v, p in zip(raw, present, strict=True)]
+    if kind == "int":
+        return [int(v) if p else None for v, p in zip(raw, present, strict=True)]
+    if all(present):
+        return raw
+    return [v if p else None for v, p in zip(raw, present, strict=True)]
 
 
 def _from_sql(values: Iterable[Any], column: Column) -> list[Any]:
@@ -79,11 +82,13 @@ class EmbeddedStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # in WAL mode: safe from crashes and kills
+            self._db.execute("PRAGMA cache_size=-262144")  # 256 MB, so big loads do not spill
             self._db.execute("PRAGMA busy_timeout=10000")
             with self._transaction():
                 for record in RECORD_TYPES:
-                    self._db.execute(_ddl(record, record.name))
+                    for statement in _ddl(record):
+                        self._db.execute(statement)
         except sqlite3.Error as err:
             raise StoreError(
                 f"Cannot open the embedded store {self.path}: {err}. Check that the folder is writable "
@@ -104,52 +109,63 @@ class EmbeddedStore:
             raise StoreError(f"Unknown record types {sorted(unknown)}; expected some of {sorted(RECORDS)}.")
         total = sum(len(t) for t in tables.values())
         done = 0
-        changes: Changes = {}
-        with self._transaction():
-            for record in RECORD_TYPES:
-                if record.name not in tables:
-                    continue
-                frame = tables[record.name]
-                changes[record.name] = self._upsert(record, frame)
-                done += len(frame)
-                if progress:
-                    progress(done, total)
-        return changes
 
-    def _upsert(self, record: RecordType, frame: pd.DataFrame) -> Change:
+        def advance(rows: int) -> None:
+            nonlocal done
+            done += rows
+            if progress:
+                progress(done, total)
+
+        with self._transaction():
+            return {
+                record.name: self._upsert(record, tables[record.name], advance)
+                for record in RECORD_TYPES
+                if record.name in tables
+            }
+
+    def _upsert(self, record: RecordType, frame: pd.DataFrame, advance: Callable[[int], None]) -> Change:
+        """Insert new keys, update changed rows; a changed source (file, sheet, row) alone is
+        recorded but does not count as an update."""
         names = _columns(record)
         missing = [n for n in names if n not in frame.columns]
         if missing:
             raise StoreError(f"The {record.name} table lacks columns {missing}; this is a bug in the loader.")
         by_name = {c.name: c for c in record.columns}
-        columns = [_to_sql(frame[n], by_name.get(n)) for n in names]
-        stage = f"stage_{record.name}"
-        db = self._db
-        db.execute(f"DROP TABLE IF EXISTS temp.{stage}")
-        db.execute(_ddl(record, stage, temp=True))
+        rows = list(zip(*(_to_sql(frame[n], by_name.get(n)) for n in names), strict=True))
+        table, db = record.name, self._db
         marks = ", ".join("?" * len(names))
-        rows = list(zip(*columns, strict=True))
-        for start in range(0, len(rows), BATCH):
-            db.executemany(
-                f"INSERT OR REPLACE INTO temp.{stage} VALUES ({marks})", rows[start : start + BATCH]
-            )
-        fields = [c.name for c in record.columns]
-        differs = " OR ".join(f"m.{f} IS NOT s.{f}" for f in fields)
-        (staged,) = db.execute(f"SELECT count(*) FROM temp.{stage}").fetchone()
-        (added,) = db.execute(
-            f"SELECT count(*) FROM temp.{stage} s WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {record.name} m WHERE m.key = s.key)"
-        ).fetchone()
-        (updated,) = db.execute(
-            f"SELECT count(*) FROM temp.{stage} s JOIN {record.name} m ON m.key = s.key WHERE {differs}"
-        ).fetchone()
+        (top,) = db.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()
+        if top == 0:  # a first load: append, then index
+            db.execute(f"DROP INDEX {table}_key")
+            self._batches(f"INSERT INTO {table} VALUES ({marks})", rows, advance)
+            try:
+                db.execute(_ddl(record)[1])
+            except sqlite3.IntegrityError as err:
+                raise StoreError(f"Two {table} rows share a key; this is a bug in the loader.") from err
+            return Change(added=len(rows))
+        fields = names[1:-3]
+        differs = " OR ".join(f"{table}.{f} IS NOT excluded.{f}" for f in fields)
         assignments = ", ".join(f"{n} = excluded.{n}" for n in names[1:])
-        db.execute(
-            f"INSERT INTO {record.name} SELECT * FROM temp.{stage} WHERE true "
-            f"ON CONFLICT(key) DO UPDATE SET {assignments}"
+        before = db.total_changes
+        self._batches(
+            f"INSERT INTO {table} VALUES ({marks}) ON CONFLICT(key) DO UPDATE SET {assignments} WHERE {differs}",
+            rows,
+            advance,
         )
-        db.execute(f"DROP TABLE temp.{stage}")
-        return Change(added=added, updated=updated, unchanged=staged - added - updated)
+        written = db.total_changes - before
+        (added,) = db.execute(f"SELECT count(*) FROM {table} WHERE rowid > ?", (top,)).fetchone()
+        db.executemany(
+            f"UPDATE {table} SET src_file = ?2, src_sheet = ?3, src_row = ?4 WHERE key = ?1 "
+            "AND (src_file IS NOT ?2 OR src_sheet IS NOT ?3 OR src_row IS NOT ?4)",
+            [(r[0], *r[-3:]) for r in rows],
+        )
+        return Change(added=added, updated=written - added, unchanged=len(rows) - written)
+
+    def _batches(self, sql: str, rows: list[tuple[Any, ...]], advance: Callable[[int], None]) -> None:
+        for start in range(0, len(rows), BATCH):
+            batch = rows[start : start + BATCH]
+            self._db.executemany(sql, batch)
+            advance(len(batch))
 
     # --- reading --------------------------------------------------------------------------
 

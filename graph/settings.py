@@ -29,6 +29,19 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", "~/.gongjian", "Folder holding the embedded stores, one file per store."),
     Setting("store_name", "default", "Which embedded store to use: the file <data_dir>/<store_name>.sqlite."),
+    Setting("store", "embedded", "Where the graph is kept: embedded (one SQLite file) or neo4j."),
+    Setting(
+        "neo4j_uri",
+        "",
+        "Neo4j to use, e.g. neo4j+s://xxxx.databases.neo4j.io; empty: the local server (gongjian neo4j start).",
+    ),
+    Setting("neo4j_user", "neo4j", "Neo4j user name."),
+    Setting(
+        "neo4j_password",
+        "",
+        "Neo4j password; empty: the local server's generated one. Never printed or logged.",
+    ),
+    Setting("neo4j_database", "neo4j", "Neo4j database name."),
 )
 
 

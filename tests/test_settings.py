@@ -12,7 +12,8 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encodi
 
 @pytest.mark.parametrize("setting", settings.SETTINGS, ids=lambda s: s.name)
 def test_every_setting_is_documented_in_the_readme(setting: settings.Setting) -> None:
-    assert f"| {setting.name} | `{setting.env}` | `{setting.default}` | {setting.help} |" in README
+    default = f"`{setting.default}`" if setting.default else "(empty)"
+    assert f"| {setting.name} | `{setting.env}` | {default} | {setting.help} |" in README
 
 
 def test_environment_beats_config_file_beats_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
