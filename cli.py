@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,6 +68,12 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+
+
+def pad(text: str, width: int) -> str:
+    """Left-align text in a terminal column, counting Chinese characters as two wide."""
+    wide = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - wide, 0)
 
 
 def fail(err: GongjianError) -> NoReturn:
@@ -176,9 +183,11 @@ def load(obj: Context, path: Path, skip_bad_rows: bool) -> None:
         fail(err)
     finally:
         store.close()
-    click.echo(f"{'record':<14}{'added':>9}{'updated':>9}{'unchanged':>11}")
+    click.echo(f"{pad('record', 10)}{'added':>9}{'updated':>9}{'unchanged':>11}")
     for name, change in report.changes.items():
-        click.echo(f"{RECORDS[name].sheet_zh:<12}{change.added:>9}{change.updated:>9}{change.unchanged:>11}")
+        click.echo(
+            f"{pad(RECORDS[name].sheet_zh, 10)}{change.added:>9}{change.updated:>9}{change.unchanged:>11}"
+        )
     if report.rejected:
         click.echo(f"{report.rejected} row(s) rejected; see {report.rejected_path}", err=True)
 
@@ -198,13 +207,13 @@ def stats(obj: Context, as_json: bool) -> None:
         return
     click.echo(f"Store: {settings.store_path(obj.store_name)}")
     for name, n in figures["records"].items():
-        click.echo(f"  {RECORDS[name].sheet_zh:<8}{n:>10}")
+        click.echo(f"  {pad(RECORDS[name].sheet_zh, 14)}{n:>10}")
     click.echo("Units by kind:")
     for kind, n in figures["units_by_kind"].items():
-        click.echo(f"  {ORG_KIND.label(kind):<10}{n:>10}")
+        click.echo(f"  {pad(ORG_KIND.label(kind), 14)}{n:>10}")
     click.echo("Units by area (members in brackets):")
     for row in figures["units_by_area"]:
-        click.echo(f"  {row['district']} {row['street']:<12}{row['units']:>8} ({row['members']})")
+        click.echo(f"  {pad(row['district'] + ' ' + row['street'], 24)}{row['units']:>8} ({row['members']})")
 
 
 def run_app(store_name: str | None, port: int) -> None:

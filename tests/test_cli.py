@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner
 
@@ -40,6 +40,48 @@ def test_stats_of_an_empty_store_prints_zero_counts_as_json(runner: CliRunner) -
     assert figures["records"]["organization"] == 0 and figures["units_by_area"] == []
 
 
-def test_commands_are_grouped_under_one_entry_point() -> None:
-    assert isinstance(main, click.Group)
-    assert {"demo", "generate", "template", "validate", "load", "app", "stats"} <= set(COMMANDS)
+def test_a_generated_city_validates_loads_once_and_counts(runner: CliRunner, tmp_path: Path) -> None:
+    assert runner.invoke(main, ["generate", "--scale", "S", "--out", "city"]).exit_code == 0
+    checked = runner.invoke(main, ["validate", "city"])
+    assert checked.exit_code == 0 and "no problems" in checked.output
+    first = runner.invoke(main, ["load", "city"])
+    assert first.exit_code == 0, first.output
+    units = json.loads((tmp_path / "city" / "truth.json").read_text(encoding="utf-8"))["counts"]["units"]
+    assert re.search(rf"单位\s+{units}\s+0\s+0\n", first.output)
+    figures = json.loads(runner.invoke(main, ["stats", "--json"]).output)
+    assert figures["records"]["organization"] == units
+    assert sum(a["units"] for a in figures["units_by_area"]) == units
+    again = runner.invoke(main, ["load", "city"])
+    assert again.exit_code == 0 and re.search(rf"单位\s+0\s+0\s+{units}\n", again.output)
+    assert json.loads(runner.invoke(main, ["stats", "--json"]).output) == figures
+
+
+def test_a_bad_ledger_is_reported_and_nothing_is_loaded(runner: CliRunner, tmp_path: Path) -> None:
+    runner.invoke(main, ["generate", "--scale", "S", "--out", "city", "--mess", "0"])
+    posts = tmp_path / "city" / "任职.csv"
+    lines = posts.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("单位")] = "不存在的单位"
+    posts.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n", encoding="utf-8")
+    checked = runner.invoke(main, ["validate", "city"])
+    assert checked.exit_code == 1
+    assert "任职.csv 第2行 列「单位」 值「不存在的单位」" in checked.output
+    loaded = runner.invoke(main, ["load", "city"])
+    assert loaded.exit_code == 1 and "nothing was loaded" in loaded.output
+    assert json.loads(runner.invoke(main, ["stats", "--json"]).output)["records"]["organization"] == 0
+    skipped = runner.invoke(main, ["load", "city", "--skip-bad-rows"])
+    assert skipped.exit_code == 0
+    assert "1 row(s) rejected" in skipped.output
+    rejected = (tmp_path / "city.rejected.csv").read_text(encoding="utf-8-sig")
+    assert "不存在的单位" in rejected
+    records = json.loads(runner.invoke(main, ["stats", "--json"]).output)["records"]
+    assert records["post"] == len(lines) - 2 and records["organization"] > 0
+
+
+def test_demo_generates_and_loads_into_the_demo_store(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["demo", "--no-app"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(runner.invoke(main, ["--store", "demo", "stats", "--json"]).output)
+    assert figures["records"]["organization"] > 100
+    assert (tmp_path / "data" / "demo.sqlite").is_file()
