@@ -216,6 +216,48 @@ def stats(obj: Context, as_json: bool) -> None:
         click.echo(f"  {pad(row['district'] + ' ' + row['street'], 24)}{row['units']:>8} ({row['members']})")
 
 
+@main.group()
+def neo4j() -> None:
+    """Start, stop or check the local Neo4j server kept under the data directory."""
+
+
+def _data_dir() -> Path:
+    return Path(settings.get("data_dir")).expanduser()
+
+
+@neo4j.command("start")
+@click.option("--port", type=int, default=7687, show_default=True, help="Bolt port on 127.0.0.1.")
+def neo4j_start(port: int) -> None:
+    """Start the local Neo4j (building it with Maven the first time) and wait until it answers."""
+    from graph import neo4j_server
+
+    try:
+        info = neo4j_server.start(_data_dir(), port=port)
+    except GongjianError as err:
+        fail(err)
+    click.echo(f"Neo4j is running at {info.uri} (user {info.user}; password in {info.password_file}).")
+
+
+@neo4j.command("stop")
+def neo4j_stop() -> None:
+    """Stop the local Neo4j."""
+    from graph import neo4j_server
+
+    click.echo("Stopped." if neo4j_server.stop(_data_dir()) else "The local Neo4j was not running.")
+
+
+@neo4j.command("status")
+def neo4j_status() -> None:
+    """Say whether the local Neo4j is running, and where. Exits 1 when it is not."""
+    from graph import neo4j_server
+
+    info = neo4j_server.status(_data_dir())
+    if info is None:
+        click.echo("The local Neo4j is not running; start it with `gongjian neo4j start`.")
+        sys.exit(1)
+    click.echo(f"Running at {info.uri} (pid {info.pid}).")
+
+
 def run_app(store_name: str | None, port: int) -> None:
     spec = importlib.util.find_spec("app")
     if spec is None or spec.origin is None:

@@ -85,3 +85,8 @@ def test_demo_generates_and_loads_into_the_demo_store(runner: CliRunner, tmp_pat
     figures = json.loads(runner.invoke(main, ["--store", "demo", "stats", "--json"]).output)
     assert figures["records"]["organization"] > 100
     assert (tmp_path / "data" / "demo.sqlite").is_file()
+
+
+def test_neo4j_status_says_how_to_start_it(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["neo4j", "status"])
+    assert result.exit_code == 1 and "gongjian neo4j start" in result.output
