@@ -4,6 +4,7 @@ GongjianError
 ├── LedgerError      a ledger cannot be loaded; carries every Problem found
 ├── StoreError       the store cannot be opened or written
 ├── SettingsError    a setting has a value that cannot be used
+├── AnalysisError    an analysis was asked for something it cannot do (a period, an area)
 └── Neo4jServerError the local Neo4j server cannot be built, started or stopped
 """
 
@@ -57,6 +58,10 @@ class StoreError(GongjianError):
 
 
 class SettingsError(GongjianError):
+    pass
+
+
+class AnalysisError(GongjianError):
     pass
 
 
