@@ -1,9 +1,25 @@
-"""The gongjian explorer: page config and navigation only; each page is a module in ui/."""
+"""The gongjian explorer: page config, navigation and the shared sidebar; each page is a module
+in ui/ (run as a script by st.navigation)."""
 
 import streamlit as st
 
 from graph.glossary import label
-from ui import overview
+from ui import common
 
 st.set_page_config(page_title=label("app_title"), page_icon="🔗", layout="wide")
-st.navigation([st.Page(overview.render, title=label("overview"), url_path="overview", default=True)]).run()
+PAGES = (
+    ("ui/overview.py", "overview", ":material/dashboard:"),
+    ("ui/network.py", "network", ":material/hub:"),
+    ("ui/unit.py", "unit", ":material/apartment:"),
+    ("ui/cross.py", "cross", ":material/swap_horiz:"),
+    ("ui/query.py", "query", ":material/manage_search:"),
+    ("ui/data.py", "data", ":material/upload_file:"),
+)
+navigation = st.navigation(
+    [
+        st.Page(path, title=common.t(name), url_path=name, icon=icon, default=name == "overview")
+        for path, name, icon in PAGES
+    ]
+)
+common.sidebar()
+navigation.run()

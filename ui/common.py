@@ -1,20 +1,368 @@
-"""What every page shares: the store, opened once per process."""
+"""What every page shares: the store, the language, the sidebar scope, masking, tables.
+
+The scope controls live in the sidebar that app.py draws before the page, so they keep their
+values from page to page; they are mirrored into the URL's query parameters on every run,
+so a view can be shared as a link.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from graph import settings
 from graph.embedded import EmbeddedStore
+from graph.glossary import ORG_KIND, label
+from graph.store import Store
+from ui import export, search
+from ui.scope import LEVELS, Scope, activity_span, children, quarters, scope_from_params
+
+SCOPE_KEYS = ("district", "street", "community", "period", "kinds")
+
+# --- the store ----------------------------------------------------------------------------
 
 
 @st.cache_resource
 def open_store(path: str) -> EmbeddedStore:
     """One store per file for the whole app; the store serializes access between sessions."""
-    return EmbeddedStore(Path(path))
+    return EmbeddedStore(path)  # type: ignore[arg-type]
 
 
-def current_store() -> EmbeddedStore:
+def current_store() -> Store:
     return open_store(str(settings.store_path()))
+
+
+def store_key() -> str:
+    """Names the current store in cache keys."""
+    return f"embedded:{settings.store_path()}"
+
+
+def stamp() -> tuple[tuple[str, int], ...]:
+    """Rows per record type: part of every cache key, so a load from elsewhere shows up."""
+    return tuple(sorted(current_store().counts().items()))
+
+
+@st.cache_resource(max_entries=64)
+def _table(
+    key: str, version: tuple[tuple[str, int], ...], record: str, columns: tuple[str, ...]
+) -> pd.DataFrame:
+    return current_store().table(record, list(columns) or None)
+
+
+def table(record: str, columns: Sequence[str] = ()) -> pd.DataFrame:
+    """A store table, read once per store state and shared between sessions: do not modify it."""
+    return _table(store_key(), stamp(), record, tuple(columns))
+
+
+def forget() -> None:
+    """Drop every cached table and figure (after a load)."""
+    _table.clear()
+    st.cache_data.clear()
+
+
+# --- language and words -------------------------------------------------------------------
+
+
+def lang() -> str:
+    if "lang" not in st.session_state:
+        st.session_state["lang"] = "en" if st.query_params.get("lang") == "en" else "zh"
+    return str(st.session_state["lang"])
+
+
+def t(key: str) -> str:
+    """An interface word in the current language."""
+    return label(key, lang())
+
+
+def kind_label(code: str) -> str:
+    return ORG_KIND.label(code, lang())
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+
+
+def plain(text: object) -> str:
+    """Text from a ledger made safe to put inside markdown: every markup character escaped."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
+
+
+# --- personal data ------------------------------------------------------------------------
+
+
+def masking() -> bool:
+    """Whether person names are masked: the mask_names setting, else the sidebar switch."""
+    if _mask_setting() and settings.get("mask_names").strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    return bool(st.session_state.get("mask", False))
+
+
+def _mask_setting() -> bool:
+    return any(s.name == "mask_names" for s in settings.SETTINGS)
+
+
+def mask_name(name: str) -> str:
+    """张三明 → 张*明, 李四 → 李*, Alice → A***."""
+    name = str(name)
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    if name.isascii():
+        return name[0] + "*" * (len(name) - 1)
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def person(name: object) -> str:
+    return mask_name(str(name)) if masking() else str(name)
+
+
+# --- the sidebar --------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=16)
+def _span(key: str, version: tuple[tuple[str, int], ...]) -> list[str]:
+    dates = list(table("meeting", ["date"])["date"]) + list(table("agreement", ["signed"])["signed"])
+    return activity_span(dates)
+
+
+def period_span() -> list[str]:
+    """The quarters the data covers (meetings and agreements); this year when there are none."""
+    span = _span(store_key(), stamp())
+    if span:
+        return span
+    year = pd.Timestamp.today().year
+    return quarters(f"{year}Q1", f"{year}Q4")
+
+
+def _default_period(span: list[str]) -> tuple[str, str]:
+    """The last four quarters of the data."""
+    return span[max(len(span) - 4, 0)], span[-1]
+
+
+def _init_state() -> None:
+    """On a session's first run, take the scope from the URL."""
+    if st.session_state.get("_scope_ready"):
+        return
+    span = period_span()
+    scope = scope_from_params(dict(st.query_params), table("area"), span, _default_period(span))
+    for level in LEVELS:
+        st.session_state[level] = getattr(scope, level)
+    st.session_state["_period_init"] = (scope.first, scope.last)  # the slider's first value
+    st.session_state["kinds"] = list(scope.kinds)
+    st.session_state["_scope_ready"] = True
+
+
+def scope() -> Scope:
+    """The scope chosen in the sidebar."""
+    _init_state()
+    span = period_span()
+    first, last = (
+        st.session_state.get("period") or st.session_state.get("_period_init") or _default_period(span)
+    )
+    if first not in span or last not in span:
+        first, last = _default_period(span)
+    return Scope(
+        st.session_state.get("district"),
+        st.session_state.get("street"),
+        st.session_state.get("community"),
+        first,
+        last,
+        tuple(st.session_state.get("kinds") or ()),
+    )
+
+
+def _clear(*keys: str) -> Callable[[], None]:
+    def callback() -> None:
+        for key in keys:
+            st.session_state[key] = None
+
+    return callback
+
+
+def sidebar() -> None:
+    """The language switch, the scope controls and the name mask, on every page."""
+    areas = table("area", ["key", "name", "level", "parent"])
+    _init_state()
+    names = dict(zip(areas["key"], areas["name"], strict=True))
+    with st.sidebar:
+        st.radio(
+            t("language"),
+            ["zh", "en"],
+            key="lang",
+            format_func=lambda c: "中文" if c == "zh" else "English",
+            horizontal=True,
+        )
+        st.subheader(t("scope"))
+        resets = {"district": ("street", "community"), "street": ("community",), "community": ()}
+        above: str | None = None
+        for level in LEVELS:
+            options: list[str | None] = [None, *(k for k, _ in children(areas, above, level))]
+            if level != "district" and above is None:
+                options = [None]
+            if st.session_state.get(level) not in options:
+                st.session_state[level] = None
+            st.selectbox(
+                t(level),
+                options,
+                key=level,
+                format_func=lambda k: t("all") if k is None else names.get(k, k),
+                on_change=_clear(*resets[level]),
+                disabled=len(options) == 1,
+                placeholder=t("all"),
+            )
+            above = st.session_state.get(level)
+        span = period_span()
+        if len(span) > 1:
+            first, last = scope().first, scope().last
+            st.select_slider(t("period"), span, value=(first, last), key="period")
+        else:
+            st.caption(f"{t('period')}: {span[0]}")
+        st.multiselect(
+            t("unit_kinds"), list(ORG_KIND.codes), key="kinds", format_func=kind_label, placeholder=t("all")
+        )
+        if _mask_setting() and masking():
+            st.caption(t("names_masked"))
+        else:
+            st.toggle(t("mask_names"), key="mask")
+    sync_url()
+
+
+def sync_url() -> None:
+    """Mirror the scope and the language into the URL."""
+    wanted = scope().to_params()
+    if lang() == "en":
+        wanted["lang"] = "en"
+    for key in (*SCOPE_KEYS, "lang"):
+        if key in wanted:
+            if st.query_params.get(key) != wanted[key]:
+                st.query_params[key] = wanted[key]
+        elif key in st.query_params:
+            del st.query_params[key]
+
+
+def period_text(s: Scope) -> str:
+    return s.first if s.first == s.last else f"{s.first} – {s.last}"
+
+
+def scope_text(s: Scope) -> str:
+    """The scope in words, for captions: 中山区 / 葵英街道 · 2025Q1 – 2025Q4 · 国企、学校."""
+    areas = table("area", ["key", "name"])
+    names = dict(zip(areas["key"], areas["name"], strict=True))
+    where = " / ".join(names.get(k, k) for k in (s.district, s.street, s.community) if k) or t("all_areas")
+    kinds = "、".join(kind_label(k) for k in s.kinds) if s.kinds else t("all_kinds")
+    return f"{where} · {period_text(s)} · {kinds}"
+
+
+# --- tables -------------------------------------------------------------------------------
+
+
+def show_table(
+    frame: pd.DataFrame, name: str, *, key: str, units: Sequence[str] | None = None, **options: Any
+) -> None:
+    """A table with CSV and Excel downloads below it; ``options`` go to st.dataframe. With
+    ``units`` (the unit node of each row), a click on a row opens that unit's profile."""
+    if units is not None:
+        st.caption(t("row_opens_unit"))
+        event = st.dataframe(
+            frame, hide_index=True, key=key, on_select="rerun", selection_mode="single-row", **options
+        )
+        picked = event.selection.rows if event else []
+        if picked:
+            target = list(units)[picked[0]]
+            st.switch_page("ui/unit.py", query_params={"unit": target, **scope().to_params()})
+    else:
+        st.dataframe(frame, hide_index=True, key=key, **options)
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button(
+        "CSV",
+        lambda: export.csv_bytes(frame),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    right.download_button(
+        "Excel",
+        lambda: export.xlsx_bytes(frame, name),
+        file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}_xlsx",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+# --- finding units and people -------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=4)
+def _search_index(key: str, version: tuple[tuple[str, int], ...]) -> pd.DataFrame:
+    return search.index(
+        table("organization", ["key", "name", "aliases", "code", "area"]),
+        table("person", ["key", "name", "code"]),
+        table("post", ["person", "org"]),
+    )
+
+
+def search_index() -> pd.DataFrame:
+    """Units and people to search, shared between sessions: do not modify it."""
+    return _search_index(store_key(), stamp())
+
+
+def describe(node: str) -> str:
+    """A unit or person as one line for a list: 林海社区党委 · 社区党委 · 林海社区."""
+    idx = search_index()
+    row = idx[idx["id"] == node]
+    if row.empty:
+        return node
+    r = row.iloc[0]
+    areas = table("area", ["key", "name"])
+    area_names = dict(zip(areas["key"], areas["name"], strict=True))
+    if r["record"] == "organization":
+        kinds = table("organization", ["key", "kind"])
+        kind = kinds.loc[kinds["key"] == r["key"], "kind"]
+        where = area_names.get(r["context"][0], "") if r["context"] else ""
+        return " · ".join(
+            x for x in (str(r["name"]), kind_label(kind.iloc[0]) if len(kind) else "", where) if x
+        )
+    units = table("organization", ["key", "name"])
+    unit_names = dict(zip(units["key"], units["name"], strict=True))
+    where = "、".join(unit_names.get(k, k) for k in r["context"][:2])
+    return " · ".join(x for x in (person(r["name"]), where) if x)
+
+
+def pick(
+    caption: str, key: str, param: str, records: tuple[str, ...] = ("organization", "person")
+) -> str | None:
+    """A search box and a list of what it finds; the choice is kept in the URL as ``param``.
+    Returns the chosen node (``organization:KEY`` or ``person:KEY``) or None."""
+    chosen_key, synced_key = f"{key}_pick", f"{key}_synced"
+    linked = st.query_params.get(param)
+    idx = search_index()
+    known = set(idx.loc[idx["record"].isin(records), "id"]) if linked else set()
+    if linked and linked != st.session_state.get(synced_key) and linked in known:
+        st.session_state[chosen_key] = linked  # arrived by a link
+    text = st.text_input(caption, key=f"{key}_q", placeholder=t("search_hint"))
+    found = list(search.find(idx, text, records)["id"]) if text else []
+    current = st.session_state.get(chosen_key)
+    options = list(dict.fromkeys([*([current] if current else []), *found]))
+    if not options:
+        if text:
+            st.caption(t("nothing_found"))
+        st.session_state[synced_key] = None
+        if param in st.query_params:
+            del st.query_params[param]
+        return None
+    if found and text and st.session_state.get(f"{key}_last") != text:
+        st.session_state[chosen_key] = found[0]  # a new search picks its best match
+    st.session_state[f"{key}_last"] = text
+    choice = st.selectbox(t("matches"), options, key=chosen_key, format_func=describe)
+    st.session_state[synced_key] = choice
+    if choice and st.query_params.get(param) != choice:
+        st.query_params[param] = choice
+    return str(choice) if choice else None

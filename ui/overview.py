@@ -1,43 +1,164 @@
-"""总览 Overview: what the store holds, by record type, unit kind and area."""
+"""总览 Overview: the units in scope by kind and area, coverage of the member units, a chart by
+area and a trend by quarter."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from graph.glossary import ORG_KIND, label
 from graph.model import RECORDS
-from graph.stats import stats
-from ui.common import current_store
+from ui import coverage
+from ui.common import kind_label, lang, period_span, scope, scope_text, show_table, stamp, store_key, t, table
+from ui.scope import LEVELS, Scope, ancestors, units_in_scope
+
+
+def coverage_tables() -> coverage.Tables:
+    return coverage.Tables(
+        units=table("organization", ["key", "kind", "area", "joined"]),
+        posts=table("post", ["person", "org", "role", "part_time", "start", "end"]),
+        agreements=table("agreement", ["parties", "signed", "expires"]),
+        meetings=table("meeting", ["key", "date"]),
+        attendance=table("attendance", ["meeting", "org", "status"]),
+    )
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def figures(key: str, version: Any, s: Scope, span: tuple[str, ...]) -> dict[str, Any]:
+    """Everything the page shows for a scope (cached per store state and scope)."""
+    areas = table("area", ["key", "name", "level", "parent"])
+    units = units_in_scope(
+        table("organization", ["key", "kind", "area", "joined", "has_party_org"]), areas, s
+    )
+    tables = coverage_tables()
+    members = coverage.members(units, s.end)
+    flags = coverage.unit_coverage(tables, members["key"], s.start, s.end)
+    paths = ancestors(areas)
+    names = dict(zip(areas["key"], areas["name"], strict=True))
+    levels = dict(zip(areas["key"], areas["level"], strict=True))
+    level = coverage.group_level(levels.get(s.area) if s.area else None)
+    groups = coverage.group_of(members, paths, level).map(lambda k: names.get(k, k))
+    by_area = pd.DataFrame(
+        {
+            **{
+                lvl: units["area"].map(lambda a, lvl=lvl: names.get(paths.get(a, {}).get(lvl, ""), ""))
+                for lvl in LEVELS
+            },
+            "member": units["joined"].notna().to_numpy(),
+        }
+    )
+    counts = (
+        by_area.groupby(list(LEVELS[: LEVELS.index(level) + 1]), sort=True)
+        .agg(units=("member", "size"), members=("member", "sum"))
+        .reset_index()
+    )
+    return {
+        "units": len(units),
+        "members": len(members),
+        "party_orgs": int(units["has_party_org"].map(lambda v: v is True).sum()),
+        "summary": coverage.summary(flags),
+        "by_group": coverage.by_group(flags, groups),
+        "level": level,
+        "trend": coverage.trend(tables, units, list(span)),
+        "by_kind": units["kind"].value_counts().sort_index(),
+        "by_area": counts,
+    }
+
+
+def percent(share: float) -> str:
+    return f"{share:.0%}"
 
 
 def render() -> None:
-    store = current_store()
-    st.title(label("app_title"))
-    figures = stats(store)
-    records = figures["records"]
-    st.caption(f"{label('store')}: {store.path}")
+    s = scope()
+    st.title(t("overview"))
+    st.caption(scope_text(s))
+    counts = dict(stamp())
+    records = {name: counts.get(name, 0) for name in RECORDS}
     if not any(records.values()):
-        st.info(label("empty_store"))
+        st.info(t("empty_store"))
         return
-    st.subheader(label("records"))
-    names = list(records)
-    for start in range(0, len(names), 6):
-        for column, name in zip(st.columns(6), names[start : start + 6], strict=False):
-            column.metric(RECORDS[name].sheet_zh, f"{records[name]:,}")
-    left, right = st.columns(2)
-    with left:
-        st.subheader(label("by_kind"))
-        kinds = pd.DataFrame(
+    f = figures(store_key(), stamp(), s, tuple(period_span()))
+    top = st.columns(3)
+    top[0].metric(t("units_in_scope"), f"{f['units']:,}")
+    top[1].metric(t("member_units"), f"{f['members']:,}")
+    top[2].metric(t("party_orgs"), f"{f['party_orgs']:,}")
+
+    st.subheader(t("coverage"))
+    st.caption(t("coverage_help"))
+    summary = f["summary"]
+    cols = st.columns(3)
+    for col, figure in zip(cols, coverage.FIGURES, strict=True):
+        col.metric(t(figure), percent(summary[f"{figure}_share"]))
+        col.caption(f"{summary[figure]:,} / {summary['members']:,}")
+
+    level = f["level"]
+    st.subheader(t(f"by_{level}"))
+    groups = f["by_group"]
+    if len(groups):
+        chart = pd.DataFrame(
             {
-                "类型": [ORG_KIND.label(k) for k in figures["units_by_kind"]],
-                "单位数": list(figures["units_by_kind"].values()),
+                t(level): groups["group"],
+                **{t(fig): groups[f"{fig}_share"] * 100 for fig in coverage.FIGURES},
             }
         )
-        st.bar_chart(kinds, x="类型", y="单位数", horizontal=True)
-    with right:
-        st.subheader(label("by_area"))
-        areas = pd.DataFrame(figures["units_by_area"]).rename(
-            columns={"district": "区", "street": "街道", "units": "单位数", "members": "共建成员单位"}
+        st.bar_chart(
+            chart,
+            x=t(level),
+            y=[t(fig) for fig in coverage.FIGURES],
+            stack=False,
+            horizontal=True,
+            x_label="%",
+            y_label="",
+            height=max(160, 70 * len(chart)),
         )
-        st.dataframe(areas, hide_index=True, use_container_width=True)
+    show_table(_figure_table(groups, "group", t(level)), t(f"by_{level}"), key="by_group")
+
+    st.subheader(t("trend"))
+    trend = f["trend"]
+    if len(trend):
+        line = pd.DataFrame(
+            {
+                t("quarter"): trend["quarter"],
+                **{t(fig): trend[f"{fig}_share"] * 100 for fig in coverage.FIGURES},
+            }
+        )
+        st.line_chart(line, x=t("quarter"), y=[t(fig) for fig in coverage.FIGURES], y_label="%")
+    show_table(_figure_table(trend, "quarter", t("quarter")), t("trend"), key="trend")
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader(t("by_kind"))
+        kinds = pd.DataFrame(
+            {
+                t("kind"): [kind_label(k) for k in f["by_kind"].index],
+                t("units"): list(f["by_kind"].to_numpy()),
+            }
+        )
+        st.bar_chart(kinds, x=t("kind"), y=t("units"), horizontal=True)
+    with right:
+        st.subheader(t("by_area"))
+        areas = f["by_area"].rename(
+            columns={**{lvl: t(lvl) for lvl in LEVELS}, "units": t("units"), "members": t("member_units")}
+        )
+        show_table(areas, t("by_area"), key="by_area")
+
+    with st.expander(t("store_records")):
+        names = list(records)
+        for start in range(0, len(names), 6):
+            for column, name in zip(st.columns(6), names[start : start + 6], strict=False):
+                rec = RECORDS[name]
+                column.metric(rec.sheet_zh if lang() == "zh" else rec.sheet_en, f"{records[name]:,}")
+
+
+def _figure_table(frame: pd.DataFrame, first: str, first_label: str) -> pd.DataFrame:
+    out = pd.DataFrame({first_label: frame[first], t("member_units"): frame["members"]})
+    for fig in coverage.FIGURES:
+        out[t(fig)] = frame[fig]
+        out[f"{t(fig)} %"] = (frame[f"{fig}_share"] * 100).round(1)
+    return out
+
+
+if __name__ == "__main__":
+    render()

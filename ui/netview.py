@@ -1,0 +1,484 @@
+"""The network view: a store graph made into a pyvis drawing that works with no internet.
+
+Pure functions, no Streamlit. What pyvis does not do, done here:
+
+- positions are computed in Python (a seeded spring layout, so a view looks the same each
+  time and can be cached); the browser's physics only runs on small drawings and stops once
+  settled;
+- at most ``cap`` nodes are drawn; the rest are rolled up into one node per area, joined to
+  what they were joined to, and the caller gets the numbers for a plain notice;
+- labels and tooltips are plain text: vis-network draws labels on a canvas and shows string
+  tooltips as text, and the data reaches the page as JSON with ``<``, ``>``, ``&`` and quotes
+  escaped; pyvis's own template (which switches to HTML tooltips when a title contains
+  "href") is not used;
+- vis-network's script and style are inlined from the copies pyvis ships, and nothing else
+  is linked (pyvis's template links Bootstrap and vis-network from CDNs), so the page and the
+  downloaded file load nothing from anywhere.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import networkx as nx
+import pyvis
+from markupsafe import Markup
+from pyvis.network import Network
+
+from graph.glossary import ATTENDANCE, ORG_KIND, label
+from graph.model import RECORDS
+
+VIS = Path(pyvis.__file__).resolve().parent / "lib" / "vis-9.1.2"
+PHYSICS_MAX = 150  # nodes up to which the browser settles the layout itself
+CAP = 300  # nodes drawn by default
+MAX_CAP = 450  # at most (the layout is quadratic in the nodes drawn)
+MEASURES = ("degree", "betweenness", "party_members")
+DEFAULT_TYPES = ("HOLDS", "PARTY_TO", "ATTENDED", "CONTRIBUTES", "IN_AREA", "PART_OF")
+ROLLUP = "rollup:"
+
+KIND_COLORS = {
+    "street_committee": "#c0392b",
+    "community_committee": "#e67e22",
+    "soe": "#1f77b4",
+    "private_firm": "#17becf",
+    "military_police": "#2c3e50",
+    "school": "#2ca02c",
+    "hospital": "#d62728",
+    "government": "#8c564b",
+    "social_org": "#bcbd22",
+    "property_company": "#7f7f7f",
+    "owners_committee": "#9edae5",
+    "residents_committee": "#f7b6d2",
+    "shop": "#c49c94",
+    "other": "#bbbbbb",
+}
+RECORD_STYLE = {  # record: (shape, colour)
+    "area": ("triangle", "#6c757d"),
+    "person": ("dot", "#4e79a7"),
+    "agreement": ("diamond", "#f1c40f"),
+    "meeting": ("square", "#9467bd"),
+    "project": ("star", "#27ae60"),
+    "need": ("triangleDown", "#ff9f43"),
+    "resource": ("hexagon", "#16a085"),
+}
+ROLLUP_STYLE = ("box", "#e9ecef")
+EDGE_COLORS = {
+    "HOLDS": "#4e79a7",
+    "PARTY_TO": "#d4ac0d",
+    "ATTENDED": "#9467bd",
+    "HOSTS": "#b39ddb",
+    "CONTRIBUTES": "#27ae60",
+    "REGISTERED": "#95a5a6",
+    "IN_AREA": "#d5d8dc",
+    "PART_OF": "#d5d8dc",
+}
+
+
+def _word(key: str, lang: str) -> str:
+    return label(key, lang)
+
+
+def record_label(record: str, lang: str) -> str:
+    rec = RECORDS[record]
+    return rec.sheet_zh if lang == "zh" else rec.sheet_en
+
+
+def name_of(attrs: Mapping[str, Any]) -> str:
+    """The text a node is known by: a name or a title (or its key)."""
+    return str(attrs.get("name") or attrs.get("title") or attrs.get("key") or "")
+
+
+def display_name(attrs: Mapping[str, Any], mask: Callable[[str], str]) -> str:
+    text = name_of(attrs)
+    return mask(text) if attrs.get("record") == "person" else text
+
+
+def short(text: str, width: int = 14) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# --- choosing what to draw ----------------------------------------------------------------
+
+
+def by_types(graph: nx.MultiDiGraph, types: Iterable[str], keep: Iterable[str] = ()) -> nx.MultiDiGraph:
+    """The nodes tied by relationships of ``types``, with those relationships (and the nodes in
+    ``keep``, tied or not)."""
+    wanted = set(types)
+    out = nx.MultiDiGraph()
+    out.add_nodes_from((n, graph.nodes[n]) for n in keep if n in graph)
+    out.add_edges_from(
+        (u, v, k, d) for u, v, k, d in graph.edges(keys=True, data=True) if d.get("type") in wanted
+    )
+    for n in out.nodes:
+        if not out.nodes[n]:
+            out.nodes[n].update(graph.nodes[n])
+    return out
+
+
+def in_period(graph: nx.MultiDiGraph, start: str) -> nx.MultiDiGraph:
+    """Without the meetings held before ``start`` (a view as of a date holds every earlier one)."""
+    old = [
+        n
+        for n, d in graph.nodes(data=True)
+        if d.get("record") == "meeting"
+        and isinstance(d.get("date"), str)
+        and d["date"] < start[: len(d["date"])]
+    ]
+    kept = graph.copy()
+    kept.remove_nodes_from(old)
+    return kept
+
+
+def ego(graph: nx.MultiDiGraph, center: str, depth: int) -> nx.MultiDiGraph:
+    """The nodes within ``depth`` steps of ``center`` (either direction) and the ties among them."""
+    near = nx.single_source_shortest_path_length(graph.to_undirected(as_view=True), center, cutoff=depth)
+    return graph.subgraph(near).copy()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a connection: from a node to the next, through a relationship."""
+
+    source: str
+    target: str
+    type: str
+    attrs: Mapping[str, Any]
+
+
+def shortest(graph: nx.MultiDiGraph, a: str, b: str) -> list[Step] | None:
+    """The shortest connection from ``a`` to ``b`` (either direction), or None."""
+    simple = graph.to_undirected(as_view=True)
+    try:
+        nodes = nx.shortest_path(simple, a, b)
+    except (nx.NetworkXNoPath, nx.NodeNotFound):
+        return None
+    steps = []
+    for u, v in itertools.pairwise(nodes):
+        found = graph.get_edge_data(u, v) or graph.get_edge_data(v, u) or {}
+        key = sorted(found)[0]
+        steps.append(Step(u, v, str(found[key].get("type", "")), found[key]))
+    return steps
+
+
+def describe_step(graph: nx.MultiDiGraph, step: Step, lang: str, mask: Callable[[str], str]) -> str:
+    """A step in words: 张*明 —任职（兼职委员）— 林海社区党委."""
+    what = _word(f"rel_{step.type}", lang)
+    detail = [
+        str(step.attrs[f])
+        for f in ("role", "title", "date", "start")
+        if isinstance(step.attrs.get(f), str) and step.attrs.get(f)
+    ]
+    if step.attrs.get("status"):
+        detail.append(ATTENDANCE.label(str(step.attrs["status"]), lang))
+    via = f"{what}（{'，'.join(detail)}）" if detail else what
+    here = display_name(graph.nodes[step.source], mask)
+    there = display_name(graph.nodes[step.target], mask)
+    return f"{here} —{via}→ {there}"
+
+
+# --- the drawing --------------------------------------------------------------------------
+
+
+@dataclass
+class Drawing:
+    """What to hand to vis-network, and what the page tells the user about it."""
+
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    edges: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0  # nodes before the cap
+    shown: int = 0  # nodes drawn as themselves
+    rolled: int = 0  # nodes rolled up
+    groups: int = 0  # roll-up nodes
+    physics: bool = False
+    legend: list[tuple[str, str, str]] = field(default_factory=list)  # (text, shape, colour)
+
+
+def place(graph: nx.MultiDiGraph, node: str) -> str | None:
+    """The area a node belongs to: its own for areas and units, else that of a unit or area it
+    is tied to (the host of a meeting, a party to an agreement, a person's unit)."""
+    attrs = graph.nodes[node]
+    if attrs.get("record") == "area":
+        return str(attrs["key"])
+    if attrs.get("record") == "organization":
+        return str(attrs.get("area") or "") or None
+    for other in sorted(nx.all_neighbors(graph, node)):
+        data = graph.nodes[other]
+        if data.get("record") == "organization" and data.get("area"):
+            return str(data["area"])
+    for other in sorted(nx.all_neighbors(graph, node)):
+        if graph.nodes[other].get("record") == "area":
+            return str(graph.nodes[other]["key"])
+    return None
+
+
+def measure_values(graph: nx.Graph, measure: str) -> dict[str, float]:
+    if measure == "betweenness":
+        k = min(len(graph), 200) or None
+        return dict(nx.betweenness_centrality(graph, k=k, seed=42)) if len(graph) > 2 else {}
+    if measure == "party_members":
+        return {
+            n: float(d.get("party_members") or 0)
+            for n, d in graph.nodes(data=True)
+            if not n.startswith(ROLLUP)
+        }
+    return {n: float(d) for n, d in graph.degree()}
+
+
+def draw(
+    graph: nx.MultiDiGraph,
+    *,
+    lang: str,
+    mask: Callable[[str], str],
+    area_names: Mapping[str, str],
+    roll_to: Mapping[str, str],
+    cap: int = CAP,
+    measure: str = "degree",
+    focus: Iterable[str] = (),
+) -> Drawing:
+    """The drawing of ``graph``: at most ``cap`` nodes, the first of them ``focus`` then the
+    most connected; the others rolled up by area (``roll_to`` maps an area key to the area it
+    rolls up into, ``area_names`` names them)."""
+    cap = max(1, min(cap, MAX_CAP))
+    focus = [n for n in focus if n in graph]
+    degree = dict(graph.degree())
+    order = sorted(graph.nodes, key=lambda n: (n not in focus, -degree[n], n))
+    visible = set(order[:cap])
+    group: dict[str, str] = {}
+    for n in order[cap:]:
+        where = place(graph, n)
+        group[n] = ROLLUP + (roll_to.get(where, where) if where else "-")
+
+    drawn = nx.Graph()
+    ties: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    details: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for n in visible:
+        drawn.add_node(n)
+    members: dict[str, Counter[str]] = defaultdict(Counter)
+    for n, g in group.items():
+        members[g][str(graph.nodes[n].get("record", ""))] += 1
+        drawn.add_node(g)
+    for u, v, d in graph.edges(data=True):
+        a, b = group.get(u, u), group.get(v, v)
+        if a == b:
+            continue
+        pair = (a, b) if a <= b else (b, a)
+        kind = str(d.get("type", ""))
+        ties[pair][kind] += 1
+        if u in visible and v in visible and len(details[pair]) < 5:
+            details[pair].append(_edge_detail(d, lang))
+        drawn.add_edge(*pair)
+
+    values = measure_values(drawn.subgraph(visible), measure)
+    top = max(values.values(), default=0.0) or 1.0
+    positions = layout(drawn)
+    out = Drawing(
+        total=graph.number_of_nodes(),
+        shown=len(visible),
+        rolled=len(group),
+        groups=len(members),
+        physics=drawn.number_of_nodes() <= PHYSICS_MAX,
+    )
+    legend: dict[str, tuple[str, str, str]] = {}
+    for n in drawn.nodes:
+        x, y = positions[n]
+        if n in members:
+            where = n[len(ROLLUP) :]
+            count = sum(members[n].values())
+            text = _word("rollup_label", lang).format(area=area_names.get(where, where), count=count)
+            lines = [text] + [f"{record_label(r, lang)}: {c}" for r, c in sorted(members[n].items()) if r]
+            shape, colour = ROLLUP_STYLE
+            out.nodes.append(
+                _node(n, text, "\n".join(lines), shape, colour, 14 + 3 * math.log1p(count), x, y)
+            )
+            legend["rollup"] = (_word("legend_rollup", lang), shape, colour)
+            continue
+        attrs = graph.nodes[n]
+        record = str(attrs.get("record", ""))
+        shape, colour = RECORD_STYLE.get(record, ("dot", "#999999"))
+        if record == "organization":
+            kind = str(attrs.get("kind", "other"))
+            colour = KIND_COLORS.get(kind, "#999999")
+            legend[f"kind:{kind}"] = (ORG_KIND.label(kind, lang), shape, colour)
+        else:
+            legend[record] = (record_label(record, lang), shape, colour)
+        size = 8 + 22 * math.sqrt(values.get(n, 0.0) / top)
+        full = display_name(attrs, mask)
+        out.nodes.append(
+            _node(n, short(full), tooltip(attrs, lang, mask, degree.get(n, 0)), shape, colour, size, x, y)
+        )
+        if n in focus:
+            out.nodes[-1]["borderWidth"] = 4
+            out.nodes[-1]["color"] = {"background": colour, "border": "#000000"}
+    for (a, b), kinds in sorted(ties.items()):
+        count = sum(kinds.values())
+        main = kinds.most_common(1)[0][0]
+        words = "、".join(f"{_word(f'rel_{k}', lang)} {c}" for k, c in sorted(kinds.items()))
+        extra = details.get((a, b), [])
+        title = "\n".join([words, *extra])
+        out.edges.append(
+            {
+                "from": a,
+                "to": b,
+                "title": title,
+                "color": EDGE_COLORS.get(main, "#cccccc"),
+                "width": 1 + min(math.log2(count), 5),
+            }
+        )
+    out.legend = sorted(legend.values())
+    return out
+
+
+def _edge_detail(d: Mapping[str, Any], lang: str) -> str:
+    parts = [_word(f"rel_{d.get('type', '')}", lang)]
+    for f in ("role", "date", "start"):
+        if isinstance(d.get(f), str) and d.get(f):
+            parts.append(str(d[f]))
+    if d.get("status"):
+        parts.append(ATTENDANCE.label(str(d["status"]), lang))
+    return " ".join(parts)
+
+
+def tooltip(attrs: Mapping[str, Any], lang: str, mask: Callable[[str], str], degree: int) -> str:
+    """Plain text: what the node is, its name and a few facts."""
+    record = str(attrs.get("record", ""))
+    lines = [display_name(attrs, mask), record_label(record, lang) if record in RECORDS else record]
+    if record == "organization":
+        lines.append(ORG_KIND.label(str(attrs.get("kind", "")), lang))
+        if attrs.get("party_members"):
+            lines.append(f"{_word('party_members', lang)}: {attrs['party_members']}")
+        if attrs.get("joined"):
+            lines.append(f"{_word('joined', lang)}: {attrs['joined']}")
+    for f in ("date", "signed", "expires", "status", "category"):
+        if attrs.get(f) and record != "organization":
+            lines.append(f"{f}: {attrs[f]}")
+    lines.append(f"{_word('ties', lang)}: {degree}")
+    return "\n".join(str(line) for line in lines if line)
+
+
+def _node(
+    n: str, text: str, title: str, shape: str, colour: str, size: float, x: float, y: float
+) -> dict[str, Any]:
+    return {
+        "id": n,
+        "label": text,
+        "title": title,
+        "shape": shape,
+        "color": colour,
+        "size": size,
+        "x": x,
+        "y": y,
+    }
+
+
+def layout(graph: nx.Graph) -> dict[str, tuple[float, float]]:
+    """Seeded spring layout, in pixels."""
+    if len(graph) == 0:
+        return {}
+    if len(graph) == 1:
+        return {next(iter(graph.nodes)): (0.0, 0.0)}
+    pos = nx.spring_layout(graph, seed=42, iterations=60)
+    scale = 70 * math.sqrt(len(graph))
+    return {n: (float(p[0]) * scale, float(p[1]) * scale) for n, p in pos.items()}
+
+
+# --- the page -----------------------------------------------------------------------------
+
+TEMPLATE = """<!DOCTYPE html>
+<html lang="{{ lang }}">
+<head>
+<meta charset="utf-8">
+<title>{{ heading }}</title>
+<style>{{ vis_css }}</style>
+<style>
+  html, body { margin: 0; padding: 0; font-family: "Noto Sans CJK SC", "Noto Sans SC", sans-serif; }
+  #heading { font-size: 14px; padding: 4px 8px; color: #333; }
+  #mynetwork { width: 100%; height: {{ height }}px; border: 1px solid #ddd; box-sizing: border-box; }
+  #legend { display: flex; flex-wrap: wrap; gap: 4px 14px; padding: 6px 8px; font-size: 12px; color: #333; }
+  #legend span.mark { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: middle; }
+  #legend span.dot { border-radius: 50%; }
+  #legend span.diamond { transform: rotate(45deg); }
+  div.vis-tooltip { white-space: pre-line; font-family: inherit; }
+</style>
+</head>
+<body>
+{% if heading %}<div id="heading">{{ heading }}</div>{% endif %}
+<div id="mynetwork"></div>
+<div id="legend">{% for text, shape, colour in legend %}<span><span class="mark {{ shape }}" style="background: {{ colour }}"></span>{{ text }}</span>{% endfor %}</div>
+<script>{{ vis_js }}</script>
+<script>
+  var nodes = new vis.DataSet({{ nodes|tojson }});
+  var edges = new vis.DataSet({{ edges|tojson }});
+  var options = {{ options|tojson }};
+  var network = new vis.Network(document.getElementById("mynetwork"), {nodes: nodes, edges: edges}, options);
+  {% if physics %}network.once("stabilizationIterationsDone", function () { network.setOptions({physics: false}); });{% endif %}
+</script>
+</body>
+</html>
+"""
+
+_ENV = jinja2.Environment(autoescape=True)
+
+
+def _vis(name: str) -> Markup:
+    text = (VIS / name).read_text(encoding="utf-8")
+    if "</script" in text.lower() or "</style" in text.lower():  # cannot happen with vis 9.1.2
+        raise ValueError(f"{name} cannot be inlined")
+    return Markup(text)
+
+
+def to_html(drawing: Drawing, *, heading: str = "", height: int = 640, lang: str = "zh") -> str:
+    """A standalone page: vis-network inlined, the drawing's data as escaped JSON."""
+    net = Network(height=f"{height}px", width="100%", directed=True, cdn_resources="in_line")
+    for node in drawing.nodes:
+        net.add_node(node["id"], **{k: v for k, v in node.items() if k != "id"})
+    for edge in drawing.edges:
+        net.add_edge(edge["from"], edge["to"], **{k: v for k, v in edge.items() if k not in ("from", "to")})
+    net.options = _options(drawing.physics)
+    nodes, edges, _, _, _, _ = net.get_network_data()
+    return _ENV.from_string(TEMPLATE).render(
+        lang=lang,
+        heading=heading,
+        height=height,
+        vis_css=_vis("vis-network.css"),
+        vis_js=_vis("vis-network.min.js"),
+        legend=drawing.legend,
+        nodes=nodes,
+        edges=edges,
+        options=net.options,
+        physics=drawing.physics,
+    )
+
+
+def _options(physics: bool) -> dict[str, Any]:
+    return {
+        "physics": {
+            "enabled": physics,
+            "solver": "forceAtlas2Based",
+            "stabilization": {"enabled": physics, "iterations": 150},
+        },
+        "edges": {"smooth": False, "arrows": {"to": {"enabled": False}}},
+        "nodes": {"font": {"size": 12, "face": "Noto Sans CJK SC, sans-serif"}},
+        "interaction": {"hover": True, "tooltipDelay": 150, "navigationButtons": False},
+        "layout": {"improvedLayout": False},
+    }
+
+
+def result_graph(nodes: Iterable[Any], relationships: Iterable[Any]) -> nx.MultiDiGraph:
+    """The nodes and relationships a query returned (graph.queries.GraphNode and
+    GraphRelationship) as a graph :func:`draw` can draw."""
+    records = {rec.label: rec.name for rec in RECORDS.values()}
+    graph = nx.MultiDiGraph()
+    for node in nodes:
+        record = next((records[lbl] for lbl in node.labels if lbl in records), "")
+        graph.add_node(node.id, **{**node.properties, "record": record})
+    for rel in relationships:
+        if rel.start in graph and rel.end in graph:
+            graph.add_edge(rel.start, rel.end, rel.id, **{**rel.properties, "type": rel.type})
+    return graph

@@ -1,0 +1,188 @@
+"""查询 Query: the named queries, each with a form built from its parameters, and free Cypher on a
+Neo4j store, all through the read-only runner (graph/queries.py). On the embedded store the
+named queries with an embedded twin run on its graph; the page says which need Neo4j."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+import streamlit as st
+
+from graph import queries as qs
+from graph.errors import GongjianError
+from ui import netview
+from ui.common import (
+    current_store,
+    lang,
+    masking,
+    person,
+    plain,
+    scope,
+    show_table,
+    stamp,
+    store_key,
+    t,
+    table,
+)
+from ui.scope import Scope
+
+
+def words(text: str) -> str:
+    """One language of a "中文 | English" text from a query file."""
+    zh, _, en = text.partition(" | ")
+    return zh if lang() == "zh" or not en else en
+
+
+def neo4j_of(store: Any) -> tuple[Any, str] | None:
+    """The driver and database of a Neo4j store; None for the embedded store."""
+    driver = getattr(store, "driver", None)
+    return (driver, store.database) if driver is not None else None
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _whole(key: str, version: Any) -> nx.MultiDiGraph:
+    return current_store().view()
+
+
+def prefill(param: qs.Param, s: Scope) -> Any:
+    """A form's first value for a parameter, taken from the sidebar scope where it fits."""
+    if param.type == "date":
+        if param.name in ("since", "from", "start"):
+            return dt.date.fromisoformat(s.start)
+        if param.default == "" and param.name not in ("as_of", "on"):
+            return None
+        return dt.date.fromisoformat(s.end)
+    if param.name == "area" and s.area:
+        return s.area
+    if param.name in ("unit", "from_unit") and st.session_state.get("unit_pick"):
+        return str(st.session_state["unit_pick"]).partition(":")[2]
+    return ""
+
+
+def form(query: qs.NamedQuery, s: Scope) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    cols = st.columns(min(len(query.params), 3) or 1)
+    for i, p in enumerate(query.params):
+        col = cols[i % len(cols)]
+        caption = f"{p.name}{'' if p.required else ' ' + t('optional')}"
+        key = f"q_{query.name}_{p.name}"
+        first = prefill(p, s)
+        if p.type == "date":
+            chosen = col.date_input(caption, value=first, help=words(p.help), key=key)
+            values[p.name] = chosen.isoformat() if isinstance(chosen, dt.date) else ""
+        elif p.type == "int":
+            values[p.name] = col.number_input(
+                caption, value=int(first or 0), step=1, help=words(p.help), key=key
+            )
+        else:
+            values[p.name] = col.text_input(caption, value=str(first), help=words(p.help), key=key)
+    return values
+
+
+def masked(result: qs.Result) -> pd.DataFrame:
+    """The rows as a table; people's names masked when masking is on."""
+    names = set(table("person", ["name"])["name"]) if masking() else set()
+
+    def cell(value: Any) -> Any:
+        if isinstance(value, str) and value in names:
+            return person(value)
+        if isinstance(value, list):
+            return "、".join(str(cell(v)) for v in value)
+        if isinstance(value, dict):
+            return ", ".join(f"{k}: {cell(v)}" for k, v in value.items())
+        if isinstance(value, str) and (" -[" in value or "]- " in value):  # a path
+            for n in {str(x.properties.get("name")) for x in result.nodes if "Person" in x.labels}:
+                value = value.replace(n, person(n))
+        return value
+
+    return pd.DataFrame([[cell(v) for v in row] for row in result.rows], columns=list(result.columns))
+
+
+def show_result(result: qs.Result, name: str) -> None:
+    if result.notice:
+        st.warning(result.notice)
+    st.caption(t("rows_returned").format(rows=len(result.rows)))
+    show_table(masked(result), name, key=f"result_{name}")
+    if result.nodes:
+        graph = netview.result_graph(result.nodes, result.relationships)
+        areas = table("area", ["key", "name"])
+        d = netview.draw(
+            graph,
+            lang=lang(),
+            mask=person if masking() else str,
+            area_names=dict(zip(areas["key"], areas["name"], strict=True)),
+            roll_to={},
+        )
+        if d.rolled:
+            st.info(t("capped").format(shown=d.shown, total=d.total, rolled=d.rolled, groups=d.groups))
+        st.iframe(netview.to_html(d, heading=name, lang=lang()), height=640)
+
+
+def render() -> None:
+    s = scope()
+    st.title(t("query"))
+    store = current_store()
+    server = neo4j_of(store)
+    named = qs.load_queries()
+    if server is None:
+        needs = [words(q.title) for q in named.values() if not q.has_twin]
+        if needs:
+            st.info(t("embedded_queries").format(needs="、".join(needs)))
+        else:
+            st.info(t("embedded_queries_all"))
+    tab_named, tab_free = st.tabs([t("named_queries"), t("free_cypher")])
+    with tab_named:
+        name = st.selectbox(
+            t("pick_query"),
+            list(named),
+            format_func=lambda n: (
+                words(named[n].title) + ("" if server or named[n].has_twin else f"（{t('needs_neo4j')}）")
+            ),
+            key="query_name",
+        )
+        query = named[name]
+        st.caption(plain(words(query.description)))
+        runnable = server is not None or query.has_twin
+        with st.form(f"form_{name}"):
+            values = form(query, s)
+            go = st.form_submit_button(t("run"), type="primary", disabled=not runnable)
+        if not runnable:
+            st.warning(t("query_needs_neo4j"))
+        if go:
+            try:
+                with st.spinner(t("running")):
+                    if server is not None:
+                        result = qs.run_named(server[0], server[1], name, values)
+                    else:
+                        result = qs.run_embedded(_whole(store_key(), stamp()), name, values)
+            except GongjianError as err:
+                st.error(str(err))
+            else:
+                show_result(result, words(query.title))
+    with tab_free:
+        if server is None:
+            st.info(t("free_needs_neo4j"))
+        else:
+            with st.form("free"):
+                cypher = st.text_area(
+                    t("cypher"),
+                    "MATCH (o:Organization) RETURN o.name AS name, o.kind AS kind LIMIT 25",
+                    height=160,
+                )
+                go = st.form_submit_button(t("run"), type="primary")
+            st.caption(t("read_only_note").format(limit=qs.ROW_LIMIT, timeout=int(qs.TIMEOUT_S)))
+            if go:
+                try:
+                    with st.spinner(t("running")):
+                        result = qs.run(server[0], server[1], cypher)
+                except GongjianError as err:
+                    st.error(str(err))
+                else:
+                    show_result(result, "cypher")
+
+
+if __name__ == "__main__":
+    render()

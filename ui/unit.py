@@ -1,0 +1,190 @@
+"""单位 Unit profile: one unit's place and kind, its people and their posts (cross-appointed
+people marked), agreements, meetings attended and missed on a timeline, projects, resources
+and registrations. Reached by search, from table rows, and by link (?unit=organization:KEY)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from graph.glossary import ATTENDANCE, BOOLEAN, PROJECT_STATUS
+from ui import profile
+from ui.common import kind_label, lang, person, pick, plain, scope, show_table, stamp, t, table
+from ui.scope import ancestors
+
+
+def render() -> None:
+    s = scope()
+    st.title(t("unit"))
+    if not any(n for _, n in stamp()):
+        st.info(t("empty_store"))
+        return
+    node = pick(t("unit_search"), "unit", "unit", ("organization",))
+    if node is None:
+        st.info(t("unit_hint"))
+        return
+    key = node.partition(":")[2]
+    units = table("organization")
+    row = units[units["key"] == key].iloc[0]
+    areas = table("area", ["key", "name", "level", "parent"])
+    names = dict(zip(areas["key"], areas["name"], strict=True))
+    path = ancestors(areas).get(row["area"], {})
+    where = " / ".join(names[path[level]] for level in ("district", "street", "community") if level in path)
+
+    st.header(plain(row["name"]))
+    facts = [kind_label(row["kind"]), where or names.get(row["area"], "")]
+    if row["aliases"]:
+        facts.append(f"{t('aliases')}: {'、'.join(row['aliases'])}")
+    st.caption(plain(" · ".join(f for f in facts if f)))
+    cols = st.columns(4)
+    cols[0].metric(t("joined"), row["joined"] or t("not_member"))
+    has_org = row["has_party_org"]
+    cols[1].metric(
+        t("has_party_org"), "—" if has_org is None else BOOLEAN.label(str(has_org).lower(), lang())
+    )
+    cols[2].metric(
+        t("party_members"), "—" if row["party_members"] is None else f"{int(row['party_members']):,}"
+    )
+    cols[3].page_link(
+        "ui/network.py",
+        label=t("open_ego"),
+        icon=":material/hub:",
+        query_params={"mode": "ego", "node": node, **s.to_params()},
+    )
+
+    people = table("person", ["key", "name"])
+    post_rows = profile.posts(key, table("post"), people, units)
+    st.subheader(t("people_posts"))
+    if post_rows.empty:
+        st.caption(t("none"))
+    else:
+        shown = pd.DataFrame(
+            {
+                t("person"): post_rows["person"].map(person),
+                t("role"): post_rows["role"],
+                t("part_time"): post_rows["part_time"].map(
+                    lambda v: "" if v is None else BOOLEAN.label(str(v).lower(), lang())
+                ),
+                t("start"): post_rows["start"],
+                t("end"): post_rows["end"],
+                t("cross_marked"): post_rows["cross"].map(lambda c: "✔" if c else ""),
+                t("elsewhere"): post_rows["elsewhere"],
+            }
+        )
+        show_table(shown, t("people_posts"), key="unit_posts")
+
+    st.subheader(t("agreements"))
+    agreements = profile.agreements(key, table("agreement"), s.end)
+    if agreements.empty:
+        st.caption(t("none"))
+    else:
+        show_table(
+            agreements.rename(
+                columns={
+                    "title": t("title"),
+                    "signed": t("signed"),
+                    "expires": t("expires"),
+                    "parties": t("parties"),
+                    "in_force": t("in_force_at_end"),
+                }
+            ),
+            t("agreements"),
+            key="unit_agreements",
+        )
+
+    st.subheader(t("meetings"))
+    meetings = profile.meetings(key, table("attendance"), table("meeting"), people)
+    if meetings.empty:
+        st.caption(t("none"))
+    else:
+        counts = profile.attendance_counts(meetings, s.start, s.end)
+        st.caption(
+            t("attendance_in_period").format(
+                invited=counts["invited"],
+                **{code: counts.get(code, 0) for code in ATTENDANCE.codes},
+            )
+        )
+        timeline = pd.DataFrame(
+            {
+                t("date"): pd.to_datetime(meetings["date"].map(lambda d: d if len(d) == 10 else d + "-15")),
+                t("status"): meetings["status"].map(lambda c: ATTENDANCE.label(c, lang())),
+                t("level"): meetings["level"].fillna(""),
+            }
+        )
+        st.scatter_chart(timeline, x=t("date"), y=t("status"), color=t("status"), height=220)
+        show_table(
+            pd.DataFrame(
+                {
+                    t("title"): meetings["title"],
+                    t("date"): meetings["date"],
+                    t("status"): meetings["status"].map(lambda c: ATTENDANCE.label(c, lang())),
+                    t("attendee"): meetings["person"].map(lambda n: person(n) if n else ""),
+                }
+            ),
+            t("meetings"),
+            key="unit_meetings",
+        )
+
+    st.subheader(t("projects"))
+    projects = profile.projects(key, table("project"))
+    if projects.empty:
+        st.caption(t("none"))
+    else:
+        show_table(
+            pd.DataFrame(
+                {
+                    t("title"): projects["title"],
+                    t("category"): projects["category"],
+                    t("status"): projects["status"].map(
+                        lambda c: PROJECT_STATUS.label(c, lang()) if c else ""
+                    ),
+                    t("start"): projects["start"],
+                    t("end"): projects["end"],
+                    t("community"): projects["community"].map(lambda a: names.get(a, a or "")),
+                }
+            ),
+            t("projects"),
+            key="unit_projects",
+        )
+
+    st.subheader(t("resources"))
+    resources = profile.resources(key, table("resource"))
+    if resources.empty:
+        st.caption(t("none"))
+    else:
+        show_table(
+            resources.rename(
+                columns={"title": t("title"), "category": t("category"), "published": t("published")}
+            ),
+            t("resources"),
+            key="unit_resources",
+        )
+
+    st.subheader(t("registrations"))
+    regs = profile.registrations(key, table("registration"), people)
+    if regs.empty:
+        st.caption(t("none"))
+    else:
+        st.caption(
+            t("registrations_summary").format(
+                people=regs["person_key"].dropna().nunique(),
+                hours=float(pd.to_numeric(regs["hours"]).fillna(0).sum()),
+            )
+        )
+        show_table(
+            pd.DataFrame(
+                {
+                    t("person"): regs["person"].map(lambda n: person(n) if n else t("unit_itself")),
+                    t("community"): regs["community"].map(lambda a: names.get(a, a)),
+                    t("date"): regs["date"],
+                    t("withdrawn"): regs["withdrawn"],
+                    t("hours"): regs["hours"],
+                }
+            ),
+            t("registrations"),
+            key="unit_registrations",
+        )
+
+
+if __name__ == "__main__":
+    render()
