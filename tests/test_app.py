@@ -1,40 +1,491 @@
-"""The app's pages, run with Streamlit's AppTest on a real store."""
+"""The app's pages, run with Streamlit's AppTest on the synthetic S city.
+
+Every figure a test checks is computed here again, plainly, from the store's tables."""
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from graph import settings
 from graph.embedded import EmbeddedStore
-from tests.test_store import small_city
+from loaders.ledger import load
+from loaders.synthetic import generate
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PERIOD = ("2025-01-01", "2025-12-31")  # the default period: the last four quarters of the S city
+COMMITTEES = ("street_committee", "community_committee")
+CAME = ("present", "substitute")
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The S city loaded into <dir>/s.sqlite; its ledger in <dir>/ledger."""
+    folder = tmp_path_factory.mktemp("s-city")
+    generate("S", 42, folder / "ledger")
+    store = EmbeddedStore(folder / "s.sqlite")
+    load(folder / "ledger", store)
+    store.close()
+    return folder
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("GONGJIAN_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("GONGJIAN_STORE_NAME", "apptest")
-    return tmp_path
+def data_dir(city: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("GONGJIAN_DATA_DIR", str(city))
+    monkeypatch.setenv("GONGJIAN_STORE_NAME", "s")
+    return city
 
 
-def test_overview_shows_what_the_store_holds(data_dir: Path) -> None:
-    store = EmbeddedStore(settings.store_path())
-    store.write(small_city())
+@pytest.fixture
+def tables(city: Path) -> Iterator[dict[str, pd.DataFrame]]:
+    store = EmbeddedStore(city / "s.sqlite")
+    yield {name: store.table(name) for name in store.counts()}
     store.close()
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    assert not at.exception
+
+
+def app(page: str = "", **params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(params)
+    at.run()
+    if page:
+        at.switch_page(f"ui/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def last_day(date: str) -> str:
+    return date + "-31" if len(date) == 7 else date
+
+
+def overlaps(since: Any, until: Any, start: str, end: str) -> bool:
+    return (not since or since <= end) and (not until or last_day(until) >= start)
+
+
+def holds_on(since: Any, until: Any, day: str) -> bool:
+    return overlaps(since, until, day, day)
+
+
+def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return frame.to_dict("records")
+
+
+def drawn_nodes(at: AppTest) -> list[dict[str, Any]]:
+    """The nodes handed to vis-network in the page's network iframe."""
+    html = at.get("iframe")[0].proto.srcdoc
+    found = re.search(r"var nodes = new vis\.DataSet\((\[.*?\])\);", html, re.S)
+    assert found, "no nodes DataSet in the network view"
+    nodes: list[dict[str, Any]] = json.loads(found[1])
+    return nodes
+
+
+def dataframe(at: AppTest, *columns: str) -> pd.DataFrame:
+    """The first table on the page with these columns."""
+    frames = [d.value for d in at.dataframe if set(columns) <= set(d.value.columns)]
+    assert frames, f"no table with columns {columns}"
+    value: pd.DataFrame = frames[0]
+    return value
+
+
+# --- overview -----------------------------------------------------------------------------
+
+
+def coverage(
+    t: dict[str, pd.DataFrame], units: list[dict[str, Any]], start: str, end: str
+) -> dict[str, set[str]]:
+    """Member units among ``units`` and those with an agreement, a seat, a meeting attended."""
+    kinds = {u["key"]: u["kind"] for u in rows(t["organization"])}
+    members = {u["key"] for u in units if u["joined"] and u["joined"] <= end and u["kind"] not in COMMITTEES}
+    agreement = {
+        p
+        for a in rows(t["agreement"])
+        if overlaps(a["signed"], a["expires"], start, end)
+        for p in a["parties"]
+    }
+    posts = [p for p in rows(t["post"]) if overlaps(p["start"], p["end"], start, end)]
+    seated = {
+        p["person"]
+        for p in posts
+        if kinds[p["org"]] in COMMITTEES
+        and (p["part_time"] is True or (p["part_time"] is None and "兼职" in p["role"]))
+    }
+    seat = {p["org"] for p in posts if kinds[p["org"]] not in COMMITTEES and p["person"] in seated}
+    dates = {m["key"]: m["date"] for m in rows(t["meeting"])}
+    attended = {
+        a["org"]
+        for a in rows(t["attendance"])
+        if a["status"] in CAME and dates[a["meeting"]] <= end and last_day(dates[a["meeting"]]) >= start
+    }
+    return {
+        "members": members,
+        "agreement": members & agreement,
+        "seat": members & seat,
+        "attended": members & attended,
+    }
+
+
+def test_overview_shows_units_and_coverage_of_the_member_units(
+    data_dir: Path, tables: dict[str, pd.DataFrame]
+) -> None:
+    at = app()
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["单位"] == "3" and metrics["区域"] == "5" and metrics["参会"] == "2"
-    areas = at.dataframe[0].value
-    row = areas[areas["街道"] == "葵英街道"].iloc[0]
-    assert (row["区"], row["单位数"], row["共建成员单位"]) == ("中山区", 2, 1)
+    units = rows(tables["organization"])
+    c = coverage(tables, units, *PERIOD)
+    n = len(c["members"])
+    assert metrics["范围内单位"] == f"{len(units):,}"
+    assert metrics["共建成员单位"] == str(n)
+    assert metrics["建有党组织的单位"] == str(sum(u["has_party_org"] is True for u in units))
+    assert metrics["有在效共建协议"] == f"{len(c['agreement']) / n:.0%}"
+    assert metrics["有兼职委员席位"] == f"{len(c['seat']) / n:.0%}"
+    assert metrics["参加过联席会议"] == f"{len(c['attended']) / n:.0%}"
+    assert 0 < len(c["seat"]) < n  # the S city has both
+    assert metrics["参会"] == f"{len(tables['attendance']):,}"  # the store's records, in the expander
+    trend = dataframe(at, "季度").set_index("季度")
+    q3 = coverage(tables, units, "2024-07-01", "2024-09-30")
+    assert trend.loc["2024Q3", "共建成员单位"] == len(q3["members"])
+    assert trend.loc["2024Q3", "参加过联席会议"] == len(q3["attended"])
 
 
-def test_overview_of_an_empty_store_says_how_to_load(data_dir: Path) -> None:
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    assert not at.exception
+def test_overview_of_a_scope_from_the_url_breaks_it_down_by_community(
+    data_dir: Path, tables: dict[str, pd.DataFrame]
+) -> None:
+    areas = rows(tables["area"])
+    district = next(a for a in areas if a["level"] == "district")
+    street = next(a for a in areas if a["level"] == "street")
+    communities = [a for a in areas if a["parent"] == street["key"]]
+    inside = {street["key"], *(a["key"] for a in communities)}
+    at = app(
+        district=district["key"], street=street["key"], period="2024Q1~2024Q4", kinds="shop,private_firm"
+    )
+    units = [
+        u
+        for u in rows(tables["organization"])
+        if u["area"] in inside and u["kind"] in ("shop", "private_firm")
+    ]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["范围内单位"] == str(len(units))
+    assert at.sidebar.selectbox[1].value == street["key"]
+    by_community = dataframe(at, "社区", "有在效共建协议").set_index("社区")
+    c = coverage(tables, units, "2024-01-01", "2024-12-31")
+    for community in communities:
+        mine = {u["key"] for u in units if u["area"] == community["key"]}
+        if mine & c["members"]:
+            assert by_community.loc[community["name"], "共建成员单位"] == len(mine & c["members"])
+            assert by_community.loc[community["name"], "有在效共建协议"] == len(mine & c["agreement"])
+    assert at.query_params["period"] == "2024Q1~2024Q4"
+    assert at.query_params["street"] == street["key"]
+
+
+def test_the_sidebar_cascades_and_keeps_the_scope_in_the_url(
+    data_dir: Path, tables: dict[str, pd.DataFrame]
+) -> None:
+    at = app()
+    areas = rows(tables["area"])
+    district = next(a for a in areas if a["level"] == "district")
+    assert at.sidebar.selectbox[1].disabled  # no street before a district
+    at.sidebar.selectbox[0].select(district["key"]).run()
+    streets = sorted(a["key"] for a in areas if a["parent"] == district["key"])
+    assert sorted(o for o in at.sidebar.selectbox[1].options if o != "全部") == sorted(
+        a["name"] for a in areas if a["key"] in streets
+    )
+    assert at.query_params["district"] == district["key"]
+    at.switch_page("ui/cross.py").run()  # the scope follows to another page
+    assert at.query_params["district"] == district["key"]
+
+
+def test_english_and_an_empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GONGJIAN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("GONGJIAN_STORE_NAME", "empty")
+    at = app(lang="en")
+    assert at.title[0].value == "Overview"
     assert "gongjian demo" in at.info[0].value
+
+
+# --- network ------------------------------------------------------------------------------
+
+
+def ego_expected(t: dict[str, pd.DataFrame], unit: str) -> set[str]:
+    """The unit's neighbours through posts, agreements, meetings attended, projects and its area,
+    as the network shows them by default for the period."""
+    start, end = PERIOD
+    org = next(u for u in rows(t["organization"]) if u["key"] == unit)
+    found = {f"organization:{unit}", f"area:{org['area']}"}
+    found |= {
+        f"person:{p['person']}"
+        for p in rows(t["post"])
+        if p["org"] == unit and holds_on(p["start"], p["end"], end)
+    }
+    found |= {
+        f"agreement:{a['key']}"
+        for a in rows(t["agreement"])
+        if unit in a["parties"] and holds_on(a["signed"], a["expires"], end)
+    }
+    dates = {m["key"]: m["date"] for m in rows(t["meeting"])}
+    found |= {
+        f"meeting:{a['meeting']}"
+        for a in rows(t["attendance"])
+        if a["org"] == unit
+        and a["status"] in CAME
+        and start <= last_day(dates[a["meeting"]])
+        and dates[a["meeting"]] <= end
+    }
+    found |= {
+        f"project:{p['key']}"
+        for p in rows(t["project"])
+        if unit in p["contributors"] and (not p["start"] or p["start"] <= end)
+    }
+    return found
+
+
+def test_the_ego_network_of_a_unit_draws_its_neighbours(
+    data_dir: Path, tables: dict[str, pd.DataFrame]
+) -> None:
+    attendance = tables["attendance"]
+    kinds = dict(zip(tables["organization"]["key"], tables["organization"]["kind"], strict=True))
+    busy = (
+        attendance[attendance["org"].map(lambda o: kinds[o] not in COMMITTEES)]["org"].value_counts().index[0]
+    )
+    at = app("network", mode="ego", node=f"organization:{busy}", depth="1")
+    drawn = {n["id"] for n in drawn_nodes(at)}
+    assert drawn == ego_expected(tables, busy)
+    names = dict(zip(tables["organization"]["key"], tables["organization"]["name"], strict=True))
+    label = next(n["label"] for n in drawn_nodes(at) if n["id"] == f"organization:{busy}")
+    assert names[busy].startswith(label.rstrip("…"))
+
+
+def test_the_scope_network_is_capped_with_a_notice_and_loads_nothing_from_outside(
+    data_dir: Path, tables: dict[str, pd.DataFrame]
+) -> None:
+    areas = rows(tables["area"])
+    district = next(a for a in areas if a["level"] == "district")
+    street = next(a for a in areas if a["level"] == "street")
+    at = app("network", district=district["key"], street=street["key"])
+    nodes = drawn_nodes(at)
+    committees = {
+        f"organization:{u['key']}"
+        for u in rows(tables["organization"])
+        if u["kind"] in COMMITTEES
+        and (
+            u["area"] == street["key"]
+            or u["area"] in {a["key"] for a in areas if a["parent"] == street["key"]}
+        )
+    }
+    assert committees <= {n["id"] for n in nodes}
+    html = at.get("iframe")[0].proto.srcdoc
+    assert not re.search(r"<(script|link)[^>]+(src|href)=", html)  # everything inlined
+    assert not re.search(r"cdnjs|jsdelivr|unpkg|bootstrap", html, re.I)
+    at.number_input(key="net_cap").set_value(30).run()
+    notice = next(i.value for i in at.info if "汇总节点" in i.value)
+    found = re.search(r"([\d,]+) 个节点（共 ([\d,]+) 个）", notice)
+    assert found
+    shown, total = (int(x.replace(",", "")) for x in found.groups())
+    assert shown == 30 and total > 30
+    drawn = drawn_nodes(at)
+    assert sum(not n["id"].startswith("rollup:") for n in drawn) == 30
+    assert any(n["id"].startswith("rollup:") for n in drawn)
+
+
+def test_the_shortest_connection_between_two_units_says_what_each_step_is(
+    data_dir: Path, tables: dict[str, pd.DataFrame]
+) -> None:
+    end = PERIOD[1]
+    kinds = dict(zip(tables["organization"]["key"], tables["organization"]["kind"], strict=True))
+    posts = [p for p in rows(tables["post"]) if holds_on(p["start"], p["end"], end)]
+    seat = next(
+        p
+        for p in posts
+        if p["part_time"]
+        and kinds[p["org"]] == "community_committee"
+        and any(q["person"] == p["person"] and kinds[q["org"]] not in COMMITTEES for q in posts)
+    )
+    unit = next(
+        q["org"] for q in posts if q["person"] == seat["person"] and kinds[q["org"]] not in COMMITTEES
+    )
+    at = app("network", mode="path", a=f"organization:{unit}", b=f"organization:{seat['org']}")
+    steps = dataframe(at, "连接")
+    assert len(steps) == 2  # through someone (or something) both share
+    people = dict(zip(tables["person"]["key"], tables["person"]["name"], strict=True))
+    orgs = dict(zip(tables["organization"]["key"], tables["organization"]["name"], strict=True))
+    first = steps["连接"].iloc[0]
+    assert first.startswith(orgs[unit]) and steps["连接"].iloc[1].endswith(orgs[seat["org"]])
+    shared_people = {people[p["person"]] for p in posts if p["org"] == unit} & {
+        people[p["person"]] for p in posts if p["org"] == seat["org"]
+    }
+    middle = first.rsplit("→ ", 1)[1]
+    agreements = {a["title"] for a in rows(tables["agreement"]) if {unit, seat["org"]} <= set(a["parties"])}
+    meetings = {m["title"] for m in rows(tables["meeting"])}
+    assert middle in shared_people | agreements | meetings
+    assert {n["id"] for n in drawn_nodes(at)} >= {f"organization:{unit}", f"organization:{seat['org']}"}
+
+
+# --- unit profile -------------------------------------------------------------------------
+
+
+def test_the_unit_profile_by_link_shows_its_posts_agreements_and_meetings(
+    data_dir: Path, tables: dict[str, pd.DataFrame], city: Path
+) -> None:
+    truth = json.loads((city / "ledger" / "truth.json").read_text(encoding="utf-8"))
+    name, case = next(iter(truth["under_engaged"].items()))
+    unit = case["code"]
+    at = app("unit", unit=f"organization:{unit}")
+    assert at.header[0].value.replace("\\", "") == name
+    people = dict(zip(tables["person"]["key"], tables["person"]["name"], strict=True))
+    posts = [p for p in rows(tables["post"]) if p["org"] == unit]
+    assert sorted(dataframe(at, "职务")["人员"]) == sorted(people[p["person"]] for p in posts)
+    mine = [a for a in rows(tables["agreement"]) if unit in a["parties"]]
+    if mine:
+        assert sorted(dataframe(at, "签订日期")["名称"]) == sorted(a["title"] for a in mine)
+    dates = {m["key"]: m["date"] for m in rows(tables["meeting"])}
+    invited = [
+        a
+        for a in rows(tables["attendance"])
+        if a["org"] == unit
+        and PERIOD[0] <= last_day(dates[a["meeting"]])
+        and dates[a["meeting"]] <= PERIOD[1]
+    ]
+    present = sum(a["status"] == "present" for a in invited)
+    absent = sum(a["status"] == "absent" for a in invited)
+    assert f"受邀 {len(invited)} 次：出席 {present}" in " ".join(c.value for c in at.caption)
+    assert f"缺席 {absent}" in " ".join(c.value for c in at.caption)
+    assert len(dataframe(at, "参会人员")) == sum(a["org"] == unit for a in rows(tables["attendance"]))
+
+
+def test_a_unit_is_found_by_its_short_name_and_names_can_be_masked(
+    data_dir: Path, tables: dict[str, pd.DataFrame]
+) -> None:
+    units = tables["organization"]
+    posts = tables["post"]
+    with_people = units[units["key"].isin(set(posts["org"])) & units["aliases"].map(len).astype(bool)]
+    unit = with_people.iloc[0]
+    at = app("unit")
+    at.text_input(key="unit_q").input(unit["aliases"][0]).run()
+    assert at.header[0].value.replace("\\", "") == unit["name"]
+    assert at.query_params["unit"] == f"organization:{unit['key']}"
+    people = dict(zip(tables["person"]["key"], tables["person"]["name"], strict=True))
+    names = sorted(people[p] for p in posts.loc[posts["org"] == unit["key"], "person"])
+    assert sorted(dataframe(at, "职务")["人员"]) == names
+    at.sidebar.toggle[0].set_value(True).run()
+    masked = sorted(dataframe(at, "职务")["人员"])
+    assert masked == sorted(n[0] + "*" if len(n) == 2 else n[0] + "*" * (len(n) - 2) + n[-1] for n in names)
+    assert not set(masked) & set(names)
+
+
+# --- cross-appointments -------------------------------------------------------------------
+
+
+def test_cross_appointments_list_bridging_people_and_ties_per_community(
+    data_dir: Path, tables: dict[str, pd.DataFrame]
+) -> None:
+    at = app("cross")
+    start, end = PERIOD
+    posts = [p for p in rows(tables["post"]) if overlaps(p["start"], p["end"], start, end)]
+    people = dict(zip(tables["person"]["key"], tables["person"]["name"], strict=True))
+    orgs: dict[str, set[str]] = {}
+    for p in posts:
+        orgs.setdefault(p["person"], set()).add(p["org"])
+    bridging = sorted(people[p] for p, o in orgs.items() if len(o) >= 2)
+    assert sorted(dataframe(at, "任职单位数")["人员"]) == bridging
+    units = rows(tables["organization"])
+    community = next(a for a in rows(tables["area"]) if a["level"] == "community")
+    committee = next(
+        u["key"] for u in units if u["kind"] == "community_committee" and u["area"] == community["key"]
+    )
+    members = [
+        u["key"]
+        for u in units
+        if u["area"] == community["key"]
+        and u["joined"]
+        and u["joined"] <= end
+        and u["kind"] not in COMMITTEES
+    ]
+
+    def home(p: dict[str, Any]) -> bool:
+        return not (p["part_time"] is True or (p["part_time"] is None and "兼职" in p["role"]))
+
+    counts = {"双向": 0, "仅单位→社区": 0, "仅社区→单位": 0, "无交叉任职": 0}
+    for unit in members:
+        up = any(home(p) and p["org"] == unit and committee in orgs[p["person"]] for p in posts)
+        down = any(home(p) and p["org"] == committee and unit in orgs[p["person"]] for p in posts)
+        counts[
+            "双向" if up and down else "仅单位→社区" if up else "仅社区→单位" if down else "无交叉任职"
+        ] += 1
+    table = dataframe(at, "双向").set_index("社区")
+    assert table.loc[community["name"], "共建成员单位"] == len(members)
+    for column, n in counts.items():
+        assert table.loc[community["name"], column] == n
+
+
+# --- query --------------------------------------------------------------------------------
+
+
+def test_a_named_query_runs_on_the_embedded_store_with_its_form_filled_from_the_scope(
+    data_dir: Path, tables: dict[str, pd.DataFrame]
+) -> None:
+    areas = rows(tables["area"])
+    district = next(a for a in areas if a["level"] == "district")
+    street = next(a for a in areas if a["level"] == "street")
+    at = app("query", district=district["key"], street=street["key"])
+    assert "自由 Cypher 需要 Neo4j" in " ".join(i.value for i in at.info)
+    at.selectbox(key="query_name").select("agreements_in_force").run()
+    assert at.text_input(key="q_agreements_in_force_area").value == street["key"]
+    at.button[0].click().run()
+    assert not at.exception
+    inside = {street["key"], *(a["key"] for a in areas if a["parent"] == street["key"])}
+    where = dict(zip(tables["organization"]["key"], tables["organization"]["area"], strict=True))
+    expected = {
+        a["key"]
+        for a in rows(tables["agreement"])
+        if holds_on(a["signed"], a["expires"], PERIOD[1]) and any(where[p] in inside for p in a["parties"])
+    }
+    assert set(dataframe(at, "agreement_key").iloc[:, 0]) == expected
+
+
+# --- data ---------------------------------------------------------------------------------
+
+UNITS_CSV = "名称,类型,所属区域\n{name},商户,林海社区\n"
+
+
+@pytest.fixture
+def own_store(city: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the S city's store that a test may change."""
+    shutil.copy(city / "s.sqlite", tmp_path / "own.sqlite")
+    monkeypatch.setenv("GONGJIAN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("GONGJIAN_STORE_NAME", "own")
+    return tmp_path / "own.sqlite"
+
+
+def test_an_uploaded_ledger_is_checked_loaded_and_its_unit_shown_as_text(own_store: Path) -> None:
+    name = "<img src=x onerror=alert(1)>"
+    at = app("data")
+    at.file_uploader[0].set_value(("单位.csv", UNITS_CSV.format(name=name).encode(), "text/csv")).run()
+    assert "没有发现问题" in at.success[0].value
+    at.button(key="load").click().run()
+    assert not at.exception
+    changes = dataframe(at, "记录类型").set_index("记录类型")
+    assert changes.loc["单位", "新增"] == 1 and changes.loc["单位", "未变"] == 0
+    store = EmbeddedStore(own_store)
+    assert name in set(store.table("organization")["name"])
+    store.close()
+    at.switch_page("ui/unit.py").run()
+    at.text_input(key="unit_q").input("onerror").run()
+    header = at.header[0].value
+    assert header.replace("\\", "") == name and "\\<img" in header  # markdown-escaped: shown as text
+
+
+def test_a_bad_ledger_lists_every_problem_and_loads_only_when_asked(own_store: Path) -> None:
+    at = app("data")
+    bad = "名称,类型,所属区域\n火星商店,火星,林海社区\n好商店,商户,林海社区\n"
+    at.file_uploader[0].set_value(("单位.csv", bad.encode(), "text/csv")).run()
+    problems = dataframe(at, "问题")
+    assert list(problems["值"]) == ["火星"] and list(problems["行"]) == [2]
+    assert at.button(key="load").disabled
+    at.checkbox(key="skip_bad_rows").check().run()
+    at.button(key="load").click().run()
+    changes = dataframe(at, "记录类型").set_index("记录类型")
+    assert changes.loc["单位", "新增"] == 1

@@ -42,6 +42,7 @@ MAX_CAP = 450  # at most (the layout is quadratic in the nodes drawn)
 MEASURES = ("degree", "betweenness", "party_members")
 DEFAULT_TYPES = ("HOLDS", "PARTY_TO", "ATTENDED", "CONTRIBUTES", "IN_AREA", "PART_OF")
 ROLLUP = "rollup:"
+CAME = ("present", "substitute")  # attendance that ties a unit to a meeting
 
 KIND_COLORS = {
     "street_committee": "#c0392b",
@@ -109,12 +110,14 @@ def short(text: str, width: int = 14) -> str:
 
 def by_types(graph: nx.MultiDiGraph, types: Iterable[str], keep: Iterable[str] = ()) -> nx.MultiDiGraph:
     """The nodes tied by relationships of ``types``, with those relationships (and the nodes in
-    ``keep``, tied or not)."""
+    ``keep``, tied or not). An invitation to a meeting missed (absent, excused) is no tie."""
     wanted = set(types)
     out = nx.MultiDiGraph()
     out.add_nodes_from((n, graph.nodes[n]) for n in keep if n in graph)
     out.add_edges_from(
-        (u, v, k, d) for u, v, k, d in graph.edges(keys=True, data=True) if d.get("type") in wanted
+        (u, v, k, d)
+        for u, v, k, d in graph.edges(keys=True, data=True)
+        if d.get("type") in wanted and (d.get("type") != "ATTENDED" or d.get("status") in CAME)
     )
     for n in out.nodes:
         if not out.nodes[n]:
