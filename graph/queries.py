@@ -217,8 +217,18 @@ def _parse_param(query: str, text: str) -> Param:
     option = found[3] or ""
     default = None if not option else "" if option == "optional" else option.removeprefix("default ")
     param = Param(found[1], found[2], default, found[4])
-    if default:
-        _default(param, date.today())  # a bad default fails when the file is read
+    if default:  # a bad default fails when the file is read
+        try:
+            _typed(param, _default(param, date.today()))
+        except QueryError as err:
+            raise QueryError(
+                f"In {query}.cypher, the default of {param.name}, {default!r}, is not a {param.type}"
+                + (
+                    "; write 'today', 'today-<days>' or a date like 2025-12-31."
+                    if param.type == "date"
+                    else "."
+                )
+            ) from err
     return param
 
 
@@ -251,8 +261,8 @@ def _default(param: Param, today: date) -> Any:
         return default
     days = default.removeprefix("today")
     if days and not re.fullmatch(r"-\d+", days):
-        raise QueryError(f"Parameter {param.name}: default {default!r} is not 'today' or 'today-<days>'.")
-    return (today - timedelta(days=int(days or 0))).isoformat()
+        raise QueryError(f"The default of {param.name}, {default!r}, is not 'today' or 'today-<days>'.")
+    return (today + timedelta(days=int(days or 0))).isoformat()
 
 
 def _typed(param: Param, value: Any) -> Any:
@@ -875,13 +885,18 @@ def units_without(graph: nx.MultiDiGraph, p: Mapping[str, Any]) -> tuple[tuple[s
 
 
 CONNECTING = ("HOLDS", "PARTY_TO", "ATTENDED", "HOSTS", "CONTRIBUTES")
+CAME = ("present", "substitute")  # attendance that connects; an invitation missed does not
 MAX_STEPS = 8
+
+
+def _connects(data: Mapping[str, Any]) -> bool:
+    return data["type"] in CONNECTING and (data["type"] != "ATTENDED" or data.get("status") in CAME)
 
 
 def shortest_connection(graph: nx.MultiDiGraph, p: Mapping[str, Any]) -> tuple[tuple[str, ...], Rows]:
     columns = ("from_key", "to_key", "steps", "path")
     ties = nx.Graph()
-    ties.add_edges_from((a, b) for a, b, d in graph.edges(data=True) if d["type"] in CONNECTING)
+    ties.add_edges_from((a, b) for a, b, d in graph.edges(data=True) if _connects(d))
     found = []
     for a, b in itertools.product(_units(graph, p["from_unit"]), _units(graph, p["to_unit"])):
         if a == b or a not in ties or b not in ties or not nx.has_path(ties, a, b):
@@ -913,7 +928,7 @@ def _paths(graph: nx.MultiDiGraph, nodes: Sequence[str]) -> Iterable[GraphPath]:
                 _relationship(s, e, k, d)
                 for s, e in ((x, y), (y, x))
                 for k, d in (graph.get_edge_data(s, e) or {}).items()
-                if d["type"] in CONNECTING
+                if _connects(d)
             ]
         )
     path_nodes = tuple(_node(graph, n) for n in nodes)
