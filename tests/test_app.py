@@ -317,7 +317,7 @@ def test_the_shortest_connection_between_two_units_says_what_each_step_is(
     shared_people = {people[p["person"]] for p in posts if p["org"] == unit} & {
         people[p["person"]] for p in posts if p["org"] == seat["org"]
     }
-    middle = first.rsplit("→ ", 1)[1]
+    middle = first.rsplit("— ", 1)[1]
     agreements = {a["title"] for a in rows(tables["agreement"]) if {unit, seat["org"]} <= set(a["parties"])}
     meetings = {m["title"] for m in rows(tables["meeting"])}
     assert middle in shared_people | agreements | meetings

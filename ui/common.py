@@ -41,6 +41,11 @@ def store_key() -> str:
     return f"embedded:{settings.store_path()}"
 
 
+def store_label() -> str:
+    """The store in words for the user: 内置（SQLite）· default."""
+    return f"{t('store_embedded')} · {settings.get('store_name')}"
+
+
 def stamp() -> tuple[tuple[str, int], ...]:
     """Rows per record type: part of every cache key, so a load from elsewhere shows up."""
     return tuple(sorted(current_store().counts().items()))
@@ -125,12 +130,12 @@ def person(name: object) -> str:
 
 @st.cache_data(max_entries=16)
 def _span(key: str, version: tuple[tuple[str, int], ...]) -> list[str]:
-    dates = list(table("meeting", ["date"])["date"]) + list(table("agreement", ["signed"])["signed"])
-    return activity_span(dates)
+    meetings = list(table("meeting", ["date"])["date"])
+    return activity_span(meetings or list(table("agreement", ["signed"])["signed"]))
 
 
 def period_span() -> list[str]:
-    """The quarters the data covers (meetings and agreements); this year when there are none."""
+    """The quarters in which joint meetings were held (else agreements signed; else this year)."""
     span = _span(store_key(), stamp())
     if span:
         return span
@@ -276,8 +281,8 @@ def show_table(
             st.switch_page("ui/unit.py", query_params={"unit": target, **scope().to_params()})
     else:
         st.dataframe(frame, hide_index=True, key=key, **options)
-    left, right, _ = st.columns([1, 1, 4])
-    left.download_button(
+    row = st.container(horizontal=True)
+    row.download_button(
         "CSV",
         lambda: export.csv_bytes(frame),
         file_name=f"{name}.csv",
@@ -286,7 +291,7 @@ def show_table(
         on_click="ignore",
         icon=":material/download:",
     )
-    right.download_button(
+    row.download_button(
         "Excel",
         lambda: export.xlsx_bytes(frame, name),
         file_name=f"{name}.xlsx",

@@ -79,7 +79,7 @@ def render() -> None:
         x=t("community"),
         y=[t(f"dir_{d}") for d in bridges.DIRECTIONS],
         horizontal=True,
-        x_label=t("member_units"),
+        x_label="",
         y_label="",
         height=max(180, 34 * len(chart)),
         color=["#2e7d32", "#81c784", "#64b5f6", "#e0e0e0"],

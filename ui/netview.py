@@ -183,7 +183,7 @@ def describe_step(graph: nx.MultiDiGraph, step: Step, lang: str, mask: Callable[
     via = f"{what}（{'，'.join(detail)}）" if detail else what
     here = display_name(graph.nodes[step.source], mask)
     there = display_name(graph.nodes[step.target], mask)
-    return f"{here} —{via}→ {there}"
+    return f"{here} —{via}— {there}"
 
 
 # --- the drawing --------------------------------------------------------------------------
@@ -436,13 +436,22 @@ def _vis(name: str) -> Markup:
     return Markup(text)
 
 
-def to_html(drawing: Drawing, *, heading: str = "", height: int = 640, lang: str = "zh") -> str:
+def height_for(drawing: Drawing) -> int:
+    """Pixels for the canvas: small drawings need less."""
+    return 360 if len(drawing.nodes) <= 12 else 640
+
+
+def to_html(drawing: Drawing, *, heading: str = "", height: int = 0, lang: str = "zh") -> str:
     """A standalone page: vis-network inlined, the drawing's data as escaped JSON."""
+    height = height or height_for(drawing)
+    # directed: pyvis then skips its scan of every edge drawn so far on each add (edges are unique here)
     net = Network(height=f"{height}px", width="100%", directed=True, cdn_resources="in_line")
     for node in drawing.nodes:
         net.add_node(node["id"], **{k: v for k, v in node.items() if k != "id"})
     for edge in drawing.edges:
         net.add_edge(edge["from"], edge["to"], **{k: v for k, v in edge.items() if k not in ("from", "to")})
+    for edge in net.edges:
+        edge.pop("arrows", None)  # pyvis adds arrows to directed edges; ties are drawn without
     net.options = _options(drawing.physics)
     nodes, edges, _, _, _, _ = net.get_network_data()
     return _ENV.from_string(TEMPLATE).render(

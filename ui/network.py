@@ -83,6 +83,7 @@ def drawing(
     measure: str,
     language: str,
     mask: bool,
+    heading: str,
 ) -> dict[str, Any]:
     """The drawing of one view, its HTML, and for a path the steps (cached per choice)."""
     graph = netview.in_period(netview.by_types(view(area, s.end), types, keep=nodes), s.start)
@@ -116,7 +117,7 @@ def drawing(
             rows.append({"step": i, "text": netview.describe_step(graph, step, language, mask_fn)})
     return {
         "drawing": d,
-        "html": netview.to_html(d, heading=scope_text(s), lang=language),
+        "html": netview.to_html(d, heading=heading, lang=language),
         "steps": rows,
         "found": steps is not None,
     }
@@ -188,6 +189,11 @@ def render() -> None:
         homes = {home(a), home(b)}
         nodes, area = (a, b), homes.pop() if len(homes) == 1 else None
 
+    what = {
+        "scope": t("net_scope"),
+        "ego": f"{t('net_ego')}: {describe(nodes[0]) if nodes else ''} · {t('depth')} {depth}",
+        "path": f"{t('net_path')}: {' — '.join(describe(n) for n in nodes)}",
+    }[mode]
     with st.spinner(t("drawing")):
         result = drawing(
             store_key(),
@@ -202,6 +208,7 @@ def render() -> None:
             measure,
             lang(),
             masking(),
+            f"{what} · {scope_text(s)}",
         )
     d: netview.Drawing = result["drawing"]
     if mode == "path":
@@ -216,7 +223,7 @@ def render() -> None:
     if d.rolled:
         st.info(t("capped").format(shown=d.shown, total=d.total, rolled=d.rolled, groups=d.groups))
     st.caption(t("net_counts").format(nodes=d.total, edges=len(d.edges)))
-    st.iframe(result["html"], height=760)
+    st.iframe(result["html"], height=netview.height_for(d) + 110)
     st.download_button(
         t("download_html"),
         result["html"],

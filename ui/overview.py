@@ -136,7 +136,7 @@ def render() -> None:
                 t("units"): list(f["by_kind"].to_numpy()),
             }
         )
-        st.bar_chart(kinds, x=t("kind"), y=t("units"), horizontal=True)
+        st.bar_chart(kinds, x=t("kind"), y=t("units"), horizontal=True, y_label="")
     with right:
         st.subheader(t("by_area"))
         areas = f["by_area"].rename(

@@ -4,6 +4,7 @@ and registrations. Reached by search, from table rows, and by link (?unit=organi
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -11,6 +12,39 @@ from graph.glossary import ATTENDANCE, BOOLEAN, PROJECT_STATUS
 from ui import profile
 from ui.common import kind_label, lang, person, pick, plain, scope, show_table, stamp, t, table
 from ui.scope import ancestors
+
+STATUS_COLOURS = {"present": "#2e7d32", "substitute": "#81c784", "excused": "#ffb74d", "absent": "#e53935"}
+
+
+def timeline(meetings: pd.DataFrame) -> alt.Chart:
+    """Each invitation as a dot on its date, one row per status."""
+    codes = list(ATTENDANCE.codes)
+    frame = pd.DataFrame(
+        {
+            "date": pd.to_datetime(meetings["date"].map(lambda d: d if len(d) == 10 else d + "-15")),
+            "status": meetings["status"].map(lambda c: ATTENDANCE.label(c, lang())),
+            "meeting": meetings["title"],
+        }
+    )
+    labels = [ATTENDANCE.label(c, lang()) for c in codes]
+    colour = alt.Color(
+        "status:N",
+        scale=alt.Scale(domain=labels, range=[STATUS_COLOURS[c] for c in codes]),
+        legend=None,
+    )
+    return (
+        alt.Chart(frame, height=170)
+        .mark_circle(size=90, opacity=0.85)
+        .encode(
+            x=alt.X("date:T", title=None, axis=alt.Axis(format="%Y-%m", labelAngle=0)),
+            y=alt.Y("status:N", title=None, sort=labels),
+            color=colour,
+            tooltip=[
+                alt.Tooltip("meeting:N", title=t("title")),
+                alt.Tooltip("date:T", format="%Y-%m-%d", title=t("date")),
+            ],
+        )
+    )
 
 
 def render() -> None:
@@ -104,14 +138,7 @@ def render() -> None:
                 **{code: counts.get(code, 0) for code in ATTENDANCE.codes},
             )
         )
-        timeline = pd.DataFrame(
-            {
-                t("date"): pd.to_datetime(meetings["date"].map(lambda d: d if len(d) == 10 else d + "-15")),
-                t("status"): meetings["status"].map(lambda c: ATTENDANCE.label(c, lang())),
-                t("level"): meetings["level"].fillna(""),
-            }
-        )
-        st.scatter_chart(timeline, x=t("date"), y=t("status"), color=t("status"), height=220)
+        st.altair_chart(timeline(meetings), width="stretch")
         show_table(
             pd.DataFrame(
                 {
