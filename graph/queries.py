@@ -154,8 +154,8 @@ class NamedQuery:
         return self.name in TWINS
 
     def bind(self, values: Mapping[str, Any] | None = None, *, today: date | None = None) -> dict[str, Any]:
-        """The parameters to run with: the values given, checked and typed, and the defaults
-        of the others. Raises QueryError naming the parameter and what it should be."""
+        """The parameters to run with: the values given (text trimmed), checked and typed, and
+        the defaults of the others. Raises QueryError naming the parameter and what it should be."""
         values = dict(values or {})
         names = [p.name for p in self.params]
         unknown = sorted(set(values) - set(names))
@@ -168,7 +168,9 @@ class NamedQuery:
         bound: dict[str, Any] = {}
         for p in self.params:
             value = values.get(p.name)
-            if value is None or (value == "" and p.default not in (None, "")):
+            if isinstance(value, str):
+                value = value.strip()
+            if value is None or value == "":
                 if p.default is None:
                     raise QueryError(
                         f"缺少参数 / missing parameter {p.name} ({p.help}); 请填写 / give it, e.g. {p.name}=…"
@@ -217,17 +219,12 @@ def _parse_param(query: str, text: str) -> Param:
     option = found[3] or ""
     default = None if not option else "" if option == "optional" else option.removeprefix("default ")
     param = Param(found[1], found[2], default, found[4])
-    if default:  # a bad default fails when the file is read
+    if default:  # a bad default fails when the file is read, not when the query runs
         try:
             _typed(param, _default(param, date.today()))
         except QueryError as err:
             raise QueryError(
-                f"In {query}.cypher, the default of {param.name}, {default!r}, is not a {param.type}"
-                + (
-                    "; write 'today', 'today-<days>' or a date like 2025-12-31."
-                    if param.type == "date"
-                    else "."
-                )
+                f"In {query}.cypher: {err} A date's default is today, today-<days> or a day like 2025-12-31."
             ) from err
     return param
 
@@ -352,6 +349,11 @@ def run(
 ) -> Result:
     """Run one statement read-only and bounded (see the module docstring); refuse it, with the
     reason, if it is not a plain read."""
+    if row_limit < 1 or timeout_s <= 0:
+        raise QueryError(
+            f"行数上限须至少为 1、超时须大于 0 / the row limit must be at least 1 and the timeout above 0 "
+            f"(not {row_limit} rows, {timeout_s} s); fix these settings."
+        )
     params = dict(params or {})
     refuse_unless_read(cypher)
     try:
