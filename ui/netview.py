@@ -41,6 +41,7 @@ CAP = 300  # nodes drawn by default
 MAX_CAP = 450  # at most (the layout is quadratic in the nodes drawn)
 MEASURES = ("degree", "betweenness", "party_members")
 DEFAULT_TYPES = ("HOLDS", "PARTY_TO", "ATTENDED", "CONTRIBUTES", "IN_AREA", "PART_OF")
+AREA_TYPES = ("IN_AREA", "PART_OF", "SERVES", "RAISED_IN")  # ties to a place, not between parties
 ROLLUP = "rollup:"
 CAME = ("present", "substitute")  # attendance that ties a unit to a meeting
 

@@ -86,6 +86,8 @@ def drawing(
     heading: str,
 ) -> dict[str, Any]:
     """The drawing of one view, its HTML, and for a path the steps (cached per choice)."""
+    if mode == "path":  # a connection runs through people, agreements, meetings, projects: not areas
+        types = tuple(r for r in types if r not in netview.AREA_TYPES)
     graph = netview.in_period(netview.by_types(view(area, s.end), types, keep=nodes), s.start)
     steps: list[netview.Step] | None = None
     focus: tuple[str, ...] = nodes
