@@ -1,0 +1,1467 @@
+"""Finding under-engaged units: indicators, a fair score with reasons, trends and suggestions.
+
+    result = engagement(store, "2025")            # or "2025Q3"; area: an area key or name
+    result.ranked        # one row per member unit in the area, lowest score first
+    result.changes       # the same units against the previous period, largest fall first
+    result.suggestions   # up to three next steps for each flagged unit
+    to_records(result)   # all of it as JSON-ready data
+    indicator_table()    # what each indicator means, for the app and the README
+
+How a unit is judged:
+
+1. Facts. For every member unit (joined on or before the period's end; the street and
+   community committees are the platform, not members) the indicators of :data:`INDICATORS`
+   are counted from the store's tables for the period, a year (``2025``) or a quarter
+   (``2025Q3``). Indicators about a party organization are left empty for units without one.
+2. Peers. Each indicator is compared with the median of the unit's peers: member units of the
+   same kind in the same street, or in the same district when fewer than ``min_peers`` of them
+   have a value, or else all units of that kind. Units in their first ``grace_months`` do not
+   count towards a median.
+3. Expectations. Counts of events in the period are pro-rated for a unit that joined within
+   it; an expectation under one half is no expectation. A unit in its first ``grace_months``
+   is judged on meeting attendance and activity only.
+4. Score. Each indicator scores value / expected, at most 1 (months without activity:
+   allowed / months). The score is the weighted mean times 100 over the indicators that apply
+   to the unit; the weights are in ``engagement.toml``.
+5. Flags. A unit scoring under ``flag_below``, or meeting a hard rule of ``engagement.toml``,
+   is flagged. Its reasons cite the facts: the rules it meets, then each indicator scoring
+   under one half, the largest shortfall first.
+
+Everything is read through the Store protocol (``table``), so it runs on either store; the
+same data and settings give the same result.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from graph import structure
+from graph.errors import AnalysisError, SettingsError
+from graph.glossary import ORG_KIND, norm
+from graph.store import Store
+
+Tables = Mapping[str, pd.DataFrame]
+COMMITTEES = ("street_committee", "community_committee")  # the platform, not member units
+SETTINGS_FILE = Path(__file__).resolve().parent.parent / "engagement.toml"
+REASON_BELOW = 0.5  # an indicator scoring under this gives a reason
+
+# The columns the analysis reads, by record type.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "area": ("key", "name", "level", "parent"),
+    "person": ("key", "name"),
+    "organization": ("key", "code", "name", "kind", "area", "has_party_org", "party_members", "joined"),
+    "post": ("key", "person", "org", "role", "part_time", "start", "end"),
+    "agreement": ("key", "title", "signed", "expires", "parties"),
+    "meeting": ("key", "title", "date"),
+    "attendance": ("meeting", "org", "status", "person"),
+    "project": ("key", "title", "category", "status", "start", "end", "contributors", "need"),
+    "need": ("key", "title", "community", "category", "status", "published"),
+    "resource": ("key", "title", "org", "category", "published"),
+    "registration": ("community", "date", "person", "org", "withdrawn"),
+}
+
+
+# --- periods ------------------------------------------------------------------------------
+
+QUARTER_ZH = "一二三四"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A year (``2025``) or a quarter (``2025Q3``), first and last day included."""
+
+    label: str
+    start: date
+    end: date
+
+    @classmethod
+    def parse(cls, text: str | int) -> Period:
+        value = str(text).strip().upper()
+        if m := re.fullmatch(r"(\d{4})", value):
+            year = int(m[1])
+            return cls(value, date(year, 1, 1), date(year, 12, 31))
+        if m := re.fullmatch(r"(\d{4})-?Q([1-4])", value):
+            year, quarter = int(m[1]), int(m[2])
+            start = date(year, 3 * quarter - 2, 1)
+            end = date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1) - timedelta(days=1)
+            return cls(f"{year}Q{quarter}", start, end)
+        raise AnalysisError(f"Period {text!r} is neither a year nor a quarter; write it as 2025 or 2025Q3.")
+
+    @property
+    def is_quarter(self) -> bool:
+        return "Q" in self.label
+
+    def previous(self) -> Period:
+        year = self.start.year
+        if not self.is_quarter:
+            return Period.parse(year - 1)
+        quarter = int(self.label[-1])
+        return Period.parse(f"{year - 1}Q4" if quarter == 1 else f"{year}Q{quarter - 1}")
+
+    @property
+    def zh(self) -> str:
+        year = self.start.year
+        return f"{year}年第{QUARTER_ZH[int(self.label[-1]) - 1]}季度" if self.is_quarter else f"{year}年"
+
+    @property
+    def en(self) -> str:
+        return f"{self.start.year} Q{self.label[-1]}" if self.is_quarter else str(self.start.year)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+# --- indicators ---------------------------------------------------------------------------
+
+IndicatorKind = Literal["count", "yes", "share", "months"]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator: its column, names and definition (Chinese, English) and how it is judged.
+
+    ``kind``: ``count`` (more is better), ``yes`` (1 or 0), ``share`` (a ratio), ``months``
+    (fewer is better). ``flow``: it counts events in the period, so it is pro-rated for a unit
+    that joined within it. ``party``: only for units with a party organization.
+    ``from_day_one``: judged for units in their first months too. ``scored``: False for
+    indicators shown beside the score but not part of it.
+    """
+
+    name: str
+    zh: str
+    en: str
+    definition_zh: str
+    definition_en: str
+    kind: IndicatorKind
+    flow: bool = False
+    party: bool = False
+    from_day_one: bool = False
+    scored: bool = True
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        "meetings_invited",
+        "受邀联席会议",
+        "Meetings invited to",
+        "本期受邀参加的联席会议次数（参会台账中的行数）。",
+        "Joint meetings in the period the unit was invited to (its rows in the attendance ledger).",
+        "count",
+        flow=True,
+        scored=False,
+    ),
+    Indicator(
+        "meetings_attended",
+        "出席联席会议",
+        "Meetings attended",
+        "本期出席的联席会议次数；代参按半次计。",
+        "Joint meetings in the period the unit attended; a substitute counts half.",
+        "count",
+        flow=True,
+        scored=False,
+    ),
+    Indicator(
+        "attendance_rate",
+        "联席会议出席率",
+        "Meeting attendance",
+        "出席联席会议次数 ÷ 受邀次数；本期未受邀的不计。",
+        "Meetings attended ÷ meetings invited to; empty when not invited in the period.",
+        "share",
+        from_day_one=True,
+    ),
+    Indicator(
+        "agreements",
+        "在期共建协议",
+        "Agreements in force",
+        "期末仍在有效期内、本单位为签约方的共建协议份数。",
+        "Co-building agreements the unit is party to that are in force on the period's last day.",
+        "count",
+    ),
+    Indicator(
+        "seat",
+        "兼职委员席位",
+        "Committee seat",
+        "本期本单位人员在街道或社区党组织担任兼职委员为 1，否则为 0；仅限有党组织的单位。",
+        "1 when one of the unit's people held a part-time seat on a street or community committee "
+        "in the period, else 0; units with a party organization only.",
+        "yes",
+        party=True,
+    ),
+    Indicator(
+        "seat_attends",
+        "兼职委员出席",
+        "Seat holder attends",
+        "担任兼职委员的人员本期出席过联席会议为 1，否则为 0；无席位的不计。",
+        "1 when a seat holder of the unit was present at a joint meeting in the period, else 0; "
+        "empty without a seat.",
+        "yes",
+        party=True,
+    ),
+    Indicator(
+        "cross_appointed",
+        "交叉任职人数",
+        "Cross-appointed people",
+        "本期同时在本单位和街道、社区党组织任职的人数（双向）；仅限有党组织的单位。",
+        "People holding posts in the period both in the unit and on a street or community "
+        "committee, either way; units with a party organization only.",
+        "count",
+        party=True,
+    ),
+    Indicator(
+        "projects_claimed",
+        "领办项目",
+        "Projects claimed",
+        "本单位参与、本期开始（认领）的项目个数。",
+        "Projects the unit takes part in that started (were claimed) in the period.",
+        "count",
+        flow=True,
+    ),
+    Indicator(
+        "projects_completed",
+        "办结项目",
+        "Projects completed",
+        "本单位参与、本期办结的项目个数。",
+        "Projects the unit takes part in that were completed in the period.",
+        "count",
+        flow=True,
+    ),
+    Indicator(
+        "problems_closed",
+        "协助解决难题",
+        "Problems helped to close",
+        "本期办结的项目中，属于热点难点问题类别（见 engagement.toml）的个数。",
+        "Projects completed in the period whose category (or their need's) is a resident problem "
+        "category (see engagement.toml).",
+        "count",
+        flow=True,
+    ),
+    Indicator(
+        "resources_offered",
+        "提供资源",
+        "Resources offered",
+        "截至期末本单位在资源清单中提供的资源项数。",
+        "Resources the unit has on the resource list by the period's end.",
+        "count",
+    ),
+    Indicator(
+        "registered",
+        "单位报到",
+        "Registered with community",
+        "截至期末本单位已到社区报到且未撤销为 1，否则为 0。",
+        "1 when the unit has registered with a community by the period's end and not withdrawn, else 0.",
+        "yes",
+    ),
+    Indicator(
+        "member_registration",
+        "在职党员报到率",
+        "Members registered",
+        "本年度截至期末到社区报到的本单位在职党员人数 ÷ 党员人数；仅限有党组织的单位。",
+        "Party members of the unit registered with a community in the period's year, up to its "
+        "end ÷ the unit's party members; units with a party organization only.",
+        "share",
+        party=True,
+    ),
+    Indicator(
+        "months_inactive",
+        "未活动月数",
+        "Months inactive",
+        "期末距最近一次活动（出席会议、签订协议、领办或办结项目、提供资源、单位或党员报到、"
+        "担任兼职委员或交叉任职）的月数；从未活动的从加入之月起算。",
+        "Months from the last activity of any kind (attending a meeting, signing an agreement, "
+        "claiming or completing a project, offering a resource, a registration of the unit or of "
+        "its members, taking up a seat or a cross-appointment) to the period's end; from the month "
+        "it joined when there is none.",
+        "months",
+        from_day_one=True,
+    ),
+)
+BY_NAME = {i.name: i for i in INDICATORS}
+SCORED = tuple(i for i in INDICATORS if i.scored)
+
+
+def indicator_table(settings: Settings | None = None) -> pd.DataFrame:
+    """The indicators with their names, definitions and weights, for the app and the README."""
+    weights = (settings or load_settings()).weights
+    return pd.DataFrame(
+        [
+            {
+                "indicator": i.name,
+                "zh": i.zh,
+                "en": i.en,
+                "definition_zh": i.definition_zh,
+                "definition_en": i.definition_en,
+                "party_only": i.party,
+                "weight": weights.get(i.name, 0.0) if i.scored else None,
+            }
+            for i in INDICATORS
+        ]
+    )
+
+
+# --- settings -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A hard rule: a unit whose indicator is below (or above) the threshold is flagged."""
+
+    indicator: str
+    below: float | None = None
+    above: float | None = None
+
+    def breaks(self, values: pd.Series) -> pd.Series:
+        if self.below is not None:
+            return values < self.below
+        return values > (self.above if self.above is not None else math.inf)
+
+
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "attendance_rate": 3,
+    "agreements": 2,
+    "seat": 1,
+    "seat_attends": 1,
+    "cross_appointed": 1,
+    "projects_claimed": 2,
+    "projects_completed": 1,
+    "problems_closed": 0.5,
+    "resources_offered": 1,
+    "registered": 1,
+    "member_registration": 1,
+    "months_inactive": 2,
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How units are scored and flagged; read from engagement.toml (see that file)."""
+
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    flag_below: float = 50
+    min_peers: int = 5
+    grace_months: int = 6
+    declined_from: float = 70
+    idle_months_ok: float = 3
+    problem_categories: tuple[str, ...] = ("热点难点问题",)
+    rules: tuple[Rule, ...] = ()
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Settings from a TOML file (default: engagement.toml at the project's root, when there
+    is one); keys left out keep their defaults."""
+    path = SETTINGS_FILE if path is None else Path(path)
+    if not path.is_file():
+        if path == SETTINGS_FILE:
+            return Settings()
+        raise SettingsError(f"Engagement settings file {path} not found; fix the path or leave it out.")
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as err:
+        raise SettingsError(f"{path} is not valid TOML ({err}); fix the file.") from err
+    return parse_settings(data, str(path))
+
+
+def parse_settings(data: Mapping[str, Any], where: str = "engagement settings") -> Settings:
+    unknown = set(data) - {"score", "weights", "rules"}
+    if unknown:
+        raise SettingsError(
+            f"{where}: unknown sections {sorted(unknown)}; use [score], [weights], [[rules]]."
+        )
+    base = Settings()
+    score = dict(data.get("score", {}))
+    names = {f.name for f in fields(Settings)} - {"weights", "rules"}
+    bad = set(score) - names
+    if bad:
+        raise SettingsError(f"{where}: unknown keys {sorted(bad)} in [score]; the keys are {sorted(names)}.")
+    if "problem_categories" in score:
+        score["problem_categories"] = tuple(score["problem_categories"])
+    weights = dict(base.weights)
+    for name, weight in data.get("weights", {}).items():
+        if name not in BY_NAME or not BY_NAME[name].scored:
+            raise SettingsError(
+                f"{where}: [weights] names {name!r}, which is not a scored indicator; "
+                f"use one of {', '.join(i.name for i in SCORED)}."
+            )
+        if not isinstance(weight, int | float) or weight < 0:
+            raise SettingsError(f"{where}: weight of {name} is {weight!r}; use a number ≥ 0.")
+        weights[name] = float(weight)
+    rules = []
+    for item in data.get("rules", base.rules if "rules" not in data else []):
+        if isinstance(item, Rule):
+            rules.append(item)
+            continue
+        name = item.get("indicator")
+        if name not in BY_NAME:
+            raise SettingsError(f"{where}: a rule names indicator {name!r}; use one of {', '.join(BY_NAME)}.")
+        if ("below" in item) == ("above" in item) or set(item) - {"indicator", "below", "above"}:
+            raise SettingsError(
+                f"{where}: the rule on {name} needs exactly one of below = … or above = …, and nothing else."
+            )
+        rules.append(Rule(name, item.get("below"), item.get("above")))
+    try:
+        return replace(base, weights=weights, rules=tuple(rules), **score)
+    except TypeError as err:
+        raise SettingsError(f"{where}: {err}; fix the [score] section.") from err
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def read_tables(store: Store) -> dict[str, pd.DataFrame]:
+    """The columns the analyses read, from any store."""
+    return {name: store.table(name, list(columns)) for name, columns in COLUMNS.items()}
+
+
+def _days(values: pd.Series, last: bool = False) -> pd.Series:
+    """ISO days, months (``2023-02``) or years as timestamps: the first day they cover, or with
+    ``last`` the last one."""
+    text = values.astype(object).where(values.notna(), None)
+    days = pd.to_datetime(text, format="ISO8601")
+    if not last:
+        return days
+    size = text.str.len()
+    days = days.where(size != 7, days + pd.offsets.MonthEnd(0))
+    return days.where(size != 4, days + pd.offsets.YearEnd(0))
+
+
+def _ts(day: date) -> pd.Timestamp:
+    return pd.Timestamp(day)
+
+
+def area_levels(areas: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """For each area key, the keys of it and its ancestors by level: {"district": key, …}."""
+    parent = dict(zip(areas["key"], areas["parent"], strict=True))
+    level = dict(zip(areas["key"], areas["level"], strict=True))
+    out: dict[str, dict[str, str]] = {}
+    for key in parent:
+        path: dict[str, str] = {}
+        here: str | None = key
+        while here is not None and here in parent and len(path) < 10:
+            path.setdefault(str(level[here]), here)
+            here = parent[here]
+        out[key] = path
+    return out
+
+
+def units_frame(tables: Tables) -> pd.DataFrame:
+    """Every organization with its community, street and district (keys and names)."""
+    orgs = tables["organization"].set_index("key", drop=False)
+    areas = tables["area"]
+    names = dict(zip(areas["key"], areas["name"], strict=True))
+    levels = area_levels(areas)
+    frame = pd.DataFrame(
+        {
+            "key": orgs["key"],
+            "code": orgs["code"],
+            "name": orgs["name"],
+            "kind": orgs["kind"],
+            "kind_zh": orgs["kind"].map(lambda k: ORG_KIND.label(k)),
+            "area": orgs["area"],
+            "has_party_org": orgs["has_party_org"].map(lambda v: v is True),
+            "party_members": pd.to_numeric(orgs["party_members"]),
+            "joined": orgs["joined"],
+        }
+    )
+    for level in ("community", "street", "district"):
+        keys = frame["area"].map(lambda a, lv=level: levels.get(a, {}).get(lv))
+        frame[level] = keys
+        frame[f"{level}_name"] = keys.map(names)
+    frame.index.name = None
+    return frame
+
+
+# --- facts --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """The store tables as the indicators need them, read and parsed once for any period:
+    dates as timestamps, lists of parties exploded, people's posts paired with committees."""
+
+    orgs: pd.Index
+    attendance: pd.DataFrame  # org, status, person, day
+    agreements: pd.DataFrame  # org, signed, expires
+    pairs: (
+        pd.DataFrame
+    )  # a person's posts in a unit and on a committee: org, person, since, until, part_time (+ _c)
+    projects: pd.DataFrame  # org, start, end, done, problem
+    resources: pd.DataFrame  # org, published
+    registrations: pd.DataFrame  # org, person, own (the unit's own), day, withdrawn
+    events: pd.DataFrame  # org, day, what: every activity, by org and day
+
+
+def ledger(tables: Tables, settings: Settings) -> Ledger:
+    """Parse the tables for :func:`facts`."""
+    orgs = tables["organization"]
+    committees = set(orgs["key"][orgs["kind"].isin(COMMITTEES)])
+
+    meetings = tables["meeting"]
+    when = pd.Series(_days(meetings["date"]).to_numpy(), index=meetings["key"])
+    att = tables["attendance"]
+    att = pd.DataFrame(
+        {"org": att["org"], "status": att["status"], "person": att["person"], "day": att["meeting"].map(when)}
+    )
+    att = att[att["day"].notna()]
+
+    agr = tables["agreement"].explode("parties")
+    agr = agr[agr["parties"].notna()]
+    agr = pd.DataFrame(
+        {"org": agr["parties"], "signed": _days(agr["signed"]), "expires": _days(agr["expires"], last=True)}
+    )
+
+    posts = tables["post"]
+    part_time = (posts["part_time"] == True) | posts["role"].fillna("").str.contains("兼职")  # noqa: E712
+    posts = pd.DataFrame(
+        {
+            "person": posts["person"],
+            "org": posts["org"],
+            "part_time": part_time,
+            "since": _days(posts["start"]),
+            "until": _days(posts["end"], last=True),
+        }
+    )
+    at_committee = posts["org"].isin(committees)
+    pairs = posts[~at_committee].merge(posts[at_committee], on="person", suffixes=("", "_c"))
+
+    proj = tables["project"].explode("contributors")
+    proj = proj[proj["contributors"].notna()]
+    need_category = proj["need"].map(
+        dict(zip(tables["need"]["key"], tables["need"]["category"], strict=True))
+    )
+    kinds = settings.problem_categories
+    proj = pd.DataFrame(
+        {
+            "org": proj["contributors"],
+            "start": _days(proj["start"]),
+            "end": _days(proj["end"]),
+            "done": proj["status"] == "done",
+            "problem": proj["category"].isin(kinds) | need_category.isin(kinds),
+        }
+    )
+
+    res = tables["resource"]
+    res = pd.DataFrame({"org": res["org"], "published": _days(res["published"])})
+
+    reg = tables["registration"]
+    reg = pd.DataFrame(
+        {
+            "org": reg["org"],
+            "person": reg["person"],
+            "own": reg["person"].isna(),
+            "day": _days(reg["date"]),
+            "withdrawn": _days(reg["withdrawn"], last=True),
+        }
+    )
+    reg = reg[reg["org"].notna()]
+
+    took = att["status"].isin(("present", "substitute"))
+    events = pd.concat(
+        [
+            pd.DataFrame({"org": att["org"][took], "day": att["day"][took], "what": "meeting"}),
+            pd.DataFrame({"org": agr["org"], "day": agr["signed"], "what": "agreement"}),
+            pd.DataFrame(
+                {"org": pairs["org"], "day": pairs[["since", "since_c"]].max(axis=1), "what": "post"}
+            ),
+            pd.DataFrame({"org": proj["org"], "day": proj["start"], "what": "project"}),
+            pd.DataFrame(
+                {"org": proj["org"][proj["done"]], "day": proj["end"][proj["done"]], "what": "done"}
+            ),
+            pd.DataFrame({"org": res["org"], "day": res["published"], "what": "resource"}),
+            pd.DataFrame(
+                {"org": reg["org"], "day": reg["day"], "what": np.where(reg["own"], "registered", "member")}
+            ),
+        ],
+        ignore_index=True,
+    )
+    events = events[events["day"].notna() & events["org"].notna()].sort_values(["org", "day", "what"])
+    return Ledger(pd.Index(orgs["key"]), att, agr, pairs, proj, res, reg, events)
+
+
+def facts(book: Ledger, period: Period) -> pd.DataFrame:
+    """The indicators of every organization for the period, with the facts reasons cite."""
+    start, end = _ts(period.start), _ts(period.end)
+    out = pd.DataFrame(index=book.orgs)
+
+    def per_org(values: pd.Series) -> pd.Series:
+        return values.reindex(out.index).fillna(0)
+
+    # joint meetings
+    att = book.attendance
+    now = att[(att["day"] >= start) & (att["day"] <= end)]
+    weight = now["status"].map({"present": 1.0, "substitute": 0.5}).fillna(0.0)
+    out["meetings_invited"] = per_org(now.groupby("org").size())
+    out["meetings_attended"] = per_org(weight.groupby(now["org"]).sum())
+    out["substitutes"] = per_org((now["status"] == "substitute").groupby(now["org"]).sum())
+    out["attendance_rate"] = (out["meetings_attended"] / out["meetings_invited"]).where(
+        out["meetings_invited"] > 0
+    )
+
+    # agreements in force on the last day
+    agr = book.agreements
+    in_force = (agr["signed"] <= end) & (agr["expires"].isna() | (agr["expires"] >= end))
+    out["agreements"] = per_org(agr[in_force].groupby("org").size())
+
+    # seats and cross-appointments: posts in a unit and on a committee, both held in the period
+    pairs = book.pairs
+    held = (
+        (pairs["since"].isna() | (pairs["since"] <= end))
+        & (pairs["since_c"].isna() | (pairs["since_c"] <= end))
+        & (pairs["until"].isna() | (pairs["until"] >= start))
+        & (pairs["until_c"].isna() | (pairs["until_c"] >= start))
+    )
+    current = pairs[held]
+    out["cross_appointed"] = per_org(current.groupby("org")["person"].nunique())
+    seats = current[~current["part_time"] & current["part_time_c"]]
+    out["seat"] = per_org(seats.groupby("org").size()).clip(upper=1)
+    present = set(now["person"][(now["status"] == "present") & now["person"].notna()])
+    attends = seats["person"].isin(present).groupby(seats["org"]).any().astype(float)
+    out["seat_attends"] = attends.reindex(out.index)
+
+    # projects
+    proj = book.projects
+    claimed = (proj["start"] >= start) & (proj["start"] <= end)
+    completed = proj["done"] & (proj["end"] >= start) & (proj["end"] <= end)
+    out["projects_claimed"] = per_org(proj[claimed].groupby("org").size())
+    out["projects_completed"] = per_org(proj[completed].groupby("org").size())
+    out["problems_closed"] = per_org(proj[completed & proj["problem"]].groupby("org").size())
+
+    # resources on the list
+    res = book.resources
+    out["resources_offered"] = per_org(
+        res[res["published"].isna() | (res["published"] <= end)].groupby("org").size()
+    )
+
+    # registrations: the unit's own, and its members' in the period's year
+    reg = book.registrations
+    holds = reg["own"] & (reg["day"] <= end) & (reg["withdrawn"].isna() | (reg["withdrawn"] > end))
+    out["registered"] = per_org(reg[holds].groupby("org").size()).clip(upper=1)
+    this_year = (
+        ~reg["own"]
+        & (reg["day"] >= _ts(date(period.end.year, 1, 1)))
+        & (reg["day"] <= end)
+        & (reg["withdrawn"].isna() | (reg["withdrawn"] >= start))
+    )
+    out["members_registered"] = per_org(reg[this_year].groupby("org")["person"].nunique())
+
+    # the last activity of any kind, up to the period's end
+    events = book.events
+    last = events[events["day"] <= end].drop_duplicates("org", keep="last").set_index("org")
+    out["last_activity"] = last["day"].reindex(out.index)
+    out["last_activity_what"] = last["what"].reindex(out.index)
+    return out
+
+
+def _months_between(first: pd.Series, last: date) -> pd.Series:
+    months: pd.Series = (last.year - first.dt.year) * 12 + (last.month - first.dt.month)
+    return months
+
+
+# --- judging ------------------------------------------------------------------------------
+
+PEER_LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("street", ("kind", "street")),
+    ("district", ("kind", "district")),
+    ("all", ("kind",)),
+)
+
+
+def peer_groups(units: pd.DataFrame) -> dict[str, np.ndarray]:
+    """For each level of :data:`PEER_LEVELS`, the number of each unit's peer group."""
+    return {
+        name: units.groupby([units[k].fillna("") for k in keys], sort=True).ngroup().to_numpy()
+        for name, keys in PEER_LEVELS
+    }
+
+
+def _peer_median(
+    groups: Mapping[str, np.ndarray], values: pd.Series, min_peers: int
+) -> tuple[pd.Series, pd.Series]:
+    """For each unit, the median of ``values`` (NaN: not counted) over its peers, and the level
+    of the peer group used: the street, else the district, else all units of its kind."""
+    median = pd.Series(np.nan, index=values.index)
+    level = pd.Series("", index=values.index, dtype=object)
+    todo = pd.Series(True, index=values.index)
+    for i, (name, _) in enumerate(PEER_LEVELS):
+        grouped = values.groupby(groups[name])
+        med, n = grouped.transform("median"), grouped.transform("count")
+        take = todo & ((n >= min_peers) | ((i == len(PEER_LEVELS) - 1) & (n > 0)))
+        median[take], level[take] = med[take], name
+        todo &= ~take
+    return median, level
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The score of each unit of a period and what it rests on (all indexed by unit key)."""
+
+    period: Period
+    units: pd.DataFrame  # member units: key, name, kind, area keys and names, joined, ...
+    values: pd.DataFrame  # indicator values and facts
+    expected: pd.DataFrame  # what the unit's peers lead us to expect, per scored indicator
+    peer_median: pd.DataFrame  # the peer median per indicator
+    peer_level: pd.DataFrame  # street, district or all, per indicator
+    scores: pd.DataFrame  # per indicator, 0..1; NaN where it does not apply
+    score: pd.Series
+    rules: pd.DataFrame  # bool per rule (columns: rule index)
+    low: pd.Series  # scores under flag_below, and not in its first months
+    grace: pd.Series  # in its first grace_months: not flagged on its score
+    member_share: pd.Series  # the part of the period the unit was a member
+
+
+def judge(
+    tables: Tables, period: Period, settings: Settings, made: tuple[pd.DataFrame, Ledger] | None = None
+) -> Judgement:
+    """Indicators, scores and flags of every member unit for the period (see the module doc).
+    ``made``: :func:`units_frame` and :func:`ledger` of the tables, when already made."""
+    all_units, book = made or (units_frame(tables), ledger(tables, settings))
+    joined = _days(all_units["joined"])
+    end = _ts(period.end)
+    member = joined.notna() & (joined <= end) & ~all_units["kind"].isin(COMMITTEES)
+    units = all_units[member].copy()
+    joined = joined[member]
+    values = facts(book, period).reindex(units.index)
+
+    first = joined.where(joined > _ts(period.start), _ts(period.start))
+    share = ((end - first).dt.days + 1) / period.days
+    grace_from = _ts(period.end) - pd.DateOffset(months=settings.grace_months)
+    grace = joined > grace_from
+    party = units["has_party_org"]
+    members = units["party_members"].where(units["party_members"] > 0)
+    values["member_registration"] = (values["members_registered"] / members).where(party)
+    for ind in INDICATORS:
+        if ind.party:
+            values[ind.name] = values[ind.name].where(party)
+    since = values["last_activity"].fillna(joined)
+    values["months_inactive"] = _months_between(since, period.end).clip(lower=0).astype(float)
+
+    groups = peer_groups(units)
+    expected = pd.DataFrame(index=units.index)
+    medians = pd.DataFrame(index=units.index)
+    levels = pd.DataFrame(index=units.index)
+    scores = pd.DataFrame(index=units.index)
+    for ind in INDICATORS:
+        v = values[ind.name].astype(float)
+        rate = v / share if ind.flow else v
+        peer, level = _peer_median(groups, rate.where(~grace), settings.min_peers)
+        medians[ind.name], levels[ind.name] = peer, level
+        if ind.kind == "months":
+            allowed = peer.clip(lower=settings.idle_months_ok)
+            s = (allowed / v).clip(upper=1).where(v > allowed, 1.0)
+        elif ind.kind == "share":
+            allowed = peer
+            s = (v / peer).clip(upper=1).where(peer > 0)
+        else:
+            allowed = peer * share if ind.flow else peer
+            s = (v / allowed).clip(upper=1).where(allowed >= 0.5)
+        s = s.where(v.notna())
+        if not ind.from_day_one:
+            s = s.where(~grace)
+        expected[ind.name] = allowed
+        if ind.scored:
+            scores[ind.name] = s
+    weights = pd.Series({i.name: settings.weights.get(i.name, 0.0) for i in SCORED})
+    weights = weights[weights > 0]
+    used = scores[weights.index]
+    total = (used.fillna(0) * weights).sum(axis=1)
+    mass = used.notna().mul(weights).sum(axis=1)
+    score = (100 * total / mass).where(mass > 0).round(1)
+
+    broken = pd.DataFrame(index=units.index)
+    for i, rule in enumerate(settings.rules):
+        v = values[rule.indicator].astype(float)
+        applies = v.notna() & (~grace if not BY_NAME[rule.indicator].from_day_one else True)
+        broken[i] = rule.breaks(v).fillna(False).astype(bool) & applies
+    low = (score < settings.flag_below).fillna(False).astype(bool) & ~grace
+    return Judgement(
+        period, units, values, expected, medians, levels, scores, score, broken, low, grace, share
+    )
+
+
+def flags(now: Judgement, before: Judgement, settings: Settings) -> tuple[pd.Series, pd.Series]:
+    """Which units are flagged and which declined. A unit scoring low now is flagged, unless it
+    scored at least ``declined_from`` in the previous period: then it declined (a sudden fall
+    to ask about rather than a unit taking little part). A hard rule flags a unit outright."""
+    index = now.units.index
+    was_fine = (before.score.reindex(index) >= settings.declined_from) & ~before.grace.reindex(
+        index, fill_value=True
+    )
+    flagged = (now.low & ~was_fine) | now.rules.any(axis=1)
+    return flagged, now.low & ~flagged
+
+
+# --- reasons ------------------------------------------------------------------------------
+
+PEERS_ZH = {"street": "同街道同类单位", "district": "同区同类单位", "all": "全部同类单位"}
+PEERS_EN = {
+    "street": "peers of its kind in its street",
+    "district": "peers of its kind in its district",
+    "all": "all units of its kind",
+}
+ACTIVITY_ZH = {
+    "meeting": "出席联席会议",
+    "agreement": "签订共建协议",
+    "post": "担任兼职委员或交叉任职",
+    "project": "领办项目",
+    "done": "办结项目",
+    "resource": "提供资源",
+    "registered": "单位到社区报到",
+    "member": "在职党员到社区报到",
+}
+ACTIVITY_EN = {
+    "meeting": "attended a joint meeting",
+    "agreement": "signed an agreement",
+    "post": "took up a seat or cross-appointment",
+    "project": "claimed a project",
+    "done": "completed a project",
+    "resource": "offered a resource",
+    "registered": "registered with its community",
+    "member": "a member registered with a community",
+}
+MONTHS_EN = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def num(x: float) -> str:
+    """1 → "1", 1.5 → "1.5", 0.333 → "0.3"."""
+    return f"{x:.1f}".removesuffix(".0")
+
+
+def pct(x: float) -> str:
+    return f"{x:.0%}"
+
+
+def day_zh(day: pd.Timestamp) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def month_zh(year: int, month: int) -> str:
+    return f"{year}年{month}月"
+
+
+@dataclass(frozen=True)
+class Reason:
+    indicator: str  # the indicator; "rule:<indicator>" for a hard rule; "decline" for a fall
+    zh: str
+    en: str
+
+
+def rows(frame: pd.DataFrame, keys: list[str]) -> dict[str, dict[str, Any]]:
+    """The rows of frame for keys, as {key: {column: value}}."""
+    return {str(k): {str(c): x for c, x in v.items()} for k, v in frame.loc[keys].to_dict("index").items()}
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the reasons of one unit cite: its row of each frame of a :class:`Judgement`."""
+
+    period: Period
+    unit: dict[str, Any]
+    value: dict[str, Any]
+    score: dict[str, float]
+    peer: dict[str, float]
+    level: dict[str, str]
+    expected: dict[str, float]
+    share: float
+    rules: list[bool]
+
+
+def unit_facts(j: Judgement, keys: list[str]) -> dict[str, Facts]:
+    """The facts of the units in keys."""
+    unit, value, score = rows(j.units, keys), rows(j.values, keys), rows(j.scores, keys)
+    peer, level, expected = rows(j.peer_median, keys), rows(j.peer_level, keys), rows(j.expected, keys)
+    broken = j.rules.loc[keys].to_numpy().tolist()
+    return {
+        k: Facts(
+            j.period, unit[k], value[k], score[k], peer[k], level[k], expected[k], float(j.member_share[k]), b
+        )
+        for k, b in zip(keys, broken, strict=True)
+    }
+
+
+def _reason(f: Facts, name: str) -> Reason:
+    """The reason an indicator gives against a unit, citing its facts."""
+    v, x, peer = f.value, float(f.value[name]), float(f.peer[name])
+    p_zh, p_en = f.period.zh, f.period.en
+    end_zh, end_en = day_zh(_ts(f.period.end)), f.period.end.isoformat()
+    peers_zh, peers_en = PEERS_ZH[f.level[name]], PEERS_EN[f.level[name]]
+    prorated_zh = prorated_en = ""
+    if BY_NAME[name].flow and f.share < 1:
+        months = max(1, round(f.share * f.period.days / 30.4))
+        joined, expected = str(f.unit["joined"]), num(f.expected[name])
+        prorated_zh = f"；{month_zh(*_ym(joined))}加入，按{months}个月折算应为{expected}个"
+        prorated_en = f"; joined {joined}, pro-rated to {months} months: {expected} expected"
+    if name == "attendance_rate":
+        invited, attended, subs = (
+            int(v["meetings_invited"]),
+            float(v["meetings_attended"]),
+            int(v["substitutes"]),
+        )
+        sub_zh = f"，其中代参{subs}次按半次计" if subs else ""
+        sub_en = f", {subs} by substitute counted half" if subs else ""
+        return Reason(
+            name,
+            f"{p_zh}应参加联席会议{invited}次，实际{num(attended)}次{sub_zh}（出席率{pct(x)}，{peers_zh}中位数{pct(peer)}）",
+            f"{p_en}: invited to {invited} joint meetings, attended {num(attended)}{sub_en} "
+            f"({pct(x)}; median of {peers_en}: {pct(peer)})",
+        )
+    if name == "agreements":
+        have_zh = "无在期共建协议" if x == 0 else f"在期共建协议{num(x)}份"
+        have_en = "no co-building agreement" if x == 0 else f"{num(x)} co-building agreements"
+        return Reason(
+            name,
+            f"截至{end_zh}{have_zh}（{peers_zh}中位数{num(peer)}份）",
+            f"{have_en} in force on {end_en} (median of {peers_en}: {num(peer)})",
+        )
+    if name == "seat":
+        return Reason(
+            name,
+            f"有党组织，但{p_zh}无人在街道、社区党组织担任兼职委员（{peers_zh}多数有席位）",
+            f"has a party organization but none of its people held a part-time committee seat in {p_en} "
+            f"(most {peers_en} do)",
+        )
+    if name == "seat_attends":
+        return Reason(
+            name,
+            f"本单位兼职委员{p_zh}未出席联席会议",
+            f"its part-time committee member attended no joint meeting in {p_en}",
+        )
+    if name == "cross_appointed":
+        return Reason(
+            name,
+            f"{p_zh}交叉任职{num(x)}人（{peers_zh}中位数{num(peer)}人）",
+            f"{num(x)} cross-appointed people in {p_en} (median of {peers_en}: {num(peer)})",
+        )
+    if name in PROJECT_WORDS:
+        what_zh, what_en = PROJECT_WORDS[name]
+        return Reason(
+            name,
+            f"{p_zh}{what_zh}{num(x)}个（{peers_zh}中位数{num(peer)}个{prorated_zh}）",
+            f"{num(x)} {what_en} in {p_en} (median of {peers_en}: {num(peer)}{prorated_en})",
+        )
+    if name == "resources_offered":
+        return Reason(
+            name,
+            f"截至{end_zh}资源清单中提供资源{num(x)}项（{peers_zh}中位数{num(peer)}项）",
+            f"{num(x)} resources on the resource list on {end_en} (median of {peers_en}: {num(peer)})",
+        )
+    if name == "registered":
+        return Reason(name, f"截至{end_zh}单位未到社区报到", f"not registered with a community on {end_en}")
+    if name == "member_registration":
+        n, m = int(v["members_registered"]), int(f.unit["party_members"])
+        return Reason(
+            name,
+            f"{p_zh}在职党员到社区报到{n}人，党员{m}人，报到率{pct(x)}（{peers_zh}中位数{pct(peer)}）",
+            f"{n} of its {m} party members registered with a community in {p_en}: {pct(x)} "
+            f"(median of {peers_en}: {pct(peer)})",
+        )
+    if name == "months_inactive":
+        last = v["last_activity"]
+        if pd.isna(last):
+            joined = str(f.unit["joined"])
+            return Reason(
+                name, f"{joined}加入以来无任何活动", f"no activity of any kind since it joined on {joined}"
+            )
+        year, month = (last.year, last.month + 1) if last.month < 12 else (last.year + 1, 1)
+        what = str(v["last_activity_what"])
+        return Reason(
+            name,
+            f"自{month_zh(year, month)}起无任何活动（最近一次：{day_zh(last)}{ACTIVITY_ZH[what]}）",
+            f"no activity of any kind since {MONTHS_EN[month - 1]} {year} "
+            f"(the last: {last.date().isoformat()}, {ACTIVITY_EN[what]})",
+        )
+    raise KeyError(name)
+
+
+PROJECT_WORDS = {
+    "projects_claimed": ("领办项目", "projects claimed"),
+    "projects_completed": ("办结项目", "projects completed"),
+    "problems_closed": ("协助解决热点难点问题", "resident problems helped to close"),
+}
+
+
+def _ym(text: str) -> tuple[int, int]:
+    return int(text[:4]), int(text[5:7]) if len(text) >= 7 else 1
+
+
+def _rule_reason(f: Facts, rule: Rule) -> Reason:
+    ind = BY_NAME[rule.indicator]
+    x = float(f.value[rule.indicator])
+    limit = rule.below if rule.below is not None else rule.above
+    assert limit is not None
+    if rule.indicator == "months_inactive":
+        return Reason(
+            f"rule:{rule.indicator}",
+            f"连续{num(x)}个月无任何活动，超过规定的{num(limit)}个月",
+            f"no activity for {num(x)} months, more than the {num(limit)} allowed",
+        )
+    show = pct if ind.kind == "share" else num
+    side_zh, side_en = ("低于", "below") if rule.below is not None else ("高于", "above")
+    return Reason(
+        f"rule:{rule.indicator}",
+        f"{ind.zh}{show(x)}，{side_zh}规定的{show(limit)}",
+        f"{ind.en} {show(x)}, {side_en} the required {show(limit)}",
+    )
+
+
+def reasons(f: Facts, settings: Settings) -> list[Reason]:
+    """Why a unit is flagged: the rules it breaks, then each indicator scoring under one half,
+    the largest weighted shortfall first."""
+    out = [_rule_reason(f, rule) for rule, broken in zip(settings.rules, f.rules, strict=True) if broken]
+    ruled = {rule.indicator for rule, broken in zip(settings.rules, f.rules, strict=True) if broken}
+    short = [
+        (settings.weights.get(name, 0.0) * (1 - s), -i, name)
+        for i, (name, s) in enumerate(f.score.items())
+        if not math.isnan(s)
+        and s < REASON_BELOW
+        and settings.weights.get(name, 0.0) > 0
+        and name not in ruled
+    ]
+    return out + [_reason(f, name) for _, _, name in sorted(short, reverse=True)]
+
+
+# --- suggestions --------------------------------------------------------------------------
+
+# Which unit kinds can meet a need of each category, and which resource categories serve it.
+NEED_FIT: dict[str, tuple[str, ...]] = {
+    "为民服务": ("hospital", "government", "social_org", "soe", "private_firm", "shop", "school"),
+    "环境整治": ("property_company", "owners_committee", "residents_committee", "soe", "military_police"),
+    "助老助残": ("hospital", "social_org", "residents_committee", "government"),
+    "青少年教育": ("school", "social_org", "government", "military_police"),
+    "平安建设": ("military_police", "property_company", "government", "owners_committee"),
+    "文化活动": ("school", "social_org", "soe", "government", "residents_committee"),
+    "就业帮扶": ("soe", "private_firm", "government"),
+    "热点难点问题": ("soe", "government", "military_police", "property_company"),
+}
+RESOURCE_FIT: dict[str, tuple[str, ...]] = {
+    "场地": ("文化活动", "青少年教育", "为民服务"),
+    "人才": ("为民服务", "就业帮扶", "青少年教育"),
+    "资金": ("助老助残", "为民服务"),
+    "物资": ("助老助残", "为民服务"),
+    "志愿服务": ("环境整治", "助老助残", "平安建设", "为民服务"),
+    "技术": ("为民服务", "热点难点问题"),
+    "文化": ("文化活动",),
+}
+MAX_SUGGESTIONS = 3
+SUGGESTION_COLUMNS = ["key", "name", "order", "action", "target", "target_name", "zh", "en"]
+
+
+def suggest(j: Judgement, tables: Tables, flagged: pd.Series, keys: list[str]) -> pd.DataFrame:
+    """Up to three next steps for each unit in ``keys``: an open need in its community it can
+    meet, an active peer of its kind nearby to pair with, a committee seat to fill."""
+    end = _ts(j.period.end)
+    units = j.units
+    needs = tables["need"]
+    published = _days(needs["published"])
+    open_needs = needs[(needs["status"] == "open") & (published.isna() | (published <= end))]
+    open_needs = open_needs.assign(day=published).sort_values(["day", "key"], ascending=[False, True])
+    by_community: dict[str, list[tuple[str, str, str]]] = {}
+    for row in open_needs.itertuples():
+        by_community.setdefault(str(row.community), []).append(
+            (str(row.key), str(row.title), str(row.category))
+        )
+    resources = tables["resource"]
+    offered: dict[str, set[str]] = {}
+    for org, category in zip(resources["org"], resources["category"], strict=True):
+        offered.setdefault(str(org), set()).update(RESOURCE_FIT.get(str(category), ()))
+
+    active = units[~flagged & ~j.low & j.score.notna() & ~j.grace].assign(score=j.score)
+    active = active.sort_values(["score", "key"], ascending=[False, True])
+    best: dict[tuple[str, str], list[str]] = {}  # (place, kind): the two best active units
+    for key, kind, community, street in zip(
+        active.index, active["kind"], active["community"], active["street"], strict=True
+    ):
+        for place in (f"c:{community}", f"s:{street}"):
+            found = best.setdefault((place, str(kind)), [])
+            if len(found) < 2:
+                found.append(str(key))
+    chosen = sorted({k for ks in best.values() for k in ks})
+    peers = rows(j.values.assign(name=units["name"], score=j.score), chosen)
+
+    orgs = tables["organization"]
+    committee_of = {
+        str(a): (str(k), str(n))
+        for k, n, kind, a in zip(orgs["key"], orgs["name"], orgs["kind"], orgs["area"], strict=True)
+        if kind == "community_committee"
+    }
+    seats = _seat_kinds(tables, end)
+    out: list[dict[str, Any]] = []
+    for key, unit in rows(units, keys).items():
+        seat = j.values.at[key, "seat"]
+        steps = [
+            *_need_step(unit, by_community.get(str(unit["community"]), []), offered.get(str(key), set())),
+            *_peer_step(key, unit, best, peers, j.period),
+            *_seat_step(unit, seat, committee_of.get(str(unit["community"])), seats),
+        ]
+        for i, step in enumerate(steps[:MAX_SUGGESTIONS], start=1):
+            out.append({"key": key, "name": unit["name"], "order": i, **step})
+    return pd.DataFrame(out, columns=SUGGESTION_COLUMNS)
+
+
+def _need_step(
+    unit: dict[str, Any], needs: list[tuple[str, str, str]], fits: set[str]
+) -> list[dict[str, str]]:
+    """The newest open need of the unit's community that its kind or its resources can meet."""
+    for need, title, category in needs:
+        by_kind = unit["kind"] in NEED_FIT.get(category, ())
+        if by_kind or category in fits:
+            kind_en = ORG_KIND.label(unit["kind"], "en")
+            why_zh = f"本单位类型（{unit['kind_zh']}）可满足" if by_kind else "本单位所提供资源可满足"
+            why_en = f"units of its kind ({kind_en}) can meet it" if by_kind else "its resources can meet it"
+            return [
+                {
+                    "action": "need",
+                    "target": need,
+                    "target_name": title,
+                    "zh": f"认领{unit['community_name']}待认领需求“{title}”（{category}）：{why_zh}",
+                    "en": f"claim the open need “{title}” ({category}) of {unit['community_name']}: {why_en}",
+                }
+            ]
+    return []
+
+
+def _peer_step(
+    key: str,
+    unit: dict[str, Any],
+    best: dict[tuple[str, str], list[str]],
+    peers: dict[str, dict[str, Any]],
+    period: Period,
+) -> list[dict[str, str]]:
+    """The best-scoring active unit of its kind in its community, else in its street."""
+    for place, where_zh, where_en in (
+        (f"c:{unit['community']}", "同社区", "its community"),
+        (f"s:{unit['street']}", "同街道", "its street"),
+    ):
+        for peer in best.get((place, unit["kind"]), []):
+            if peer == key:
+                continue
+            v = peers[peer]
+            name, score = str(v["name"]), float(v["score"])
+            attended, invited, claimed = (
+                num(float(v["meetings_attended"])),
+                int(v["meetings_invited"]),
+                int(v["projects_claimed"]),
+            )
+            return [
+                {
+                    "action": "peer",
+                    "target": peer,
+                    "target_name": name,
+                    "zh": f"与{where_zh}同类单位{name}结对共建（得分{num(score)}，{period.zh}出席联席会议"
+                    f"{attended}/{invited}次、领办项目{claimed}个）",
+                    "en": f"pair with {name}, a unit of its kind in {where_en} (score {num(score)}; in "
+                    f"{period.en} attended {attended} of {invited} joint meetings, claimed {claimed} projects)",
+                }
+            ]
+    return []
+
+
+def _seat_step(
+    unit: dict[str, Any], seat: Any, committee: tuple[str, str] | None, seats: dict[str, set[str]]
+) -> list[dict[str, str]]:
+    """A seat on its community committee: when it has a party organization but no seat, or
+    when no unit of its kind sits on that committee."""
+    if committee is None:
+        return []
+    key, name = committee
+    if unit["has_party_org"] and seat == 0:
+        why_zh, why_en = "本单位有党组织但无兼职委员席位", "it has a party organization but no committee seat"
+    elif unit["kind"] not in seats.get(key, set()):
+        why_zh = f"{name}尚无来自{unit['kind_zh']}的兼职委员"
+        why_en = f"{name} has no part-time member from a unit of its kind"
+    else:
+        return []
+    return [
+        {
+            "action": "seat",
+            "target": key,
+            "target_name": name,
+            "zh": f"推荐本单位负责人担任{name}兼职委员：{why_zh}",
+            "en": f"propose its leader as a part-time member of {name}: {why_en}",
+        }
+    ]
+
+
+def _seat_kinds(tables: Tables, day: pd.Timestamp) -> dict[str, set[str]]:
+    """For each committee, the kinds of the units whose people hold a part-time seat on it on day."""
+    orgs = tables["organization"]
+    kind = dict(zip(orgs["key"], orgs["kind"], strict=True))
+    posts = tables["post"]
+    held = (_days(posts["start"]).fillna(day) <= day) & (_days(posts["end"], last=True).fillna(day) >= day)
+    posts = posts[held]
+    part_time = (posts["part_time"] == True) | posts["role"].fillna("").str.contains("兼职")  # noqa: E712
+    at_committee = posts["org"].map(kind).isin(COMMITTEES)
+    pairs = posts[part_time & at_committee].merge(
+        posts[~part_time & ~at_committee], on="person", suffixes=("", "_home")
+    )
+    out: dict[str, set[str]] = {}
+    for committee, unit in zip(pairs["org"], pairs["org_home"], strict=True):
+        out.setdefault(str(committee), set()).add(str(kind.get(unit)))
+    return out
+
+
+# --- the result ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    """What :func:`engagement` finds for a period and an area."""
+
+    period: Period
+    area: str | None  # area key, None: everything in the store
+    area_name: str
+    settings: Settings
+    ranked: pd.DataFrame  # one row per member unit, lowest score first (columns: RANKED_HEAD, …)
+    peer_median: pd.DataFrame  # per unit (index: key) and indicator, the peer median
+    changes: pd.DataFrame  # against the previous period, largest fall first
+    suggestions: pd.DataFrame  # key, name, order, action, target, target_name, zh, en
+    structure: structure.Structure | None
+    judgement: Judgement = field(repr=False)
+
+    @property
+    def flagged(self) -> pd.DataFrame:
+        return self.ranked[self.ranked["flagged"]]
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        r, c = self.ranked, self.changes
+        before = c["flagged_before"].fillna(False).astype(bool)
+        return {
+            "period": self.period.label,
+            "previous": self.period.previous().label,
+            "area": self.area_name,
+            "units": len(r),
+            "flagged": int(r["flagged"].sum()),
+            "flagged_by_rule": int((r["rules"] != "").sum()),
+            "declined": int(r["declined"].sum()),
+            "new_members": int(r["new_member"].sum()),
+            "median_score": _plain(r["score"].median()),
+            "flagged_before": int(before.sum()),
+            "newly_flagged": int((c["flagged"] & ~before).sum()),
+            "no_longer_flagged": int((~c["flagged"] & before).sum()),
+            "fell_10_or_more": int((c["change"] <= -10).sum()),
+        }
+
+
+def find_area(tables: Tables, area: str) -> tuple[str, str]:
+    """An area's key and name from its key or its (unique) name."""
+    areas = tables["area"]
+    if area in set(areas["key"]):
+        return area, str(areas.loc[areas["key"] == area, "name"].iloc[0])
+    hits = areas[areas["name"].map(norm) == norm(area)]
+    if len(hits) == 1:
+        return str(hits["key"].iloc[0]), str(hits["name"].iloc[0])
+    if len(hits) > 1:
+        raise AnalysisError(
+            f"{len(hits)} areas are named {area!r} (keys {', '.join(map(str, hits['key']))}); pass the key."
+        )
+    close = [str(n) for n in areas["name"] if norm(area) in norm(str(n)) or norm(str(n)) in norm(area)][:5]
+    hint = f" Did you mean {'、'.join(close)}?" if close else " `gongjian stats` lists the areas."
+    raise AnalysisError(f"No area named or keyed {area!r}.{hint}")
+
+
+def engagement(
+    store: Store,
+    period: str | int | Period = "2025",
+    area: str | None = None,
+    settings: Settings | None = None,
+    *,
+    with_structure: bool = True,
+) -> Result:
+    """Rank the member units of an area (key or name; None: all) for a period (``2025``,
+    ``2025Q3``); see the module docstring."""
+    return analyse(read_tables(store), period, area, settings, with_structure=with_structure)
+
+
+def analyse(
+    tables: Tables,
+    period: str | int | Period = "2025",
+    area: str | None = None,
+    settings: Settings | None = None,
+    *,
+    with_structure: bool = True,
+) -> Result:
+    """:func:`engagement` on tables already read with :func:`read_tables`."""
+    settings = settings or load_settings()
+    period = period if isinstance(period, Period) else Period.parse(period)
+    area_key, area_name = find_area(tables, area) if area else (None, "全部")
+    made = (units_frame(tables), ledger(tables, settings))
+    now = judge(tables, period, settings, made)
+    before = judge(tables, period.previous(), settings, made)
+    flagged, declined = flags(now, before, settings)
+    units = now.units
+    if area_key is None:
+        keys = list(units.index)
+    else:
+        levels = area_levels(tables["area"])
+        keys = [
+            k
+            for k, a in zip(units.index, units["area"], strict=True)
+            if area_key in levels.get(a, {}).values()
+        ]
+    found = structure.analyse(tables, period.start, period.end) if with_structure else None
+    ranked = _ranked(now, before, flagged, declined, keys, settings, found)
+    return Result(
+        period=period,
+        area=area_key,
+        area_name=area_name,
+        settings=settings,
+        ranked=ranked,
+        peer_median=now.peer_median.loc[keys],
+        changes=_changes(now, before, flagged, keys, settings),
+        suggestions=suggest(now, tables, flagged, list(ranked.loc[ranked["flagged"], "key"])),
+        structure=found.within(set(keys)) if found is not None else None,
+        judgement=now,
+    )
+
+
+RANKED_HEAD = (
+    "rank",
+    "key",
+    "code",
+    "name",
+    "kind",
+    "kind_zh",
+    "community_name",
+    "street_name",
+    "district_name",
+    "joined",
+    "has_party_org",
+    "party_members",
+    "score",
+    "score_before",
+    "flagged",
+    "declined",
+    "reasons_zh",
+    "reasons_en",
+    "rules",
+    "new_member",
+    "peer_level",
+)
+
+
+def _decline(now: Judgement, before: Judgement, key: str) -> Reason:
+    a, b = float(now.score[key]), float(before.score[key])
+    return Reason(
+        "decline",
+        f"得分由{before.period.zh}的{num(b)}降至{num(a)}",
+        f"score fell from {num(b)} in {before.period.en} to {num(a)}",
+    )
+
+
+def _ranked(
+    now: Judgement,
+    before: Judgement,
+    flagged: pd.Series,
+    declined: pd.Series,
+    keys: list[str],
+    settings: Settings,
+    found: structure.Structure | None,
+) -> pd.DataFrame:
+    frame = now.units.loc[keys].copy()
+    frame["score"] = now.score[keys]
+    frame["score_before"] = before.score.reindex(keys)
+    frame["flagged"] = flagged[keys]
+    frame["declined"] = declined[keys]
+    frame["new_member"] = now.grace[keys]
+    frame["peer_level"] = now.peer_level.loc[keys, "attendance_rate"]
+    explained = list(frame.index[frame["flagged"] | frame["declined"]])
+    texts = {k: reasons(f, settings) for k, f in unit_facts(now, explained).items()}
+    for k in frame.index[frame["declined"]]:
+        texts[k].insert(0, _decline(now, before, k))
+    frame["reasons_zh"] = [("；".join(r.zh for r in texts[k]) if k in texts else "") for k in frame.index]
+    frame["reasons_en"] = [("; ".join(r.en for r in texts[k]) if k in texts else "") for k in frame.index]
+    frame["rules"] = [
+        ",".join(rule.indicator for i, rule in enumerate(settings.rules) if now.rules.at[k, i])
+        for k in frame.index
+    ]
+    for ind in INDICATORS:
+        frame[ind.name] = now.values.loc[keys, ind.name].astype(float)
+    frame["last_activity"] = now.values.loc[keys, "last_activity"].map(
+        lambda d: d.date().isoformat() if pd.notna(d) else None
+    )
+    if found is not None:
+        frame = frame.join(found.units, how="left")
+    frame = frame.sort_values(["score", "key"], na_position="last", kind="mergesort")
+    frame.insert(0, "rank", range(1, len(frame) + 1))
+    head = [c for c in RANKED_HEAD if c in frame.columns]
+    rest = [
+        c for c in frame.columns if c not in head and c not in ("area", "community", "street", "district")
+    ]
+    return frame[head + rest].reset_index(drop=True)
+
+
+def _changes(
+    now: Judgement, before: Judgement, flagged: pd.Series, keys: list[str], settings: Settings
+) -> pd.DataFrame:
+    """Each unit's score now and in the previous period, largest fall first."""
+    frame = now.units.loc[keys, ["key", "name", "kind_zh", "street_name"]].copy()
+    frame["score"] = now.score[keys]
+    frame["score_before"] = before.score.reindex(keys)
+    frame["change"] = (frame["score"] - frame["score_before"]).round(1)
+    frame["flagged"] = flagged[keys]
+    frame["flagged_before"] = (before.low | before.rules.any(axis=1)).reindex(keys)
+    for name in ("attendance_rate", "projects_claimed", "agreements", "months_inactive"):
+        frame[name] = now.values.loc[keys, name].astype(float)
+        frame[f"{name}_before"] = before.values[name].reindex(keys).astype(float)
+    frame = frame.sort_values(["change", "key"], na_position="last", kind="mergesort")
+    return frame.reset_index(drop=True)
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON data: NaN/NaT → None, numpy scalars → Python."""
+    if value is None:
+        return None
+    if isinstance(value, float | np.floating) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def to_records(result: Result) -> dict[str, Any]:
+    """The result as JSON-ready data (``json.dumps(to_records(r), ensure_ascii=False)``)."""
+    out: dict[str, Any] = {
+        "period": result.period.label,
+        "previous": result.period.previous().label,
+        "area": result.area,
+        "area_name": result.area_name,
+        "summary": result.summary,
+        "indicators": _records(indicator_table(result.settings)),
+        "units": _records(result.ranked),
+        "changes": _records(result.changes),
+        "suggestions": _records(result.suggestions),
+    }
+    if result.structure is not None:
+        out["structure"] = result.structure.to_records()
+    return out
