@@ -1,0 +1,221 @@
+"""The app in a real browser (headless Chromium through Playwright): what AppTest cannot see.
+
+It serves the app on the S city (plus one unit whose name is an HTML tag, loaded from a ledger),
+searches a unit, opens its profile and its ego network, checks the nodes vis-network was given,
+saves a screenshot of every page under test-output/, and checks that no page asks anything of
+an address outside localhost and that no script from the data runs.
+
+Needs Debian's chromium and fonts-noto-cjk (apt-get install chromium fonts-noto-cjk) and the
+playwright package (pip install -e '.[dev]'); without them it skips, except in CI (CI=true).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from graph.embedded import EmbeddedStore
+from loaders.ledger import load
+from loaders.synthetic import generate
+from tests.test_app import ego_expected
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "test-output"
+CHROMIUM = os.environ.get("GONGJIAN_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+EVIL = "<img src=x onerror=alert(1)>"
+HOW = (
+    "browser test skipped: it needs Chromium and Playwright; enable it with "
+    "`apt-get install chromium fonts-noto-cjk` and `pip install -e '.[dev]'`"
+)
+
+
+def require_browser() -> None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing = True
+    else:
+        missing = not Path(CHROMIUM).exists()
+    if not missing:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI needs the browser test to run: {HOW}", pytrace=False)
+    pytest.skip(HOW)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The app on the S city and the unit named like an HTML tag, on a free local port."""
+    require_browser()
+    folder = tmp_path_factory.mktemp("browser-city")
+    generate("S", 42, folder / "ledger")
+    store = EmbeddedStore(folder / "s.sqlite")
+    load(folder / "ledger", store)
+    extra = folder / "extra"
+    extra.mkdir()
+    (extra / "单位.csv").write_text(f"名称,类型,所属区域\n{EVIL},商户,林海社区\n", encoding="utf-8")
+    load(extra, store)
+    tables = {name: store.table(name) for name in store.counts()}
+    store.close()
+    port = free_port()
+    env = {**os.environ, "GONGJIAN_DATA_DIR": str(folder), "GONGJIAN_STORE_NAME": "s"}
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    log = (folder / "streamlit.log").open("w")
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://localhost:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError(f"the app did not start: {(folder / 'streamlit.log').read_text()}")
+            time.sleep(0.3)
+        yield {"url": url, "tables": tables}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def network_nodes(page: Any) -> list[dict[str, Any]]:
+    """The nodes vis-network holds in the page's network iframe (waits until it has them)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            try:
+                found = frame.evaluate(
+                    "() => (typeof nodes !== 'undefined' && nodes.get) ? JSON.stringify(nodes.get()) : null"
+                )
+            except Exception:  # a frame navigating away
+                continue
+            if found:
+                nodes: list[dict[str, Any]] = json.loads(found)
+                return nodes
+        page.wait_for_timeout(300)
+    raise AssertionError("no network drawn")
+
+
+def settle(page: Any) -> None:
+    """Wait until Streamlit has finished running the page (and stays finished a moment)."""
+    done = "() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') === 'notRunning'"
+    for _ in range(3):
+        page.wait_for_function(done, timeout=60_000)
+        page.wait_for_timeout(400)
+    page.wait_for_function(done, timeout=60_000)
+
+
+def test_the_app_in_chromium(served: dict[str, Any]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    url: str = served["url"]
+    tables: dict[str, pd.DataFrame] = served["tables"]
+    units = tables["organization"]
+    OUT.mkdir(exist_ok=True)
+    requests: list[str] = []
+    dialogs: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1800}, locale="zh-CN")
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        try:
+            page.goto(url)
+            settle(page)
+            page.get_by_text("成员单位覆盖情况").wait_for(timeout=60_000)
+            page.screenshot(path=OUT / "overview.png", full_page=True)
+
+            # search a unit by its short name, open its profile
+            unit = units[units["aliases"].map(len).astype(bool) & units["joined"].notna()].iloc[0]
+            page.get_by_role("link", name="单位").first.click()
+            settle(page)
+            box = page.get_by_placeholder("名称、简称或编码")
+            box.fill(unit["aliases"][0])
+            box.press("Enter")
+            page.get_by_role("heading", name=unit["name"]).wait_for(timeout=60_000)
+            settle(page)
+            assert (
+                f"unit=organization%3A{unit['key']}" in page.url
+                or f"unit=organization:{unit['key']}" in page.url
+            )
+            page.screenshot(path=OUT / "unit.png", full_page=True)
+
+            # its ego network: the nodes drawn are its neighbours
+            page.get_by_role("link", name="在网络中查看").click()
+            settle(page)
+            drawn = {n["id"] for n in network_nodes(page)}
+            assert drawn == ego_expected(tables, unit["key"])
+            page.screenshot(path=OUT / "network-ego.png", full_page=True)
+
+            areas = tables["area"]
+            district = areas.loc[areas["level"] == "district", "key"].iloc[0]
+            street = areas.loc[areas["level"] == "street", "key"].iloc[0]
+            pages = {
+                "network": f"/network?district={district}&street={street}",
+                "network-path": f"/network?mode=path&a=organization:{unit['key']}&b=organization:{units['key'].iloc[0]}",
+                "cross": "/cross",
+                "query": "/query",
+                "data": "/data",
+                "overview-street": f"/?district={district}&street={street}&period=2024Q1~2025Q4",
+                "overview-en": "/?lang=en",
+            }
+            for name, path in pages.items():
+                page.goto(url + path)
+                settle(page)
+                if name.startswith("network"):
+                    assert network_nodes(page)
+                page.screenshot(path=OUT / f"{name}.png", full_page=True)
+
+            # a unit named like an HTML tag shows as text and runs nothing
+            evil = units.loc[units["name"] == EVIL, "key"].iloc[0]
+            page.goto(f"{url}/unit?unit=organization:{evil}")
+            settle(page)
+            page.get_by_role("heading", name=EVIL).wait_for(timeout=60_000)
+            assert page.locator("img[src='x']").count() == 0
+            page.screenshot(path=OUT / "unit-html-name.png", full_page=True)
+            page.goto(f"{url}/network?mode=ego&node=organization:{evil}&depth=1")
+            settle(page)
+            assert EVIL in {n["title"].split("\n")[0] for n in network_nodes(page)}
+            for frame in page.frames:
+                assert frame.locator("img[src='x']").count() == 0
+            page.screenshot(path=OUT / "network-html-name.png", full_page=True)
+        finally:
+            browser.close()
+    assert dialogs == [], f"a script from the data ran: {dialogs}"
+    outside = sorted({r for r in requests if not r.startswith((url, "data:", "blob:", "about:"))})
+    assert outside == [], f"pages asked for addresses outside localhost: {outside}"
