@@ -669,17 +669,22 @@ def _months_between(first: pd.Series, last: date) -> pd.Series:
 
 # --- judging ------------------------------------------------------------------------------
 
+# Peer groups, from the closest: the first with min_peers units having a value is used, else
+# the last with any. Units of a kind too rare to have peers are compared with every member unit.
 PEER_LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("street", ("kind", "street")),
     ("district", ("kind", "district")),
     ("all", ("kind",)),
+    ("district_any", ("district",)),
+    ("any", ("member",)),
 )
 
 
 def peer_groups(units: pd.DataFrame) -> dict[str, np.ndarray]:
     """For each level of :data:`PEER_LEVELS`, the number of each unit's peer group."""
+    keyed = units.assign(member="")  # one group of every member unit
     return {
-        name: units.groupby([units[k].fillna("") for k in keys], sort=True).ngroup().to_numpy()
+        name: keyed.groupby([keyed[k].fillna("") for k in keys]).ngroup().to_numpy()
         for name, keys in PEER_LEVELS
     }
 
@@ -756,7 +761,7 @@ def judge(
         peer, level = _peer_median(groups, rate.where(~grace), settings.min_peers)
         medians[ind.name], levels[ind.name] = peer, level
         if ind.kind == "months":
-            allowed = peer.clip(lower=settings.idle_months_ok)
+            allowed = peer.fillna(0).clip(lower=settings.idle_months_ok)
             s = (allowed / v).clip(upper=1).where(v > allowed, 1.0)
         elif ind.kind == "share":
             allowed = peer
@@ -802,11 +807,19 @@ def flags(now: Judgement, before: Judgement, settings: Settings) -> tuple[pd.Ser
 
 # --- reasons ------------------------------------------------------------------------------
 
-PEERS_ZH = {"street": "同街道同类单位", "district": "同区同类单位", "all": "全部同类单位"}
+PEERS_ZH = {
+    "street": "同街道同类单位",
+    "district": "同区同类单位",
+    "all": "全部同类单位",
+    "district_any": "同区各类单位",
+    "any": "全部单位",
+}
 PEERS_EN = {
     "street": "peers of its kind in its street",
     "district": "peers of its kind in its district",
     "all": "all units of its kind",
+    "district_any": "member units of any kind in its district",
+    "any": "all member units",
 }
 ACTIVITY_ZH = {
     "meeting": "出席联席会议",
@@ -912,7 +925,7 @@ def _reason(f: Facts, name: str) -> Reason:
         months = max(1, round(f.share * f.period.days / 30.4))
         joined, expected = str(f.unit["joined"]), num(f.expected[name])
         prorated_zh = f"；{month_zh(*_ym(joined))}加入，按{months}个月折算应为{expected}个"
-        prorated_en = f"; joined {joined}, pro-rated to {months} months: {expected} expected"
+        prorated_en = f", joined {joined}, pro-rated to {months} months: {expected} expected"
     if name == "attendance_rate":
         invited, attended, subs = (
             int(v["meetings_invited"]),
@@ -925,7 +938,7 @@ def _reason(f: Facts, name: str) -> Reason:
             name,
             f"{p_zh}应参加联席会议{invited}次，实际{num(attended)}次{sub_zh}（出席率{pct(x)}，{peers_zh}中位数{pct(peer)}）",
             f"{p_en}: invited to {invited} joint meetings, attended {num(attended)}{sub_en} "
-            f"({pct(x)}; median of {peers_en}: {pct(peer)})",
+            f"({pct(x)}, median of {peers_en}: {pct(peer)})",
         )
     if name == "agreements":
         have_zh = "无在期共建协议" if x == 0 else f"在期共建协议{num(x)}份"
