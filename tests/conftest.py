@@ -6,8 +6,10 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from neo4j import Driver, GraphDatabase
 
 from graph import neo4j_server as local_neo4j
+from graph.neo4j_store import Neo4jStore, statement
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -32,3 +34,20 @@ def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[local_neo
     info = local_neo4j.start(data_dir, port=local_neo4j.free_port())
     yield info
     local_neo4j.stop(data_dir)
+
+
+@pytest.fixture(scope="session")
+def neo4j_driver(neo4j_server: local_neo4j.ServerInfo) -> Iterator[Driver]:
+    """A driver of the session's local Neo4j."""
+    with GraphDatabase.driver(neo4j_server.uri, auth=(neo4j_server.user, neo4j_server.password())) as driver:
+        yield driver
+
+
+@pytest.fixture
+def neo4j_store(neo4j_driver: Driver) -> Iterator[Neo4jStore]:
+    """A Neo4j store on the session's server, emptied first (the schema stays)."""
+    with neo4j_driver.session() as session:
+        session.run(statement("clear")).consume()
+    store = Neo4jStore(neo4j_driver)
+    yield store
+    store.close()

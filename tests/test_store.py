@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import signal
 import subprocess
 import sys
@@ -16,6 +18,8 @@ import pytest
 from graph.embedded import EmbeddedStore, node_id
 from graph.errors import StoreError
 from graph.model import RECORDS, SOURCE_COLUMNS
+from graph.neo4j_server import ServerInfo
+from graph.neo4j_store import Neo4jStore
 from graph.store import Change, Store
 
 
@@ -133,8 +137,11 @@ def small_city() -> dict[str, pd.DataFrame]:
     }
 
 
-@pytest.fixture(params=["embedded"])
+@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "neo4j":  # the session's server, emptied for this test
+        yield request.getfixturevalue("neo4j_store")
+        return
     s = EmbeddedStore(tmp_path / "store.sqlite")
     yield s
     s.close()
@@ -166,6 +173,30 @@ def test_writing_twice_changes_nothing_and_corrections_update_in_place(store: St
     assert changes["organization"] == Change(added=1, updated=1, unchanged=2)
     table = store.table("organization").set_index("key")
     assert len(table) == 4 and table.loc["O2", "kind"] == "private_firm"
+
+
+def test_corrected_references_move_their_relationships(store: Store) -> None:
+    store.write(small_city())
+    corrected = small_city()
+    posts, agreements = corrected["post"], corrected["agreement"]
+    posts.loc[posts["key"] == "P2|O2", "org"] = "O1"
+    agreements.loc[0, "parties"] = ("O1", "O3")
+    changes = store.write(corrected)
+    assert changes["post"] == Change(updated=1, unchanged=2)
+    assert changes["agreement"] == Change(updated=1)
+    g = store.view()
+    p2, a1 = node_id("person", "P2"), node_id("agreement", "A1")
+    assert g.has_edge(p2, node_id("organization", "O1")) and not g.has_edge(p2, node_id("organization", "O2"))
+    assert {u for u, _ in g.in_edges(a1)} == {node_id("organization", "O1"), node_id("organization", "O3")}
+    assert store.counts()["post"] == 3
+
+
+def test_a_moved_row_updates_its_source_but_counts_as_unchanged(store: Store) -> None:
+    store.write(small_city())
+    moved = small_city()
+    moved["person"]["src_row"] = [7, 8]
+    assert store.write(moved)["person"] == Change(unchanged=2)
+    assert store.table("person", ["key", "src_row"])["src_row"].tolist() == [7, 8]
 
 
 def test_text_that_looks_like_code_is_stored_verbatim(store: Store) -> None:
@@ -209,7 +240,7 @@ KILLED_WRITER = textwrap.dedent(
 )
 
 
-def test_a_load_killed_midway_leaves_the_store_as_it_was(tmp_path: Path) -> None:
+def test_an_embedded_load_killed_midway_leaves_the_store_as_it_was(tmp_path: Path) -> None:
     path = tmp_path / "store.sqlite"
     first = EmbeddedStore(path)
     first.write(small_city())
@@ -275,3 +306,64 @@ def test_view_of_an_area_keeps_its_units_and_what_touches_them(store: Store) -> 
     }
     with pytest.raises(StoreError, match="No area"):
         store.view(area="nowhere")
+
+
+NEO4J_KILLED_WRITER = textwrap.dedent(
+    """
+    import os, time
+    from neo4j import GraphDatabase
+    from graph.neo4j_store import Neo4jStore
+    from tests.test_store import neo4j_big_city
+
+    driver = GraphDatabase.driver(os.environ["URI"], auth=("neo4j", os.environ["PASSWORD"]))
+    store = Neo4jStore(driver)
+
+    def progress(done, total):
+        if done >= 10_000:  # the first batch of people is committed, the rest is not written
+            print("writing", flush=True)
+            time.sleep(60)  # killed here
+
+    store.write(neo4j_big_city(), progress)
+    """
+)
+
+
+def neo4j_big_city() -> dict[str, pd.DataFrame]:
+    """The small city and 30,000 more people: several batches of the Neo4j store."""
+    city = small_city()
+    city["person"] = frame("person", [{"key": f"X{i}", "name": f"人{i}"} for i in range(30_000)])
+    return city
+
+
+@pytest.mark.neo4j
+def test_a_neo4j_load_killed_midway_is_reported_and_a_rerun_finishes_it(
+    neo4j_store: Neo4jStore, neo4j_server: ServerInfo, caplog: pytest.LogCaptureFixture
+) -> None:
+    neo4j_store.write(small_city())
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "URI": neo4j_server.uri, "PASSWORD": neo4j_server.password()}
+    writer = subprocess.Popen(
+        [sys.executable, "-c", NEO4J_KILLED_WRITER], cwd=root, env=env, stdout=subprocess.PIPE, text=True
+    )
+    assert writer.stdout is not None
+    assert writer.stdout.readline().strip() == "writing"
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+
+    with caplog.at_level(logging.WARNING, logger="graph.neo4j_store"):
+        reopened = Neo4jStore(neo4j_store._driver)
+    assert 0 < reopened.counts()["person"] < 30_002  # part of the load is in the store...
+    (told,) = reopened.unfinished_loads()  # ...and the user is told so, and what to do
+    assert "did not finish" in told and told.endswith("Rerun the load to finish it.")
+    assert told in caplog.text
+
+    changes = reopened.write(neo4j_big_city())  # the rerun
+    assert changes["person"] == Change(added=30_000)  # what the load did, as the first run found
+    assert changes["organization"] == Change(unchanged=3)
+    assert reopened.counts() == {**small_counts(), "person": 2 + 30_000}  # no duplicates
+    assert reopened.unfinished_loads() == []
+    assert reopened.write(neo4j_big_city())["person"] == Change(unchanged=30_000)
+
+
+def small_counts() -> dict[str, int]:
+    return {name: len(small_city().get(name, ())) for name in RECORDS}

@@ -1,0 +1,3 @@
+// A load wrote its last row.
+MATCH (l:Load {id: $id})
+SET l.finished = datetime()

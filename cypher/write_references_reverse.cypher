@@ -1,0 +1,14 @@
+// A reverse reference field of node records (an agreement's parties, a meeting's host...) as
+// relationships from each record it names (row.targets) to the record. The record's
+// relationships of this type are replaced, so a corrected reference moves them and writing
+// twice leaves one.
+UNWIND $rows AS row
+MATCH (n:<Label> {key: row.key})
+CALL (n) {
+  MATCH (n)<-[old:<TYPE>]-()
+  DELETE old
+}
+WITH n, row
+UNWIND row.targets AS target
+MATCH (t:<Target> {key: target})
+CREATE (t)-[:<TYPE>]->(n)

@@ -1,0 +1,569 @@
+"""The Neo4j store: the records of the embedded store, kept as a property graph in Neo4j.
+
+    with GraphDatabase.driver(uri, auth=(user, password)) as driver:
+        store = Neo4jStore(driver, database="neo4j")
+
+The store is handed its driver (:func:`graph.stores.open_store` builds one from the settings)
+and applies ``cypher/schema.cypher`` when it opens. Every statement it runs is a file in
+``cypher/``, loaded by name (:func:`statement`); labels, relationship types and field names are
+put in from :mod:`graph.model` only, values are always parameters.
+
+The graph
+    A node record (area, organization, …) is a node labelled with its record type's label
+    (``Area``, ``Organization``, …) holding its key, every field (lists as lists; empty fields
+    are left out) and its source (``src_file``, ``src_sheet``, ``src_row``). Its reference
+    fields are also relationships of the field's type, so that queries can walk them:
+    ``(:Organization)-[:IN_AREA]->(:Area)``, ``(:Organization)-[:PARTY_TO]->(:Agreement)`` for
+    an agreement's parties. A relationship record (post, attendance, registration) is a
+    relationship of its label (``HOLDS``, ``ATTENDED``, ``REGISTERED``) from its source (or its
+    fallback: a unit's own registration) to its target, with its key, fields and source as
+    properties. Keys are unique per label and per relationship type.
+
+Loads
+    Neo4j cannot hold a city's ledger in one transaction, so a write runs in batches and is made
+    all-or-nothing by being re-runnable:
+
+    1. Everything is checked before anything is written: record types, columns, unique keys,
+       and that the start and end of every relationship record exist.
+    2. The rows are compared with the stored records of the same keys, which gives the
+       ``Change`` per record type; rows stored exactly so are not written again.
+    3. A ``(:Load {id, digest, files, rows, changes, started})`` node is written first.
+    4. The rows are written in batches of :data:`BATCH`, each in one managed write transaction
+       (retried on transient errors): nodes, then their reference relationships, then the
+       relationship records. Every statement upserts by key, so it can run twice.
+    5. The Load node gets its ``finished`` time.
+
+    A load that fails or is killed between 3 and 5 leaves its Load node unfinished. What it
+    wrote stays in the store; opening the store logs a warning naming the load and ending
+    "rerun the load to finish it" (also :meth:`Neo4jStore.unfinished_loads`), and a failed
+    write raises :class:`StoreError` saying the same. Rerunning it (the same rows: the same
+    digest) rewrites every row, which leaves no duplicates, marks the load finished and
+    reports the changes the first run found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import networkx as nx
+import pandas as pd
+from neo4j import Driver, ManagedTransaction, Session
+from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
+
+from graph.embedded import build_graph
+from graph.errors import StoreError
+from graph.model import NODE_LABELS, RECORD_TYPES, RECORDS, RELATIONSHIP_TYPES, SOURCE_COLUMNS, RecordType
+from graph.store import Change, Changes, Progress
+
+BATCH = 10_000  # rows per write transaction
+CYPHER_DIR = Path(__file__).resolve().parent.parent / "cypher"
+ANCHORS = ("area", "organization")  # the records an area view is anchored on, as in the embedded store
+
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+_NAMES = frozenset(
+    {*NODE_LABELS, *RELATIONSHIP_TYPES, "key", *(c.name for r in RECORD_TYPES for c in r.columns)}
+)
+_PLACEHOLDER = re.compile(r"<([A-Za-z]+)>")
+
+
+@cache
+def _read(name: str) -> str:
+    return (CYPHER_DIR / f"{name}.cypher").read_text(encoding="utf-8")
+
+
+def statement(name: str, **names: str) -> str:
+    """The Cypher in ``cypher/<name>.cypher`` with its ``<Placeholders>`` replaced by ``names``,
+    each a label, relationship type or field name of :mod:`graph.model`."""
+    bad = {k: v for k, v in names.items() if v not in _NAMES}
+    if bad:
+        raise ValueError(f"{bad} are not labels, relationship types or fields of graph.model")
+
+    def put(found: re.Match[str]) -> str:
+        return names[found[1]]
+
+    return _PLACEHOLDER.sub(put, _read(name))
+
+
+def schema() -> list[str]:
+    """The statements of ``cypher/schema.cypher``."""
+    lines = [line for line in _read("schema").splitlines() if not line.lstrip().startswith("//")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One statement run over rows in batches, with the same other parameters each time."""
+
+    statement: str
+    rows: list[dict[str, Any]]
+    params: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class _Load:
+    id: str
+    digest: str
+    files: list[str]
+    rows: int
+    changes: Changes
+    started: str
+
+    def message(self) -> str:
+        files = ", ".join(self.files[:3]) + (
+            f" and {len(self.files) - 3} more" if len(self.files) > 3 else ""
+        )
+        return (
+            f"The load of {self.rows} rows from {files or 'no file'} started at {self.started} did not "
+            "finish (it failed, was stopped, or is still running): some of its rows are in the store, "
+            "some may not be. Rerun the load to finish it."
+        )
+
+
+class Neo4jStore:
+    """A store in a Neo4j database, reached through the driver it is handed.
+
+    ``close_driver``: close the driver in :meth:`close` (for a driver made for this store alone).
+    """
+
+    def __init__(self, driver: Driver, database: str = "neo4j", *, close_driver: bool = False) -> None:
+        self._driver = driver
+        self.database = database
+        self._close_driver = close_driver
+        try:
+            with self._session() as session:
+                for text in schema():
+                    session.execute_write(_run, text)
+            unfinished = self._unfinished()
+        except (Neo4jError, DriverError) as err:
+            raise StoreError(f"Cannot open the Neo4j database {database!r}: {_reason(err)}") from err
+        for load in unfinished:
+            log.warning(load.message())
+
+    def __repr__(self) -> str:
+        return f"Neo4jStore(database={self.database!r})"
+
+    def _session(self) -> Session:
+        # No notifications: "property key does not exist" on an empty store is no news.
+        return self._driver.session(database=self.database, notifications_min_severity="OFF")
+
+    def unfinished_loads(self) -> list[str]:
+        """What to tell the user about each load that did not finish (empty when all did)."""
+        try:
+            return [load.message() for load in self._unfinished()]
+        except (Neo4jError, DriverError) as err:
+            raise StoreError(f"Cannot read the Neo4j database {self.database!r}: {_reason(err)}") from err
+
+    def _unfinished(self) -> list[_Load]:
+        with self._session() as session:
+            records = session.execute_read(_records, statement("load_unfinished"))
+        return [
+            _Load(
+                id=r["id"],
+                digest=r["digest"],
+                files=list(r["files"]),
+                rows=r["rows"],
+                changes={k: Change(*v) for k, v in json.loads(r["changes"]).items()},
+                started=r["started"],
+            )
+            for r in records
+        ]
+
+    # --- writing --------------------------------------------------------------------------
+
+    def write(self, tables: Mapping[str, pd.DataFrame], progress: Progress | None = None) -> Changes:
+        payloads = _payloads(tables)
+        digest = _digest(payloads)
+        load: _Load | None = None
+        try:
+            with self._session() as session:
+                load = next((u for u in self._unfinished() if u.digest == digest), None)
+                if load is not None:  # a rerun of a load that did not finish: write every row again
+                    log.warning("Finishing the load of the same rows started at %s.", load.started)
+                    changes, rows = load.changes, _Rows({name: [] for name in payloads}, dict(payloads))
+                else:
+                    changes, rows = _compare(session, payloads)
+                _check_ends(session, payloads, rows)
+                steps = _steps(rows)
+                if load is None:
+                    load = _start(session, digest, tables, changes)
+                _run_steps(session, steps, sum(map(len, payloads.values())) - len(rows), progress)
+                session.execute_write(_run, statement("load_finish"), id=load.id)
+        except (Neo4jError, DriverError) as err:
+            if load is None:
+                raise StoreError(
+                    f"Cannot write to the Neo4j database {self.database!r}: {_reason(err)}"
+                ) from err
+            raise StoreError(
+                f"The load into the Neo4j database {self.database!r} stopped: {_reason(err)} Some of its "
+                "rows are in the store, some may not be; once Neo4j answers, rerun the load to finish it."
+            ) from err
+        return changes
+
+    # --- reading --------------------------------------------------------------------------
+
+    def table(self, record: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        rec = RECORDS[record]
+        names = table_columns(rec)
+        wanted = list(columns) if columns else names
+        bad = [c for c in wanted if c not in names]
+        if bad:
+            raise StoreError(f"{record} has no columns {bad}; it has {names}.")
+        fetched = wanted if "key" in wanted else ["key", *wanted]  # to order by key
+        kind = "nodes" if rec.is_node else "relationships"
+        rows = self._read(lambda tx: _values(tx, statement(f"table_{kind}", **_names(rec)), columns=fetched))
+        at = fetched.index("key")
+        rows.sort(key=lambda values: values[at])  # code point order, as SQLite orders text
+        if fetched is not wanted:
+            rows = [values[1:] for values in rows]
+        return _frame(rec, wanted, rows)
+
+    def counts(self) -> dict[str, int]:
+        def count(tx: ManagedTransaction) -> dict[str, int]:
+            counts = {}
+            for rec in RECORD_TYPES:
+                kind = "nodes" if rec.is_node else "relationships"
+                record = tx.run(statement(f"count_{kind}", **_names(rec))).single(strict=True)
+                counts[rec.name] = int(record["records"])
+            return counts
+
+        return self._read(count)
+
+    def view(self, area: str | None = None, as_of: str | None = None) -> nx.MultiDiGraph:
+        return build_graph(self._read(lambda tx: _view_tables(tx, area, as_of)))
+
+    def _read(self, work: Callable[[ManagedTransaction], _T]) -> _T:
+        """The result of ``work`` run in one managed read transaction."""
+        try:
+            with self._session() as session:
+                return session.execute_read(work)
+        except (Neo4jError, DriverError) as err:
+            raise StoreError(f"Cannot read the Neo4j database {self.database!r}: {_reason(err)}") from err
+
+    def close(self) -> None:
+        if self._close_driver:
+            self._driver.close()
+
+
+# --- rows in and out ----------------------------------------------------------------------
+
+
+def _payloads(tables: Mapping[str, pd.DataFrame]) -> dict[str, list[dict[str, Any]]]:
+    """The rows of each table as the properties to store, checked before anything is written:
+    lists as lists, numbers as int or float, empty values left out."""
+    unknown = set(tables) - set(RECORDS)
+    if unknown:
+        raise StoreError(f"Unknown record types {sorted(unknown)}; expected some of {sorted(RECORDS)}.")
+    payloads = {}
+    for rec in RECORD_TYPES:
+        if rec.name not in tables:
+            continue
+        frame = tables[rec.name]
+        names = table_columns(rec)
+        missing = [n for n in names if n not in frame.columns]
+        if missing:
+            raise StoreError(f"The {rec.name} table lacks columns {missing}; this is a bug in the loader.")
+        keys = frame["key"]
+        if keys.isna().any() or keys.duplicated().any():
+            raise StoreError(
+                f"Two {rec.name} rows share a key, or one has none; this is a bug in the loader."
+            )
+        kinds = {c.name: c.kind for c in rec.columns} | {"src_row": "int"}
+        values = [_encode(frame[n].tolist(), kinds.get(n, "text")) for n in names]
+        payloads[rec.name] = [
+            {n: v for n, v in zip(names, row, strict=True) if v is not None}
+            for row in zip(*values, strict=True)
+        ]
+    return payloads
+
+
+def _encode(values: list[Any], kind: str) -> list[Any]:
+    """One column as Neo4j property values; None where the value is missing."""
+    if kind in ("texts", "refs"):
+        return [list(v) if v else None for v in values]
+    convert: Callable[[Any], Any] = {"bool": bool, "int": int, "number": float}.get(kind, str)
+    return [None if v is None or v != v else convert(v) for v in values]  # v != v: NaN
+
+
+def _frame(rec: RecordType, names: list[str], rows: list[list[Any]]) -> pd.DataFrame:
+    """Rows of stored values as the embedded store returns them: lists as tuples, () for none."""
+    lists = {c.name for c in rec.columns if c.kind in ("texts", "refs")}
+    data = {
+        name: [tuple(r[i]) if r[i] else () for r in rows] if name in lists else [r[i] for r in rows]
+        for i, name in enumerate(names)
+    }
+    return pd.DataFrame(data, columns=names, dtype=object)
+
+
+def _digest(payloads: Mapping[str, list[dict[str, Any]]]) -> str:
+    """What identifies a load: a digest of every row it writes."""
+    digest = hashlib.sha256()
+    for name, rows in payloads.items():
+        digest.update(json.dumps([name, rows], ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The rows a write must write, per record type: keys the store does not hold, and keys it
+    holds with other values (or all rows, when finishing a load that did not finish)."""
+
+    new: dict[str, list[dict[str, Any]]]
+    stored: dict[str, list[dict[str, Any]]]
+
+    def __len__(self) -> int:
+        return sum(map(len, self.new.values())) + sum(map(len, self.stored.values()))
+
+
+def _compare(session: Session, payloads: Mapping[str, list[dict[str, Any]]]) -> tuple[Changes, _Rows]:
+    """What a write changes, per record type, and the rows it must write. A changed source
+    (file, sheet, row) alone is written but is not counted as an update."""
+    changes: Changes = {}
+    rows = _Rows({}, {})
+    for name, payload in payloads.items():
+        rec = RECORDS[name]
+        kind = "nodes" if rec.is_node else "relationships"
+        stored: dict[str, dict[str, Any]] = {}
+        if session.execute_read(_records, statement(f"count_{kind}", **_names(rec)))[0]["records"]:
+            text = statement(f"stored_{kind}", **_names(rec))
+            for batch in _batches([r["key"] for r in payload]):
+                result = session.execute_read(_records, text, keys=batch)
+                stored.update((r["record"]["key"], r["record"]) for r in result)
+        rows.new[name] = [row for row in payload if row["key"] not in stored]
+        rows.stored[name] = [row for row in payload if stored.get(row["key"], row) != row]
+        updated = sum(_fields(stored[row["key"]]) != _fields(row) for row in rows.stored[name])
+        added = len(rows.new[name])
+        changes[name] = Change(added, updated, len(payload) - added - updated)
+    return changes, rows
+
+
+def _fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in SOURCE_COLUMNS[1:]}
+
+
+def _check_ends(session: Session, payloads: Mapping[str, list[dict[str, Any]]], rows: _Rows) -> None:
+    """Raise unless the start and end of every relationship record to write are in the write
+    or in the store."""
+    wanted: dict[str, set[str]] = {}
+    for name in payloads:
+        rec = RECORDS[name]
+        if rec.is_node:
+            continue
+        for row in [*rows.new[name], *rows.stored[name]]:
+            for field in _ends(rec, row):
+                wanted.setdefault(_ref(rec, field), set()).add(row[field])
+    for target, keys in wanted.items():
+        missing = keys - {r["key"] for r in payloads.get(target, ())}
+        text = statement("stored_keys", Label=RECORDS[target].label)
+        for batch in _batches(sorted(missing)):
+            missing -= {r["key"] for r in session.execute_read(_records, text, keys=batch)}
+        if missing:
+            raise StoreError(
+                f"Relationship records refer to {len(missing)} {target} keys that are neither in the store "
+                f"nor in the write, such as {sorted(missing)[:3]}; this is a bug in the loader."
+            )
+
+
+def _ends(rec: RecordType, row: Mapping[str, Any]) -> tuple[str, str]:
+    """The fields naming the start and the end of a relationship record."""
+    start = rec.source if rec.source in row else rec.fallback
+    if start not in row or rec.target not in row:
+        raise StoreError(
+            f"The {rec.name} record {row['key']!r} lacks its {rec.source} or {rec.target}; this is a bug "
+            "in the loader."
+        )
+    return start, rec.target
+
+
+@cache
+def _ref(rec: RecordType, field: str) -> str:
+    """The record type a reference field points to."""
+    return rec.column(field).ref
+
+
+def _steps(rows: _Rows) -> list[_Step]:
+    """The statements that write rows, in order: nodes, their references, relationship records."""
+    nodes, references, relationships = [], [], []
+    for rec in RECORD_TYPES:
+        if rec.name not in rows.new:
+            continue
+        if not rec.is_node:
+            for file, some in (("create_relationships", rows.new), ("replace_relationships", rows.stored)):
+                by_start: dict[str, list[dict[str, Any]]] = {}
+                for row in some[rec.name]:
+                    by_start.setdefault(_ends(rec, row)[0], []).append(row)
+                for start, starting in by_start.items():
+                    labels = {
+                        "Source": RECORDS[_ref(rec, start)].label,
+                        "Target": RECORDS[_ref(rec, rec.target)].label,
+                    }
+                    text = statement(file, TYPE=rec.label, **labels)
+                    relationships.append(_Step(text, starting, {"source": start, "target": rec.target}))
+            continue
+        written = [*rows.new[rec.name], *rows.stored[rec.name]]
+        if not written:
+            continue
+        nodes.append(_Step(statement("write_nodes", Label=rec.label), written, {}))
+        for c in rec.columns:
+            if not c.edge:
+                continue
+            file = "write_references_reverse" if c.reverse else "write_references"
+            text = statement(file, Label=rec.label, TYPE=c.edge, Target=RECORDS[c.ref].label)
+            targets = [{"key": r["key"], "targets": _targets(r.get(c.name))} for r in written]
+            references.append(_Step(text, targets, {}))
+    return nodes + references + relationships
+
+
+def _targets(value: str | list[str] | None) -> list[str]:
+    """The keys a reference field names, each once."""
+    if value is None:
+        return []
+    return list(dict.fromkeys(value)) if isinstance(value, list) else [value]
+
+
+def _start(session: Session, digest: str, tables: Mapping[str, pd.DataFrame], changes: Changes) -> _Load:
+    files = sorted({f for t in tables.values() for f in t["src_file"].dropna().unique().tolist()})
+    load = _Load(
+        id=str(uuid.uuid4()),
+        digest=digest,
+        files=files,
+        rows=sum(len(t) for t in tables.values()),
+        changes=changes,
+        started="",
+    )
+    session.execute_write(
+        _run,
+        statement("load_start"),
+        id=load.id,
+        digest=digest,
+        files=files,
+        rows=load.rows,
+        changes=json.dumps({k: [c.added, c.updated, c.unchanged] for k, c in changes.items()}),
+    )
+    return load
+
+
+def _run_steps(session: Session, steps: list[_Step], skipped: int, progress: Progress | None) -> None:
+    """Each step in batches, one write transaction each; progress counts the rows of every
+    statement, plus the rows not written because they are stored so already."""
+    total = skipped + sum(len(s.rows) for s in steps)
+    done = skipped
+    if progress:
+        progress(done, total)
+    for step in steps:
+        for batch in _batches(step.rows):
+            session.execute_write(_run, step.statement, rows=batch, **step.params)
+            done += len(batch)
+            if progress:
+                progress(done, total)
+
+
+def _batches(items: list[_T]) -> Iterator[list[_T]]:
+    for start in range(0, len(items), BATCH):
+        yield items[start : start + BATCH]
+
+
+def _run(tx: ManagedTransaction, /, text: str, **params: Any) -> None:
+    tx.run(text, params).consume()
+
+
+def _records(tx: ManagedTransaction, /, text: str, **params: Any) -> list[Any]:
+    return list(tx.run(text, params))
+
+
+def _values(tx: ManagedTransaction, /, text: str, **params: Any) -> list[list[Any]]:
+    return [record["values"] for record in tx.run(text, params)]
+
+
+def _names(rec: RecordType) -> dict[str, str]:
+    """The placeholder of a record type's label in the statements about it."""
+    return {"Label": rec.label} if rec.is_node else {"TYPE": rec.label}
+
+
+# --- views --------------------------------------------------------------------------------
+
+
+def _view_tables(tx: ManagedTransaction, area: str | None, as_of: str | None) -> dict[str, pd.DataFrame]:
+    """The record tables of a view, filtered on the server as the embedded store filters them."""
+
+    def rows(rec: RecordType, file: str, field: str = "", keys: Sequence[str] = ()) -> list[list[Any]]:
+        kind = "nodes" if rec.is_node else "relationships"
+        text = statement(file.format(kind=kind), **_names(rec), **({"field": field} if field else {}))
+        params = {"as_of": as_of, "since": rec.since or None, "until": rec.until or None, "keys": list(keys)}
+        return _values(tx, text, columns=table_columns(rec), **params)
+
+    if area is None:
+        return {rec.name: _frame(rec, table_columns(rec), rows(rec, "view_{kind}")) for rec in RECORD_TYPES}
+    scope = tx.run(statement("view_scope"), area=area).single(strict=True)
+    if not scope["areas"]:  # the area itself is one of them when it exists
+        raise StoreError(f"No area with key {area!r}; `gongjian stats` lists the areas.")
+    anchors = {"area": scope["areas"], "organization": scope["organizations"]}
+    found: dict[str, dict[str, list[Any]]] = {}  # record type -> key -> row
+    for rec in RECORD_TYPES:
+        found[rec.name] = {}
+        if rec.name in anchors:  # areas and units are in scope by place, not by what they point to
+            pulls = [rows(rec, "view_nodes_in", field="key", keys=anchors[rec.name])]
+        else:
+            pulls = [
+                rows(
+                    rec,
+                    "view_{kind}_in" if c.kind == "ref" else "view_nodes_any",
+                    field=c.name,
+                    keys=anchors[c.ref],
+                )
+                for c in rec.columns
+                if c.ref in anchors
+            ]
+        for pulled in pulls:
+            found[rec.name].update((r[0], r) for r in pulled)
+    _pull_endpoints(found, rows)
+    return {
+        name: _frame(RECORDS[name], table_columns(RECORDS[name]), list(r.values()))
+        for name, r in found.items()
+    }
+
+
+def _pull_endpoints(found: dict[str, dict[str, list[Any]]], rows: Callable[..., list[list[Any]]]) -> None:
+    """Add the nodes at the far end of relationship records that touch the scope (the people
+    holding posts in its units, the meetings its units attended), as the embedded store does."""
+    wanted: dict[str, set[str]] = {}
+    for rec in RECORD_TYPES:
+        if rec.is_node:
+            continue
+        names = table_columns(rec)
+        for values in found[rec.name].values():
+            row = {n: v for n, v in zip(names, values, strict=True) if v is not None}
+            for field in _ends(rec, row):
+                wanted.setdefault(_ref(rec, field), set()).add(row[field])
+    for target, keys in wanted.items():
+        extra = sorted(keys - set(found[target]))
+        if extra:
+            found[target].update(
+                (r[0], r) for r in rows(RECORDS[target], "view_nodes_in", field="key", keys=extra)
+            )
+
+
+def table_columns(rec: RecordType) -> list[str]:
+    """The columns of a record table, as the embedded store has them."""
+    return [SOURCE_COLUMNS[0], *(c.name for c in rec.columns), *SOURCE_COLUMNS[1:]]
+
+
+def _reason(err: Exception) -> str:
+    """What went wrong talking to Neo4j, and what to do about it."""
+    if isinstance(err, AuthError):
+        return "Neo4j refused the user name or password; check the neo4j_user and neo4j_password settings."
+    if isinstance(err, ServiceUnavailable):
+        return f"Neo4j does not answer ({err}); start it (`gongjian neo4j start`) or check the neo4j_uri setting."
+    if isinstance(err, Neo4jError) and err.code == "Neo.ClientError.Database.DatabaseNotFound":
+        return "there is no such database; check the neo4j_database setting."
+    return f"{err}."
