@@ -4,6 +4,7 @@ Every figure a test checks is computed here again, plainly, from the store's tab
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -489,3 +490,38 @@ def test_a_bad_ledger_lists_every_problem_and_loads_only_when_asked(own_store: P
     at.button(key="load").click().run()
     changes = dataframe(at, "记录类型").set_index("记录类型")
     assert changes.loc["单位", "新增"] == 1
+
+
+def test_ego_networks_and_connections_from_the_tables_match_the_whole_graph(city: Path) -> None:
+    """ui.reach follows relationships from the tables; the answers are those of the store's
+    whole graph (as the network view filters it)."""
+    import networkx as nx
+
+    from ui import netview, reach
+
+    store = EmbeddedStore(city / "s.sqlite")
+    tables = {name: store.table(name) for name in store.counts()}
+    whole = store.view(as_of=PERIOD[1])
+    store.close()
+    idx = reach.index(tables, *PERIOD)
+    graph = netview.in_period(netview.by_types(whole, netview.DEFAULT_TYPES), PERIOD[0])
+    people = list(tables["post"]["person"].value_counts().index[:3])
+    centers = [f"organization:{k}" for k in tables["attendance"]["org"].value_counts().index[:3]]
+    for center in centers + [f"person:{p}" for p in people]:
+        for depth in (1, 2, 3):
+            mine = reach.ego(idx, center, depth, netview.DEFAULT_TYPES)
+            theirs = netview.ego(graph, center, depth)
+            assert set(mine.nodes) == set(theirs.nodes)
+            assert sorted((u, v, d["type"]) for u, v, d in mine.edges(data=True)) == sorted(
+                (u, v, d["type"]) for u, v, d in theirs.edges(data=True)
+            )
+    ties = ("HOLDS", "PARTY_TO", "ATTENDED", "CONTRIBUTES")
+    simple = nx.Graph(netview.in_period(netview.by_types(whole, ties), PERIOD[0]).to_undirected())
+    members = [f"organization:{k}" for k in tables["organization"].dropna(subset=["joined"])["key"]]
+    for a, b in itertools.pairwise(members[:41]):
+        found = reach.path(idx, a, b, ties)
+        length = nx.shortest_path_length(simple, a, b) if nx.has_path(simple, a, b) else None
+        expected = length if length is not None and length <= 8 else None  # at most 8 steps
+        assert (
+            None if found is None else nx.shortest_path_length(nx.Graph(found.to_undirected()), a, b)
+        ) == expected

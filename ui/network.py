@@ -9,8 +9,8 @@ import networkx as nx
 import pandas as pd
 import streamlit as st
 
-from graph.model import RELATIONSHIP_TYPES
-from ui import netview
+from graph.model import RECORDS, RELATIONSHIP_TYPES
+from ui import netview, reach
 from ui.common import (
     current_store,
     describe,
@@ -42,27 +42,14 @@ def view(area: str | None, as_of: str) -> nx.MultiDiGraph:
     return _view(store_key(), stamp(), area, as_of)
 
 
-def home(node: str) -> str | None:
-    """The district (else the topmost area below the city) a unit or person belongs to; its
-    view holds the node's neighbourhood."""
-    areas = table("area", ["key", "name", "level", "parent"])
-    paths = ancestors(areas)
-    record, _, key = node.partition(":")
-    if record == "organization":
-        units = table("organization", ["key", "area"])
-        places = list(units.loc[units["key"] == key, "area"])
-    else:
-        posts = table("post", ["person", "org"])
-        units = table("organization", ["key", "area"])
-        orgs = set(posts.loc[posts["person"] == key, "org"])
-        places = list(units.loc[units["key"].isin(orgs), "area"])
-        if not places:
-            regs = table("registration", ["person", "community"])
-            places = list(regs.loc[regs["person"] == key, "community"])
-    for place in places:
-        path = paths.get(place, {})
-        return path.get("district") or path.get("street") or place
-    return None
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _reach(key: str, version: Any, start: str, end: str) -> reach.Index:
+    return reach.index({r: table(r) for r in RECORDS}, start, end)
+
+
+def whole(s: Scope) -> reach.Index:
+    """Every relationship in the store for the period, to follow from one node anywhere."""
+    return _reach(store_key(), stamp(), s.start, s.end)
 
 
 def roll_level(s: Scope) -> str:
@@ -75,7 +62,6 @@ def drawing(
     version: Any,
     mode: str,
     s: Scope,
-    area: str | None,
     nodes: tuple[str, ...],
     depth: int,
     types: tuple[str, ...],
@@ -86,17 +72,17 @@ def drawing(
     heading: str,
 ) -> dict[str, Any]:
     """The drawing of one view, its HTML, and for a path the steps (cached per choice)."""
-    if mode == "path":  # a connection runs through people, agreements, meetings, projects: not areas
-        types = tuple(r for r in types if r not in netview.AREA_TYPES)
-    graph = netview.in_period(netview.by_types(view(area, s.end), types, keep=nodes), s.start)
     steps: list[netview.Step] | None = None
-    focus: tuple[str, ...] = nodes
-    if mode == "ego":
-        graph = netview.ego(graph, nodes[0], depth) if nodes[0] in graph else nx.MultiDiGraph()
-    elif mode == "path":
-        steps = netview.shortest(graph, nodes[0], nodes[1])
-        on_path = [nodes[0], *(step.target for step in steps)] if steps else list(nodes)
-        graph = graph.subgraph(n for n in on_path if n in graph).copy()
+    if mode == "scope":
+        graph = netview.in_period(netview.by_types(view(s.area, s.end), types), s.start)
+    elif mode == "ego":
+        graph = reach.ego(whole(s), nodes[0], depth, types)
+    else:  # a connection runs through people, agreements, meetings, projects: not areas
+        found = reach.path(whole(s), nodes[0], nodes[1], [r for r in types if r not in netview.AREA_TYPES])
+        graph = found if found is not None else nx.MultiDiGraph()
+        steps = netview.shortest(graph, nodes[0], nodes[1]) if found is not None else None
+        if steps is None:
+            graph = nx.MultiDiGraph()
     areas = table("area", ["key", "name", "level", "parent"])
     paths = ancestors(areas)
     level = roll_level(s)
@@ -111,7 +97,7 @@ def drawing(
         roll_to=roll_to,
         cap=cap,
         measure=measure,
-        focus=focus,
+        focus=nodes,
     )
     rows = []
     if steps:
@@ -160,10 +146,9 @@ def render() -> None:
 
     nodes: tuple[str, ...] = ()
     depth = 1
-    area = s.area
     if mode == "scope":
         units = units_in_scope(table("organization", ["key", "kind", "area"]), table("area"), s)
-        if area is None and len(units) > LARGE:
+        if s.area is None and len(units) > LARGE:
             st.info(t("pick_smaller").format(units=len(units)))
             return
     elif mode == "ego":
@@ -178,7 +163,7 @@ def render() -> None:
         if center is None:
             st.info(t("ego_hint"))
             return
-        nodes, area = (center,), home(center)
+        nodes = (center,)
     else:
         left, right = st.columns(2)
         with left:
@@ -188,8 +173,7 @@ def render() -> None:
         if a is None or b is None:
             st.info(t("path_hint"))
             return
-        homes = {home(a), home(b)}
-        nodes, area = (a, b), homes.pop() if len(homes) == 1 else None
+        nodes = (a, b)
 
     what = {
         "scope": t("net_scope"),
@@ -202,7 +186,6 @@ def render() -> None:
             stamp(),
             mode,
             s,
-            area,
             nodes,
             depth,
             tuple(types),

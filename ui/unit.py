@@ -32,7 +32,7 @@ def timeline(meetings: pd.DataFrame) -> alt.Chart:
         scale=alt.Scale(domain=labels, range=[STATUS_COLOURS[c] for c in codes]),
         legend=None,
     )
-    return (
+    chart: alt.Chart = (
         alt.Chart(frame, height=170)
         .mark_circle(size=90, opacity=0.85)
         .encode(
@@ -45,6 +45,7 @@ def timeline(meetings: pd.DataFrame) -> alt.Chart:
             ],
         )
     )
+    return chart
 
 
 def render() -> None:

@@ -1,0 +1,209 @@
+"""Neighbourhoods and connections over the whole store, without building its whole graph.
+
+A store's view of an area holds what touches the area; the ego network of a unit or the
+connection between two units may run anywhere (a unit leader who sits on another street's
+committee). Building the whole city's graph takes long (a million relationships on the L
+city), so the relationships are kept here as flat columns built from the store's tables,
+searched breadth-first, and only the nodes found are made into a graph
+(:func:`graph.embedded.build_graph`, the graph every view is).
+
+Time works as in a view as of the end of the period, and, as in the network view, only the
+meetings held in the period count, and only attendance that came (present, substitute).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from graph.embedded import build_graph
+from graph.model import RECORD_TYPES, RecordType
+from ui.scope import upper
+
+CAME = ("present", "substitute")
+
+
+def in_force(rec: RecordType, frame: pd.DataFrame, as_of: str) -> pd.Series:
+    """Rows holding on ``as_of`` (as a store's view as of that day keeps them)."""
+    keep = pd.Series(True, index=frame.index)
+    if rec.since:
+        keep &= frame[rec.since].map(lambda d: not isinstance(d, str) or d <= as_of).astype(bool)
+    if rec.until:
+        keep &= frame[rec.until].map(lambda d: not isinstance(d, str) or upper(d) >= as_of).astype(bool)
+    return keep
+
+
+@dataclass(frozen=True)
+class Index:
+    """Every relationship as numbered ends (``src``, ``dst`` index ``nodes``), its type, and
+    the record and row it comes from; the tables the rows are in."""
+
+    nodes: np.ndarray  # node ids, "record:key"
+    src: np.ndarray
+    dst: np.ndarray
+    type: np.ndarray
+    record: np.ndarray
+    row: np.ndarray
+    tables: Mapping[str, pd.DataFrame]
+
+
+def index(tables: Mapping[str, pd.DataFrame], start: str, end: str) -> Index:
+    """The relationships of the tables as of ``end``, meetings held from ``start``."""
+    kept: dict[str, pd.DataFrame] = {}
+    for rec in RECORD_TYPES:
+        frame = tables[rec.name]
+        frame = frame[in_force(rec, frame, end)]
+        if rec.name == "meeting":
+            frame = frame[frame["date"].map(lambda d: upper(d) >= start).astype(bool)]
+        if rec.name == "attendance":
+            frame = frame[frame["status"].isin(CAME)]
+        kept[rec.name] = frame.reset_index(drop=True)
+    src: list[str] = []
+    dst: list[str] = []
+    kinds: list[str] = []
+    records: list[str] = []
+    rows: list[int] = []
+
+    def add(a: list[str], b: list[str], kind: str, record: str, at: list[int]) -> None:
+        src.extend(a)
+        dst.extend(b)
+        kinds.extend([kind] * len(a))
+        records.extend([record] * len(a))
+        rows.extend(at)
+
+    for rec in RECORD_TYPES:
+        frame = kept[rec.name]
+        if rec.is_node:
+            here = [f"{rec.name}:{k}" for k in frame["key"]]
+            for c in rec.columns:
+                if not c.edge:
+                    continue
+                there: list[str] = []
+                near: list[str] = []
+                rows_of: list[int] = []
+                for i, (h, v) in enumerate(zip(here, frame[c.name], strict=True)):
+                    for t in v if c.kind == "refs" else (v,) if v is not None else ():
+                        there.append(f"{c.ref}:{t}")
+                        near.append(h)
+                        rows_of.append(i)
+                if c.reverse:
+                    add(there, near, c.edge, rec.name, rows_of)
+                else:
+                    add(near, there, c.edge, rec.name, rows_of)
+        else:
+            source_ref, target_ref = rec.column(rec.source).ref, rec.column(rec.target).ref
+            fallback = rec.column(rec.fallback).ref if rec.fallback else ""
+            a: list[str] = []
+            b: list[str] = []
+            at: list[int] = []
+            for i, (s, f, t) in enumerate(
+                zip(
+                    frame[rec.source],
+                    frame[rec.fallback] if rec.fallback else frame[rec.source],
+                    frame[rec.target],
+                    strict=True,
+                )
+            ):
+                if t is None or (s is None and (not rec.fallback or f is None)):
+                    continue
+                a.append(f"{source_ref}:{s}" if s is not None else f"{fallback}:{f}")
+                b.append(f"{target_ref}:{t}")
+                at.append(i)
+            add(a, b, rec.label, rec.name, at)
+    known = {f"{r.name}:{k}" for r in RECORD_TYPES if r.is_node for k in kept[r.name]["key"]}
+    keep = np.fromiter((x in known and y in known for x, y in zip(src, dst, strict=True)), bool, len(src))
+    codes, nodes = pd.factorize(np.array(src + dst, dtype=object))
+    n = len(src)
+    return Index(
+        nodes=np.asarray(nodes, dtype=object),
+        src=codes[:n][keep],
+        dst=codes[n:][keep],
+        type=np.array(kinds, dtype=object)[keep],
+        record=np.array(records, dtype=object)[keep],
+        row=np.array(rows, dtype=np.int64)[keep],
+        tables=kept,
+    )
+
+
+def _codes(idx: Index, nodes: Iterable[str]) -> np.ndarray:
+    found = np.asarray(pd.Index(idx.nodes).get_indexer(list(nodes)))
+    return np.asarray(found[found >= 0])
+
+
+def ego(idx: Index, center: str, depth: int, types: Iterable[str]) -> nx.MultiDiGraph:
+    """The nodes within ``depth`` steps of ``center`` through ``types``, and their ties."""
+    typed = np.isin(idx.type, list(types))
+    seen = np.zeros(len(idx.nodes), bool)
+    frontier = np.zeros(len(idx.nodes), bool)
+    frontier[_codes(idx, [center])] = True
+    seen |= frontier
+    for _ in range(depth):
+        touching = typed & (frontier[idx.src] | frontier[idx.dst])
+        found = np.zeros(len(idx.nodes), bool)
+        found[idx.src[touching]] = True
+        found[idx.dst[touching]] = True
+        frontier = found & ~seen
+        seen |= found
+        if not frontier.any():
+            break
+    nodes = set(idx.nodes[seen]) | {center}
+    return subgraph(idx, nodes, typed)
+
+
+def path(idx: Index, a: str, b: str, types: Iterable[str], limit: int = 8) -> nx.MultiDiGraph | None:
+    """The nodes of one shortest connection from ``a`` to ``b`` through ``types`` (at most
+    ``limit`` steps) and their ties; None when there is none."""
+    typed = np.isin(idx.type, list(types))
+    start, goal = _codes(idx, [a]), _codes(idx, [b])
+    if not len(start) or not len(goal):
+        return None
+    parent = np.full(len(idx.nodes), -1)
+    parent[start[0]] = start[0]
+    frontier = np.zeros(len(idx.nodes), bool)
+    frontier[start[0]] = True
+    for _ in range(limit):
+        if parent[goal[0]] >= 0 or not frontier.any():
+            break
+        forward = typed & frontier[idx.src]
+        backward = typed & frontier[idx.dst]
+        reached = np.concatenate([idx.dst[forward], idx.src[backward]])
+        came = np.concatenate([idx.src[forward], idx.dst[backward]])
+        order = np.lexsort((came, reached))  # the same parent every time
+        reached, came = reached[order], came[order]
+        new = parent[reached] < 0
+        reached, came = reached[new], came[new]
+        first = np.unique(reached, return_index=True)[1]
+        parent[reached[first]] = came[first]
+        frontier = np.zeros(len(idx.nodes), bool)
+        frontier[reached[first]] = True
+    if parent[goal[0]] < 0:
+        return None
+    chain = [int(goal[0])]
+    while chain[-1] != start[0]:
+        chain.append(int(parent[chain[-1]]))
+    return subgraph(idx, set(idx.nodes[chain]), typed)
+
+
+def subgraph(idx: Index, nodes: set[str], typed: np.ndarray) -> nx.MultiDiGraph:
+    """The graph of ``nodes`` with the relationships among them of the ``typed`` ones."""
+    inside = np.zeros(len(idx.nodes), bool)
+    inside[_codes(idx, nodes)] = True
+    among = typed & inside[idx.src] & inside[idx.dst]
+    tables: dict[str, pd.DataFrame] = {}
+    for rec in RECORD_TYPES:
+        frame = idx.tables[rec.name]
+        if rec.is_node:
+            keys = {n.partition(":")[2] for n in nodes if n.startswith(rec.name + ":")}
+            tables[rec.name] = frame[frame["key"].isin(keys)]
+        else:
+            tables[rec.name] = frame.iloc[sorted(set(idx.row[among & (idx.record == rec.name)]))]
+    graph = build_graph(tables)
+    wanted = set(idx.type[typed])
+    graph.remove_edges_from(
+        [(u, v, k) for u, v, k, d in graph.edges(keys=True, data=True) if d.get("type") not in wanted]
+    )
+    return graph
