@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
@@ -16,11 +16,12 @@ from typing import Any, NoReturn
 import click
 
 from graph import settings
-from graph.embedded import EmbeddedStore
 from graph.errors import GongjianError, LedgerError
 from graph.glossary import ORG_KIND
 from graph.model import RECORDS
 from graph.stats import stats as store_stats
+from graph.store import Store
+from graph.stores import open_store
 
 SCALES = ("S", "M", "L")
 
@@ -29,8 +30,16 @@ class Context:
     def __init__(self, store_name: str | None) -> None:
         self.store_name = store_name
 
-    def open_store(self) -> EmbeddedStore:
-        return EmbeddedStore(settings.store_path(self.store_name))
+    def open_store(self, neo4j: bool = False) -> Store:
+        """The store the settings choose, or Neo4j when --neo4j is given."""
+        return open_store("neo4j" if neo4j else None, self.store_name)
+
+
+def neo4j_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The --neo4j flag of every command that reads or writes the store."""
+    return click.option(
+        "--neo4j", is_flag=True, help="Use the Neo4j store (the local server, or neo4j_uri) instead."
+    )(command)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -70,10 +79,14 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
             bar.__exit__(None, None, None)
 
 
+def display_width(text: str) -> int:
+    """Terminal columns a text takes: Chinese characters count two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def pad(text: str, width: int) -> str:
-    """Left-align text in a terminal column, counting Chinese characters as two wide."""
-    wide = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    return text + " " * max(width - wide, 0)
+    """Left-align text in a terminal column."""
+    return text + " " * max(width - display_width(text), 0)
 
 
 def fail(err: GongjianError) -> NoReturn:
@@ -132,21 +145,23 @@ def template(path: Path) -> None:
 
 @main.command()
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
+@neo4j_option
 @click.pass_obj
-def validate(obj: Context, path: Path) -> None:
+def validate(obj: Context, path: Path, neo4j: bool) -> None:
     """Check a ledger (workbook, CSV file or folder) and report every problem at once.
 
     Names are also resolved against what the store already holds. Exits 1 when there are problems.
     """
     from loaders.ledger import validate as check
 
-    store = obj.open_store()
     try:
-        problems = check(path, store)
+        store = obj.open_store(neo4j)
+        try:
+            problems = check(path, store)
+        finally:
+            store.close()
     except GongjianError as err:
         fail(err)
-    finally:
-        store.close()
     for p in problems:
         click.echo(str(p))
     if problems:
@@ -194,18 +209,22 @@ def load(obj: Context, path: Path, skip_bad_rows: bool) -> None:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@neo4j_option
 @click.pass_obj
-def stats(obj: Context, as_json: bool) -> None:
+def stats(obj: Context, as_json: bool, neo4j: bool) -> None:
     """Counts by record type, units by kind and by district and street."""
-    store = obj.open_store()
     try:
-        figures = store_stats(store)
-    finally:
-        store.close()
+        store = obj.open_store(neo4j)
+        try:
+            figures = store_stats(store)
+        finally:
+            store.close()
+    except GongjianError as err:
+        fail(err)
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
         return
-    click.echo(f"Store: {settings.store_path(obj.store_name)}")
+    click.echo(f"Store: {store!r}")
     for name, n in figures["records"].items():
         click.echo(f"  {pad(RECORDS[name].sheet_zh, 14)}{n:>10}")
     click.echo("Units by kind:")
@@ -258,13 +277,15 @@ def neo4j_status() -> None:
     click.echo(f"Running at {info.uri} (pid {info.pid}).")
 
 
-def run_app(store_name: str | None, port: int) -> None:
+def run_app(store_name: str | None, port: int, neo4j: bool = False) -> None:
     spec = importlib.util.find_spec("app")
     if spec is None or spec.origin is None:
         raise click.ClickException("Cannot find app.py; install gongjian with `pip install -e .`.")
     env = dict(os.environ)
     if store_name:
         env["GONGJIAN_STORE_NAME"] = store_name
+    if neo4j:
+        env["GONGJIAN_STORE"] = "neo4j"
     command = [
         sys.executable, "-m", "streamlit", "run", spec.origin,
         "--server.headless", "true", "--server.port", str(port), "--browser.gatherUsageStats", "false",
@@ -276,10 +297,11 @@ def run_app(store_name: str | None, port: int) -> None:
 
 @main.command()
 @click.option("--port", type=int, default=8501, show_default=True, help="Port to serve the app on.")
+@neo4j_option
 @click.pass_obj
-def app(obj: Context, port: int) -> None:
+def app(obj: Context, port: int, neo4j: bool) -> None:
     """Start the explorer app on the store."""
-    run_app(obj.store_name, port)
+    run_app(obj.store_name, port, neo4j)
 
 
 @main.command()
@@ -299,7 +321,7 @@ def demo(scale: str, seed: int, port: int, no_app: bool) -> None:
         if not folder.exists():
             with progress_bar(f"Generating {scale}") as update:
                 make_city(scale, seed, folder, progress=update)
-        store = EmbeddedStore(settings.store_path("demo"))
+        store = open_store("embedded", "demo")
         try:
             with progress_bar("Loading") as update:
                 load_ledger(folder, store, progress=update)
@@ -310,6 +332,145 @@ def demo(scale: str, seed: int, port: int, no_app: bool) -> None:
     click.echo(f"Loaded {folder} into the store 'demo'.")
     if not no_app:
         run_app("demo", port)
+
+
+def print_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Rows as an aligned text table (Chinese characters count two columns)."""
+    cells = [[str(c) for c in columns], *[["" if v is None else str(v) for v in row] for row in rows]]
+    widths = [max(display_width(r[i]) for r in cells) for i in range(len(columns))]
+    for row in cells:
+        click.echo("  ".join(pad(v, w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+def parse_values(pairs: Sequence[str]) -> dict[str, str]:
+    values = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{pair!r} is not key=value, e.g. unit=太太好粥店.", param_hint="VALUES")
+        values[name.strip()] = value
+    return values
+
+
+def show_result(result: Any, as_json: bool) -> None:
+    if as_json:
+        rows = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
+        click.echo(
+            json.dumps(
+                {"columns": list(result.columns), "rows": rows, "truncated": result.truncated},
+                ensure_ascii=False,
+                indent=2,
+                default=str,
+            )
+        )
+    else:
+        print_table(result.columns, result.rows)
+        if result.notice:
+            click.echo(result.notice, err=True)
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.argument("values", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@neo4j_option
+@click.pass_obj
+def query(obj: Context, name: str | None, values: tuple[str, ...], as_json: bool, neo4j: bool) -> None:
+    """Run a named read-only query, e.g. `gongjian query unit_ties unit=太太好粥店`; without NAME, list them.
+
+    On the embedded store the queries with an embedded twin run; the others need --neo4j.
+    """
+    from graph import queries
+
+    named = queries.load_queries()
+    if name is None:
+        for q in named.values():
+            params = " ".join(f"{p.name}=" for p in q.params)
+            twin = "" if q.has_twin else "  [Neo4j]"
+            click.echo(f"{pad(q.name, 22)}{q.title}{twin}\n{' ' * 22}{params}")
+        return
+    try:
+        store = obj.open_store(neo4j)
+        try:
+            driver = getattr(store, "driver", None)
+            if driver is not None:
+                result = queries.run_named(driver, store.database, name, parse_values(values))  # type: ignore[attr-defined]
+            else:
+                result = queries.run_embedded(store.view(), name, parse_values(values))
+        finally:
+            store.close()
+    except GongjianError as err:
+        fail(err)
+    show_result(result, as_json)
+
+
+@main.command()
+@click.argument("statement")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option(
+    "--timeout", type=float, default=30.0, show_default=True, help="Seconds before the server stops it."
+)
+@click.option("--limit", type=int, default=1000, show_default=True, help="Rows to fetch at most.")
+@click.pass_obj
+def cypher(obj: Context, statement: str, as_json: bool, timeout: float, limit: int) -> None:
+    """Run one read-only Cypher statement on the Neo4j store; writes and admin commands are refused."""
+    from graph import queries
+
+    try:
+        store = obj.open_store(True)
+        try:
+            result = queries.run(store.driver, store.database, statement, timeout_s=timeout, row_limit=limit)  # type: ignore[attr-defined]
+        finally:
+            store.close()
+    except GongjianError as err:
+        fail(err)
+    show_result(result, as_json)
+
+
+@main.command()
+@click.option("--period", default="2025", show_default=True, help="A year (2025) or a quarter (2025Q3).")
+@click.option("--area", help="Only this district, street or community (name or code).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--all", "show_all", is_flag=True, help="List every member unit, not only the flagged ones.")
+@neo4j_option
+@click.pass_obj
+def engagement(
+    obj: Context, period: str, area: str | None, as_json: bool, show_all: bool, neo4j: bool
+) -> None:
+    """Rank member units by engagement for a period, with flags and their reasons."""
+    from graph import engagement as analysis
+
+    try:
+        store = obj.open_store(neo4j)
+        try:
+            result = analysis.engagement(store, period, area)
+        finally:
+            store.close()
+    except GongjianError as err:
+        fail(err)
+    if as_json:
+        click.echo(json.dumps(analysis.to_records(result), ensure_ascii=False, indent=2, default=str))
+        return
+    summary = result.summary
+    click.echo(
+        f"{summary['period']} {summary['area']}: {summary['units']} member units, "
+        f"{summary['flagged']} flagged ({summary['newly_flagged']} newly since {summary['previous']})."
+    )
+    ranked = result.ranked if show_all else result.flagged
+    print_table(
+        ["rank", "score", "flag", "unit", "street", "reasons"],
+        [
+            (
+                r["rank"],
+                f"{r['score']:.0f}",
+                "⚑" if r["flagged"] else "",
+                r["name"],
+                r["street_name"],
+                r["reasons_zh"],
+            )
+            for r in ranked.to_dict("records")
+        ],
+    )
 
 
 if __name__ == "__main__":
