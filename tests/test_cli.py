@@ -90,3 +90,46 @@ def test_demo_generates_and_loads_into_the_demo_store(runner: CliRunner, tmp_pat
 def test_neo4j_status_says_how_to_start_it(runner: CliRunner) -> None:
     result = runner.invoke(main, ["neo4j", "status"])
     assert result.exit_code == 1 and "gongjian neo4j start" in result.output
+
+
+@pytest.fixture
+def loaded(runner: CliRunner, tmp_path: Path) -> Path:
+    """The S city, generated and loaded into the embedded store."""
+    assert runner.invoke(main, ["generate", "--scale", "S", "--out", "city"]).exit_code == 0
+    assert runner.invoke(main, ["load", "city"]).exit_code == 0
+    return tmp_path / "city"
+
+
+def test_query_lists_the_named_queries_and_runs_one_on_the_embedded_store(
+    runner: CliRunner, loaded: Path
+) -> None:
+    listed = runner.invoke(main, ["query"])
+    assert listed.exit_code == 0 and "unit_ties" in listed.output and "shortest_connection" in listed.output
+    from graph.stores import open_store
+
+    store = open_store()
+    units = store.table("organization")
+    attendance = store.table("attendance")
+    store.close()
+    unit = units.loc[units["key"] == attendance["org"].iloc[0]].iloc[0]
+    result = runner.invoke(main, ["query", "unit_ties", f"unit={unit['name']}", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)["rows"]
+    attended = {r["other_key"] for r in rows if r["relationship"] == "ATTENDED"}
+    assert attended == set(attendance.loc[attendance["org"] == unit["key"], "meeting"])
+    bad = runner.invoke(main, ["query", "unit_ties", "unit"])
+    assert bad.exit_code != 0 and "key=value" in bad.output
+
+
+def test_engagement_ranks_the_member_units_with_reasons(runner: CliRunner, loaded: Path) -> None:
+    result = runner.invoke(main, ["engagement", "--period", "2025", "--json"])
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)
+    truth = json.loads((loaded / "truth.json").read_text(encoding="utf-8"))
+    flagged = {u["name"] for u in found["units"] if u["flagged"]}
+    assert flagged and flagged <= set(truth["under_engaged"]) | set(truth["dropped"])
+    assert all(u["reasons_zh"] for u in found["units"] if u["flagged"])
+    table = runner.invoke(main, ["engagement", "--period", "2025Q3"])
+    assert table.exit_code == 0 and "2025Q3" in table.output
+    nowhere = runner.invoke(main, ["engagement", "--area", "不存在的街道"])
+    assert nowhere.exit_code == 1 and "不存在的街道" in nowhere.output
