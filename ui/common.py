@@ -17,6 +17,7 @@ import streamlit as st
 from graph import settings
 from graph.embedded import EmbeddedStore
 from graph.glossary import ORG_KIND, label
+from graph.model import RECORDS
 from graph.store import Store
 from ui import export, search
 from ui.scope import LEVELS, Scope, activity_span, children, quarters, scope_from_params
@@ -58,9 +59,15 @@ def _table(
     return current_store().table(record, list(columns) or None)
 
 
-def table(record: str, columns: Sequence[str] = ()) -> pd.DataFrame:
-    """A store table, read once per store state and shared between sessions: do not modify it."""
-    return _table(store_key(), stamp(), record, tuple(columns))
+def fields(record: str) -> tuple[str, ...]:
+    """The columns the app reads of a record: its key and fields (not where a row came from)."""
+    return ("key", *(c.name for c in RECORDS[record].columns))
+
+
+def table(record: str) -> pd.DataFrame:
+    """A store table (see :func:`fields`), read once per store state and shared between
+    sessions and pages: do not modify it."""
+    return _table(store_key(), stamp(), record, fields(record))
 
 
 def forget() -> None:
@@ -130,8 +137,8 @@ def person(name: object) -> str:
 
 @st.cache_data(max_entries=16)
 def _span(key: str, version: tuple[tuple[str, int], ...]) -> list[str]:
-    meetings = list(table("meeting", ["date"])["date"])
-    return activity_span(meetings or list(table("agreement", ["signed"])["signed"]))
+    meetings = list(table("meeting")["date"])
+    return activity_span(meetings or list(table("agreement")["signed"]))
 
 
 def period_span() -> list[str]:
@@ -190,7 +197,7 @@ def _clear(*keys: str) -> Callable[[], None]:
 
 def sidebar() -> None:
     """The language switch, the scope controls and the name mask, on every page."""
-    areas = table("area", ["key", "name", "level", "parent"])
+    areas = table("area")
     _init_state()
     names = dict(zip(areas["key"], areas["name"], strict=True))
     with st.sidebar:
@@ -255,7 +262,7 @@ def period_text(s: Scope) -> str:
 
 def scope_text(s: Scope) -> str:
     """The scope in words, for captions: 中山区 / 葵英街道 · 2025Q1 – 2025Q4 · 国企、学校."""
-    areas = table("area", ["key", "name"])
+    areas = table("area")
     names = dict(zip(areas["key"], areas["name"], strict=True))
     where = " / ".join(names.get(k, k) for k in (s.district, s.street, s.community) if k) or t("all_areas")
     kinds = "、".join(kind_label(k) for k in s.kinds) if s.kinds else t("all_kinds")
@@ -308,9 +315,9 @@ def show_table(
 @st.cache_resource(max_entries=4)
 def _search_index(key: str, version: tuple[tuple[str, int], ...]) -> pd.DataFrame:
     return search.index(
-        table("organization", ["key", "name", "aliases", "code", "area"]),
-        table("person", ["key", "name", "code"]),
-        table("post", ["person", "org"]),
+        table("organization"),
+        table("person"),
+        table("post"),
     )
 
 
@@ -326,16 +333,16 @@ def describe(node: str) -> str:
     if row.empty:
         return node
     r = row.iloc[0]
-    areas = table("area", ["key", "name"])
+    areas = table("area")
     area_names = dict(zip(areas["key"], areas["name"], strict=True))
     if r["record"] == "organization":
-        kinds = table("organization", ["key", "kind"])
+        kinds = table("organization")
         kind = kinds.loc[kinds["key"] == r["key"], "kind"]
         where = area_names.get(r["context"][0], "") if r["context"] else ""
         return " · ".join(
             x for x in (str(r["name"]), kind_label(kind.iloc[0]) if len(kind) else "", where) if x
         )
-    units = table("organization", ["key", "name"])
+    units = table("organization")
     unit_names = dict(zip(units["key"], units["name"], strict=True))
     where = "、".join(unit_names.get(k, k) for k in r["context"][:2])
     return " · ".join(x for x in (person(r["name"]), where) if x)

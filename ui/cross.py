@@ -16,12 +16,10 @@ from ui.scope import Scope, units_in_scope
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def figures(key: str, version: Any, s: Scope) -> dict[str, pd.DataFrame]:
-    units = table("organization", ["key", "name", "kind", "area", "joined"])
-    inside = units_in_scope(units, table("area", ["key", "parent", "level"]), s)
-    posts = bridges.held(
-        table("post", ["person", "org", "role", "part_time", "start", "end"]), s.start, s.end
-    )
-    people = table("person", ["key", "name"])
+    units = table("organization")
+    inside = units_in_scope(units, table("area"), s)
+    posts = bridges.held(table("post"), s.start, s.end)
+    people = table("person")
     local = set(posts.loc[posts["org"].isin(set(inside["key"])), "person"])
     bridging = bridges.bridging_people(posts[posts["person"].isin(local)], people, units)
     ties = bridges.community_ties(posts, units, coverage.members(inside, s.end))
@@ -36,12 +34,12 @@ def render() -> None:
         st.info(t("empty_store"))
         return
     f = figures(store_key(), stamp(), s)
-    areas = table("area", ["key", "name"])
+    areas = table("area")
     names = dict(zip(areas["key"], areas["name"], strict=True))
-    units = table("organization", ["key", "name", "kind"])
+    units = table("organization")
     unit_names = dict(zip(units["key"], units["name"], strict=True))
     kinds = dict(zip(units["key"], units["kind"], strict=True))
-    people = table("person", ["key", "name"])
+    people = table("person")
     person_names = dict(zip(people["key"], people["name"], strict=True))
 
     st.subheader(t("bridging_people"))

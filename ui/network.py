@@ -83,7 +83,7 @@ def drawing(
         steps = netview.shortest(graph, nodes[0], nodes[1]) if found is not None else None
         if steps is None:
             graph = nx.MultiDiGraph()
-    areas = table("area", ["key", "name", "level", "parent"])
+    areas = table("area")
     paths = ancestors(areas)
     level = roll_level(s)
     names = dict(zip(areas["key"], areas["name"], strict=True))
@@ -147,7 +147,7 @@ def render() -> None:
     nodes: tuple[str, ...] = ()
     depth = 1
     if mode == "scope":
-        units = units_in_scope(table("organization", ["key", "kind", "area"]), table("area"), s)
+        units = units_in_scope(table("organization"), table("area"), s)
         if s.area is None and len(units) > LARGE:
             st.info(t("pick_smaller").format(units=len(units)))
             return

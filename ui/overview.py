@@ -16,21 +16,19 @@ from ui.scope import LEVELS, Scope, ancestors, units_in_scope
 
 def coverage_tables() -> coverage.Tables:
     return coverage.Tables(
-        units=table("organization", ["key", "kind", "area", "joined"]),
-        posts=table("post", ["person", "org", "role", "part_time", "start", "end"]),
-        agreements=table("agreement", ["parties", "signed", "expires"]),
-        meetings=table("meeting", ["key", "date"]),
-        attendance=table("attendance", ["meeting", "org", "status"]),
+        units=table("organization"),
+        posts=table("post"),
+        agreements=table("agreement"),
+        meetings=table("meeting"),
+        attendance=table("attendance"),
     )
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def figures(key: str, version: Any, s: Scope, span: tuple[str, ...]) -> dict[str, Any]:
     """Everything the page shows for a scope (cached per store state and scope)."""
-    areas = table("area", ["key", "name", "level", "parent"])
-    units = units_in_scope(
-        table("organization", ["key", "kind", "area", "joined", "has_party_org"]), areas, s
-    )
+    areas = table("area")
+    units = units_in_scope(table("organization"), areas, s)
     tables = coverage_tables()
     members = coverage.members(units, s.end)
     flags = coverage.unit_coverage(tables, members["key"], s.start, s.end)

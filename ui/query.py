@@ -84,7 +84,7 @@ def form(query: qs.NamedQuery, s: Scope) -> dict[str, Any]:
 
 def masked(result: qs.Result) -> pd.DataFrame:
     """The rows as a table; people's names masked when masking is on."""
-    names = set(table("person", ["name"])["name"]) if masking() else set()
+    names = set(table("person")["name"]) if masking() else set()
 
     def cell(value: Any) -> Any:
         if isinstance(value, str) and value in names:
@@ -108,7 +108,7 @@ def show_result(result: qs.Result, name: str) -> None:
     show_table(masked(result), name, key=f"result_{name}")
     if result.nodes:
         graph = netview.result_graph(result.nodes, result.relationships)
-        areas = table("area", ["key", "name"])
+        areas = table("area")
         d = netview.draw(
             graph,
             lang=lang(),

@@ -61,7 +61,7 @@ def render() -> None:
     key = node.partition(":")[2]
     units = table("organization")
     row = units[units["key"] == key].iloc[0]
-    areas = table("area", ["key", "name", "level", "parent"])
+    areas = table("area")
     names = dict(zip(areas["key"], areas["name"], strict=True))
     path = ancestors(areas).get(row["area"], {})
     where = " / ".join(names[path[level]] for level in ("district", "street", "community") if level in path)
@@ -87,7 +87,7 @@ def render() -> None:
         query_params={"mode": "ego", "node": node, **s.to_params()},
     )
 
-    people = table("person", ["key", "name"])
+    people = table("person")
     post_rows = profile.posts(key, table("post"), people, units)
     st.subheader(t("people_posts"))
     if post_rows.empty:
