@@ -12,6 +12,7 @@ The password is never printed, logged or put in a message.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from neo4j import GraphDatabase
 from neo4j.exceptions import ConfigurationError
@@ -23,6 +24,7 @@ from graph.neo4j_store import Neo4jStore
 from graph.store import Store
 
 KINDS = ("embedded", "neo4j")
+SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 
 
 def open_store(kind: str | None = None, store_name: str | None = None) -> Store:
@@ -54,11 +56,13 @@ def _open_neo4j() -> Neo4jStore:
             )
         uri, user, password = local.uri, local.user, password or local.password()
     try:
+        if urlsplit(uri).scheme not in SCHEMES:
+            raise ValueError(f"the scheme is not one of {', '.join(SCHEMES)}")
         driver = GraphDatabase.driver(uri, auth=(user, password))
     except (ConfigurationError, ValueError) as err:
         raise StoreError(
-            f"The neo4j_uri setting is not a Neo4j address ({type(err).__name__}); write it like "
-            "neo4j://host:7687, bolt://127.0.0.1:7687 or neo4j+s://xxxx.databases.neo4j.io."
+            f"The neo4j_uri setting is not a Neo4j address ({err}); write it like neo4j://host:7687, "
+            "bolt://127.0.0.1:7687 or neo4j+s://xxxx.databases.neo4j.io."
         ) from err
     try:
         return Neo4jStore(driver, settings.get("neo4j_database"), close_driver=True)

@@ -655,3 +655,13 @@ def test_every_reason_matches_the_store(city: Any) -> None:
                 assert facts["last"] == f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}", (key, reason)
                 checked["last activity"] += 1
     assert set(checked) == {"meetings", "agreements", "projects", "last activity"}, checked
+
+
+# --- the same on the Neo4j store ------------------------------------------------------------
+
+
+@pytest.mark.neo4j
+def test_the_neo4j_store_gives_the_same_result(hand: Result, neo4j_store: Any, tmp_path: Path) -> None:
+    load(write_ledger(tmp_path / "ledger"), neo4j_store)
+    on_neo4j = engagement(neo4j_store, "2025", settings=Settings())
+    assert to_records(on_neo4j) == to_records(hand)
