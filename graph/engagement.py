@@ -2,6 +2,7 @@
 
     result = engagement(store, "2025")            # or "2025Q3"; area: an area key or name
     result.ranked        # one row per member unit in the area, lowest score first
+    result.flagged       # the flagged ones
     result.changes       # the same units against the previous period, largest fall first
     result.suggestions   # up to three next steps for each flagged unit
     to_records(result)   # all of it as JSON-ready data
@@ -15,17 +16,21 @@ How a unit is judged:
    (``2025Q3``). Indicators about a party organization are left empty for units without one.
 2. Peers. Each indicator is compared with the median of the unit's peers: member units of the
    same kind in the same street, or in the same district when fewer than ``min_peers`` of them
-   have a value, or else all units of that kind. Units in their first ``grace_months`` do not
-   count towards a median.
+   have a value, or else all units of that kind (a kind too rare for that: every member unit
+   of the district, then of the store). Units in their first ``grace_months`` do not count
+   towards a median. Peers are found in the whole store, whatever the area asked for.
 3. Expectations. Counts of events in the period are pro-rated for a unit that joined within
    it; an expectation under one half is no expectation. A unit in its first ``grace_months``
    is judged on meeting attendance and activity only.
 4. Score. Each indicator scores value / expected, at most 1 (months without activity:
    allowed / months). The score is the weighted mean times 100 over the indicators that apply
    to the unit; the weights are in ``engagement.toml``.
-5. Flags. A unit scoring under ``flag_below``, or meeting a hard rule of ``engagement.toml``,
-   is flagged. Its reasons cite the facts: the rules it meets, then each indicator scoring
-   under one half, the largest shortfall first.
+5. Flags. A unit scoring under ``flag_below`` is flagged, unless it scored at least
+   ``declined_from`` in the previous period: then it *declined* (a sudden fall to ask about,
+   listed apart and at the top of the changes). A unit in its first ``grace_months`` is not
+   flagged on its score. A hard rule of ``engagement.toml`` flags a unit outright. Reasons
+   cite the facts: the rules it meets, then each indicator scoring under one half, the
+   largest weighted shortfall first.
 
 Everything is read through the Store protocol (``table``), so it runs on either store; the
 same data and settings give the same result.
@@ -49,6 +54,7 @@ from graph import structure
 from graph.errors import AnalysisError, SettingsError
 from graph.glossary import ORG_KIND, norm
 from graph.store import Store
+from graph.structure import days
 
 Tables = Mapping[str, pd.DataFrame]
 COMMITTEES = ("street_committee", "community_committee")  # the platform, not member units
@@ -397,10 +403,7 @@ def parse_settings(data: Mapping[str, Any], where: str = "engagement settings") 
             raise SettingsError(f"{where}: weight of {name} is {weight!r}; use a number ≥ 0.")
         weights[name] = float(weight)
     rules = []
-    for item in data.get("rules", base.rules if "rules" not in data else []):
-        if isinstance(item, Rule):
-            rules.append(item)
-            continue
+    for item in data.get("rules", []):
         name = item.get("indicator")
         if name not in BY_NAME:
             raise SettingsError(f"{where}: a rule names indicator {name!r}; use one of {', '.join(BY_NAME)}.")
@@ -423,18 +426,6 @@ def read_tables(store: Store) -> dict[str, pd.DataFrame]:
     return {name: store.table(name, list(columns)) for name, columns in COLUMNS.items()}
 
 
-def _days(values: pd.Series, last: bool = False) -> pd.Series:
-    """ISO days, months (``2023-02``) or years as timestamps: the first day they cover, or with
-    ``last`` the last one."""
-    text = values.astype(object).where(values.notna(), None)
-    days = pd.to_datetime(text, format="ISO8601")
-    if not last:
-        return days
-    size = text.str.len()
-    days = days.where(size != 7, days + pd.offsets.MonthEnd(0))
-    return days.where(size != 4, days + pd.offsets.YearEnd(0))
-
-
 def _ts(day: date) -> pd.Timestamp:
     return pd.Timestamp(day)
 
@@ -446,8 +437,10 @@ def area_levels(areas: pd.DataFrame) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for key in parent:
         path: dict[str, str] = {}
+        seen: set[str] = set()
         here: str | None = key
-        while here is not None and here in parent and len(path) < 10:
+        while here is not None and here in parent and here not in seen:
+            seen.add(here)
             path.setdefault(str(level[here]), here)
             here = parent[here]
         out[key] = path
@@ -507,7 +500,7 @@ def ledger(tables: Tables, settings: Settings) -> Ledger:
     committees = set(orgs["key"][orgs["kind"].isin(COMMITTEES)])
 
     meetings = tables["meeting"]
-    when = pd.Series(_days(meetings["date"]).to_numpy(), index=meetings["key"])
+    when = pd.Series(days(meetings["date"]).to_numpy(), index=meetings["key"])
     att = tables["attendance"]
     att = pd.DataFrame(
         {"org": att["org"], "status": att["status"], "person": att["person"], "day": att["meeting"].map(when)}
@@ -517,7 +510,7 @@ def ledger(tables: Tables, settings: Settings) -> Ledger:
     agr = tables["agreement"].explode("parties")
     agr = agr[agr["parties"].notna()]
     agr = pd.DataFrame(
-        {"org": agr["parties"], "signed": _days(agr["signed"]), "expires": _days(agr["expires"], last=True)}
+        {"org": agr["parties"], "signed": days(agr["signed"]), "expires": days(agr["expires"], last=True)}
     )
 
     posts = tables["post"]
@@ -527,8 +520,8 @@ def ledger(tables: Tables, settings: Settings) -> Ledger:
             "person": posts["person"],
             "org": posts["org"],
             "part_time": part_time,
-            "since": _days(posts["start"]),
-            "until": _days(posts["end"], last=True),
+            "since": days(posts["start"]),
+            "until": days(posts["end"], last=True),
         }
     )
     at_committee = posts["org"].isin(committees)
@@ -543,15 +536,15 @@ def ledger(tables: Tables, settings: Settings) -> Ledger:
     proj = pd.DataFrame(
         {
             "org": proj["contributors"],
-            "start": _days(proj["start"]),
-            "end": _days(proj["end"]),
+            "start": days(proj["start"]),
+            "end": days(proj["end"]),
             "done": proj["status"] == "done",
             "problem": proj["category"].isin(kinds) | need_category.isin(kinds),
         }
     )
 
     res = tables["resource"]
-    res = pd.DataFrame({"org": res["org"], "published": _days(res["published"])})
+    res = pd.DataFrame({"org": res["org"], "published": days(res["published"])})
 
     reg = tables["registration"]
     reg = pd.DataFrame(
@@ -559,8 +552,8 @@ def ledger(tables: Tables, settings: Settings) -> Ledger:
             "org": reg["org"],
             "person": reg["person"],
             "own": reg["person"].isna(),
-            "day": _days(reg["date"]),
-            "withdrawn": _days(reg["withdrawn"], last=True),
+            "day": days(reg["date"]),
+            "withdrawn": days(reg["withdrawn"], last=True),
         }
     )
     reg = reg[reg["org"].notna()]
@@ -730,7 +723,7 @@ def judge(
     """Indicators, scores and flags of every member unit for the period (see the module doc).
     ``made``: :func:`units_frame` and :func:`ledger` of the tables, when already made."""
     all_units, book = made or (units_frame(tables), ledger(tables, settings))
-    joined = _days(all_units["joined"])
+    joined = days(all_units["joined"])
     end = _ts(period.end)
     member = joined.notna() & (joined <= end) & ~all_units["kind"].isin(COMMITTEES)
     units = all_units[member].copy()
@@ -1087,7 +1080,7 @@ def suggest(j: Judgement, tables: Tables, flagged: pd.Series, keys: list[str]) -
     end = _ts(j.period.end)
     units = j.units
     needs = tables["need"]
-    published = _days(needs["published"])
+    published = days(needs["published"])
     open_needs = needs[(needs["status"] == "open") & (published.isna() | (published <= end))]
     open_needs = open_needs.assign(day=published).sort_values(["day", "key"], ascending=[False, True])
     by_community: dict[str, list[tuple[str, str, str]]] = {}
@@ -1222,7 +1215,7 @@ def _seat_kinds(tables: Tables, day: pd.Timestamp) -> dict[str, set[str]]:
     orgs = tables["organization"]
     kind = dict(zip(orgs["key"], orgs["kind"], strict=True))
     posts = tables["post"]
-    held = (_days(posts["start"]).fillna(day) <= day) & (_days(posts["end"], last=True).fillna(day) >= day)
+    held = (days(posts["start"]).fillna(day) <= day) & (days(posts["end"], last=True).fillna(day) >= day)
     posts = posts[held]
     part_time = (posts["part_time"] == True) | posts["role"].fillna("").str.contains("兼职")  # noqa: E712
     at_committee = posts["org"].map(kind).isin(COMMITTEES)

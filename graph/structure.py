@@ -32,7 +32,9 @@ SAMPLES = 100  # betweenness is sampled from this many sources on larger network
 SEED = 42
 
 
-def _days(values: pd.Series, last: bool = False) -> pd.Series:
+def days(values: pd.Series, last: bool = False) -> pd.Series:
+    """ISO days, months (``2023-02``) or years as timestamps: the first day they cover, or with
+    ``last`` the last one."""
     text = values.astype(object).where(values.notna(), None)
     days = pd.to_datetime(text, format="ISO8601")
     if not last:
@@ -45,14 +47,14 @@ def _days(values: pd.Series, last: bool = False) -> pd.Series:
 def _members(tables: Tables, end: date) -> pd.DataFrame:
     """Member units (joined by ``end``) and committees: the nodes of the unit network."""
     orgs = tables["organization"]
-    joined = _days(orgs["joined"])
+    joined = days(orgs["joined"])
     keep = orgs["kind"].isin(COMMITTEES) | (joined <= pd.Timestamp(end))
     return orgs[keep]
 
 
 def _held(frame: pd.DataFrame, since: str, until: str, start: date, end: date) -> pd.Series:
     """Rows holding at some time between start and end (both included)."""
-    first, last = _days(frame[since]), _days(frame[until], last=True)
+    first, last = days(frame[since]), days(frame[until], last=True)
     return (first.isna() | (first <= pd.Timestamp(end))) & (last.isna() | (last >= pd.Timestamp(start)))
 
 
