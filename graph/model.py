@@ -12,7 +12,7 @@ month. Every stored record also carries its key and its source (file, sheet, row
 A record is either a node (areas, organizations, people, agreements, meetings, projects,
 needs, resources), whose reference fields become relationships, or a relationship itself
 (posts, attendance, registrations). Cross-appointments are derived, never typed in: a person
-with posts in two or more organizations (:func:`graph.analysis.cross_appointments`).
+with posts in two or more organizations (the cross_appointed query in :mod:`graph.queries`).
 """
 
 from __future__ import annotations
