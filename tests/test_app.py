@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -171,7 +172,7 @@ def test_overview_of_a_scope_from_the_url_breaks_it_down_by_community(
     ]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["范围内单位"] == str(len(units))
-    assert at.sidebar.selectbox[1].value == street["key"]
+    assert at.selectbox(key="street").value == street["key"]
     by_community = dataframe(at, "社区", "有在效共建协议").set_index("社区")
     c = coverage(tables, units, "2024-01-01", "2024-12-31")
     for community in communities:
@@ -189,10 +190,10 @@ def test_the_sidebar_cascades_and_keeps_the_scope_in_the_url(
     at = app()
     areas = rows(tables["area"])
     district = next(a for a in areas if a["level"] == "district")
-    assert at.sidebar.selectbox[1].disabled  # no street before a district
-    at.sidebar.selectbox[0].select(district["key"]).run()
+    assert at.selectbox(key="street").disabled  # no street before a district
+    at.selectbox(key="district").select(district["key"]).run()
     streets = sorted(a["key"] for a in areas if a["parent"] == district["key"])
-    assert sorted(o for o in at.sidebar.selectbox[1].options if o != "全部") == sorted(
+    assert sorted(o for o in at.selectbox(key="street").options if o != "全部") == sorted(
         a["name"] for a in areas if a["key"] in streets
     )
     assert at.query_params["district"] == district["key"]
@@ -525,3 +526,82 @@ def test_ego_networks_and_connections_from_the_tables_match_the_whole_graph(city
         assert (
             None if found is None else nx.shortest_path_length(nx.Graph(found.to_undirected()), a, b)
         ) == expected
+
+
+# --- on Neo4j -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def neo4j_city(neo4j_server: Any, city: Path) -> Any:
+    """The local Neo4j holding the S city (and nothing else)."""
+    from neo4j import GraphDatabase
+
+    from graph.neo4j_store import Neo4jStore
+
+    auth = (neo4j_server.user, neo4j_server.password())
+    with GraphDatabase.driver(neo4j_server.uri, auth=auth) as driver:
+        driver.execute_query("MATCH (n) DETACH DELETE n", database_="neo4j")
+        load(city / "ledger", Neo4jStore(driver, "neo4j"))
+    return neo4j_server
+
+
+@pytest.fixture
+def on_neo4j(neo4j_city: Any, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GONGJIAN_STORE", "neo4j")
+    monkeypatch.setenv("GONGJIAN_NEO4J_URI", neo4j_city.uri)
+    monkeypatch.setenv("GONGJIAN_NEO4J_USER", neo4j_city.user)
+    monkeypatch.setenv("GONGJIAN_NEO4J_PASSWORD", neo4j_city.password())
+
+
+@pytest.mark.neo4j
+def test_on_neo4j_the_overview_shows_the_same_figures(
+    on_neo4j: None, tables: dict[str, pd.DataFrame]
+) -> None:
+    at = app()
+    assert at.selectbox(key="store_kind").value == "neo4j"
+    metrics = {m.label: m.value for m in at.metric}
+    units = rows(tables["organization"])
+    c = coverage(tables, units, *PERIOD)
+    assert metrics["范围内单位"] == f"{len(units):,}"
+    assert metrics["有兼职委员席位"] == f"{len(c['seat']) / len(c['members']):.0%}"
+
+
+@pytest.mark.neo4j
+def test_on_neo4j_free_cypher_runs_read_only_and_draws_what_it_returns(
+    on_neo4j: None, tables: dict[str, pd.DataFrame]
+) -> None:
+    at = app("query")
+    assert not any("需要 Neo4j" in i.value for i in at.info)
+    statement = "MATCH (p:Person)-[h:HOLDS]->(o:Organization) WHERE h.part_time RETURN p, h, o ORDER BY p.key"
+    at.text_area[0].input(statement)  # in a form: sent with the submit
+    at.button[1].click().run()
+    assert not at.exception
+    part_time = tables["post"][tables["post"]["part_time"].map(lambda v: v is True)]
+    result = dataframe(at, "p", "h", "o")
+    people = dict(zip(tables["person"]["key"], tables["person"]["name"], strict=True))
+    assert sorted(result["p"]) == sorted(people[p] for p in part_time["person"])
+    drawn = {n["id"] for n in drawn_nodes(at)}
+    assert len(drawn) == part_time["person"].nunique() + part_time["org"].nunique()
+    at.text_area[0].input("MATCH (n) DETACH DELETE n")
+    at.button[1].click().run()
+    assert "只允许只读查询" in at.error[0].value
+    from neo4j import GraphDatabase
+
+    with GraphDatabase.driver(
+        os.environ["GONGJIAN_NEO4J_URI"],
+        auth=(os.environ["GONGJIAN_NEO4J_USER"], os.environ["GONGJIAN_NEO4J_PASSWORD"]),
+    ) as driver:
+        records, _, _ = driver.execute_query("MATCH (p:Person) RETURN count(p) AS n", database_="neo4j")
+    assert records[0]["n"] == len(tables["person"])  # nothing was deleted
+
+
+@pytest.mark.neo4j
+def test_on_neo4j_a_named_query_gives_the_embedded_answer(
+    on_neo4j: None, tables: dict[str, pd.DataFrame]
+) -> None:
+    at = app("query")
+    at.selectbox(key="query_name").select("agreements_in_force").run()
+    at.button[0].click().run()
+    assert not at.exception
+    expected = {a["key"] for a in rows(tables["agreement"]) if holds_on(a["signed"], a["expires"], PERIOD[1])}
+    assert set(dataframe(at, "agreement_key")["agreement_key"]) == expected

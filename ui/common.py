@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from graph import settings
-from graph.embedded import EmbeddedStore
+from graph import settings, stores
+from graph.errors import GongjianError
 from graph.glossary import ORG_KIND, label
 from graph.model import RECORDS
 from graph.store import Store
@@ -27,23 +27,42 @@ SCOPE_KEYS = ("district", "street", "community", "period", "kinds")
 # --- the store ----------------------------------------------------------------------------
 
 
-@st.cache_resource
-def open_store(path: str) -> EmbeddedStore:
-    """One store per file for the whole app; the store serializes access between sessions."""
-    return EmbeddedStore(path)  # type: ignore[arg-type]
-
-
-def current_store() -> Store:
-    return open_store(str(settings.store_path()))
+def store_kind() -> str:
+    """The store chosen in the sidebar (default: the store setting)."""
+    if "store_kind" not in st.session_state:
+        wanted = st.query_params.get("store")
+        st.session_state["store_kind"] = wanted if wanted in stores.KINDS else settings.get("store")
+    return str(st.session_state["store_kind"])
 
 
 def store_key() -> str:
-    """Names the current store in cache keys."""
+    """Names the current store in cache keys (never holds a password)."""
+    if store_kind() == "neo4j":
+        return f"neo4j:{settings.get('neo4j_uri') or 'local'}/{settings.get('neo4j_database')}"
     return f"embedded:{settings.store_path()}"
 
 
+@st.cache_resource(show_spinner=False)
+def _open(key: str) -> Store:
+    """One store per key for the whole app: the embedded store serializes access between
+    sessions; the Neo4j driver is thread-safe."""
+    return stores.open_store(key.partition(":")[0])
+
+
+def current_store() -> Store:
+    """The store, or the page stops with what to do when it cannot be opened."""
+    try:
+        return _open(store_key())
+    except GongjianError as err:
+        st.error(t("store_unavailable") + str(err))
+        st.stop()
+        raise  # not reached: st.stop() ends the run
+
+
 def store_label() -> str:
-    """The store in words for the user: 内置（SQLite）· default."""
+    """The store in words for the user: 内置（SQLite）· default, or Neo4j · neo4j."""
+    if store_kind() == "neo4j":
+        return f"{t('store_neo4j')} · {settings.get('neo4j_database')}"
     return f"{t('store_embedded')} · {settings.get('store_name')}"
 
 
@@ -196,10 +215,8 @@ def _clear(*keys: str) -> Callable[[], None]:
 
 
 def sidebar() -> None:
-    """The language switch, the scope controls and the name mask, on every page."""
-    areas = table("area")
-    _init_state()
-    names = dict(zip(areas["key"], areas["name"], strict=True))
+    """The language and store switches, the scope controls and the name mask, on every page."""
+    store_kind()
     with st.sidebar:
         st.radio(
             t("language"),
@@ -208,6 +225,17 @@ def sidebar() -> None:
             format_func=lambda c: "中文" if c == "zh" else "English",
             horizontal=True,
         )
+        st.selectbox(
+            t("store_kind"),
+            list(stores.KINDS),
+            key="store_kind",
+            format_func=lambda k: t(f"store_{k}"),
+            on_change=_clear("district", "street", "community"),
+        )
+    areas = table("area")  # the store is opened here: when it cannot be, the page says why
+    _init_state()
+    names = dict(zip(areas["key"], areas["name"], strict=True))
+    with st.sidebar:
         st.subheader(t("scope"))
         resets = {"district": ("street", "community"), "street": ("community",), "community": ()}
         above: str | None = None
@@ -248,7 +276,9 @@ def sync_url() -> None:
     wanted = scope().to_params()
     if lang() == "en":
         wanted["lang"] = "en"
-    for key in (*SCOPE_KEYS, "lang"):
+    if store_kind() != settings.get("store"):
+        wanted["store"] = store_kind()
+    for key in (*SCOPE_KEYS, "lang", "store"):
         if key in wanted:
             if st.query_params.get(key) != wanted[key]:
                 st.query_params[key] = wanted[key]

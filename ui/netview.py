@@ -493,5 +493,5 @@ def result_graph(nodes: Iterable[Any], relationships: Iterable[Any]) -> nx.Multi
         graph.add_node(node.id, **{**node.properties, "record": record})
     for rel in relationships:
         if rel.start in graph and rel.end in graph:
-            graph.add_edge(rel.start, rel.end, rel.id, **{**rel.properties, "type": rel.type})
+            graph.add_edges_from([(rel.start, rel.end, rel.id, {**rel.properties, "type": rel.type})])
     return graph

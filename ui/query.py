@@ -13,6 +13,7 @@ import streamlit as st
 
 from graph import queries as qs
 from graph.errors import GongjianError
+from graph.neo4j_store import Neo4jStore
 from ui import netview
 from ui.common import (
     current_store,
@@ -38,8 +39,10 @@ def words(text: str) -> str:
 
 def neo4j_of(store: Any) -> tuple[Any, str] | None:
     """The driver and database of a Neo4j store; None for the embedded store."""
-    driver = getattr(store, "driver", None)
-    return (driver, store.database) if driver is not None else None
+    if not isinstance(store, Neo4jStore):
+        return None
+    driver = getattr(store, "driver", None) or store._driver  # the store keeps the driver it was handed
+    return driver, store.database
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
