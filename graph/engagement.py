@@ -686,17 +686,21 @@ def _peer_median(
     groups: Mapping[str, np.ndarray], values: pd.Series, min_peers: int
 ) -> tuple[pd.Series, pd.Series]:
     """For each unit, the median of ``values`` (NaN: not counted) over its peers, and the level
-    of the peer group used: the street, else the district, else all units of its kind."""
-    median = pd.Series(np.nan, index=values.index)
-    level = pd.Series("", index=values.index, dtype=object)
-    todo = pd.Series(True, index=values.index)
+    of :data:`PEER_LEVELS` used."""
+    v = values.to_numpy(dtype=float)
+    median = np.full(len(v), np.nan)
+    level = np.full(len(v), "", dtype=object)
+    todo = np.ones(len(v), dtype=bool)
     for i, (name, _) in enumerate(PEER_LEVELS):
-        grouped = values.groupby(groups[name])
-        med, n = grouped.transform("median"), grouped.transform("count")
+        codes = groups[name]  # 0, 1, … one number per group
+        grouped = pd.Series(v).groupby(codes)
+        med, n = grouped.median().to_numpy()[codes], grouped.count().to_numpy()[codes]
         take = todo & ((n >= min_peers) | ((i == len(PEER_LEVELS) - 1) & (n > 0)))
         median[take], level[take] = med[take], name
         todo &= ~take
-    return median, level
+        if not todo.any():
+            break
+    return pd.Series(median, index=values.index), pd.Series(level, index=values.index)
 
 
 @dataclass(frozen=True)
@@ -1387,27 +1391,26 @@ def _ranked(
     found: structure.Structure | None,
 ) -> pd.DataFrame:
     frame = now.units.loc[keys].copy()
-    frame["score"] = now.score[keys]
-    frame["score_before"] = before.score.reindex(keys)
-    frame["flagged"] = flagged[keys]
-    frame["declined"] = declined[keys]
-    frame["new_member"] = now.grace[keys]
-    frame["peer_level"] = now.peer_level.loc[keys, "attendance_rate"]
+    frame["score"] = now.score
+    frame["score_before"] = before.score.reindex(frame.index)
+    frame["flagged"], frame["declined"], frame["new_member"] = flagged, declined, now.grace
+    frame["peer_level"] = now.peer_level["attendance_rate"]
     explained = list(frame.index[frame["flagged"] | frame["declined"]])
     texts = {k: reasons(f, settings) for k, f in unit_facts(now, explained).items()}
     for k in frame.index[frame["declined"]]:
         texts[k].insert(0, _decline(now, before, k))
     frame["reasons_zh"] = [("；".join(r.zh for r in texts[k]) if k in texts else "") for k in frame.index]
     frame["reasons_en"] = [("; ".join(r.en for r in texts[k]) if k in texts else "") for k in frame.index]
+    broken = now.rules.loc[keys]
     frame["rules"] = [
-        ",".join(rule.indicator for i, rule in enumerate(settings.rules) if now.rules.at[k, i])
-        for k in frame.index
+        ",".join(rule.indicator for rule, b in zip(settings.rules, row, strict=True) if b)
+        for row in broken.itertuples(index=False)
     ]
+    values = now.values.loc[keys]
     for ind in INDICATORS:
-        frame[ind.name] = now.values.loc[keys, ind.name].astype(float)
-    frame["last_activity"] = now.values.loc[keys, "last_activity"].map(
-        lambda d: d.date().isoformat() if pd.notna(d) else None
-    )
+        frame[ind.name] = values[ind.name].astype(float)
+    frame["last_activity"] = values["last_activity"].dt.strftime("%Y-%m-%d").astype(object)
+    frame["last_activity"] = frame["last_activity"].where(values["last_activity"].notna(), None)
     if found is not None:
         frame = frame.join(found.units, how="left")
     frame = frame.sort_values(["score", "key"], na_position="last", kind="mergesort")

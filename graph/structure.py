@@ -28,7 +28,7 @@ import pandas as pd
 Tables = Mapping[str, pd.DataFrame]
 COMMITTEES = ("street_committee", "community_committee")
 PLATFORM = "platform"  # the node standing for the platform in the person-unit graph
-SAMPLES = 100  # betweenness is sampled from this many sources on larger networks
+SAMPLES = 64  # betweenness is sampled from this many sources on larger networks
 SEED = 42
 
 
