@@ -500,11 +500,8 @@ def ledger(tables: Tables, settings: Settings) -> Ledger:
     committees = set(orgs["key"][orgs["kind"].isin(COMMITTEES)])
 
     meetings = tables["meeting"]
-    when = pd.Series(days(meetings["date"]).to_numpy(), index=meetings["key"])
-    att = tables["attendance"]
-    att = pd.DataFrame(
-        {"org": att["org"], "status": att["status"], "person": att["person"], "day": att["meeting"].map(when)}
-    )
+    when = pd.DataFrame({"meeting": meetings["key"], "day": days(meetings["date"])})
+    att = tables["attendance"][["meeting", "org", "status", "person"]].merge(when, on="meeting", how="left")
     att = att[att["day"].notna()]
 
     agr = tables["agreement"].explode("parties")

@@ -665,3 +665,11 @@ def test_the_neo4j_store_gives_the_same_result(hand: Result, neo4j_store: Any, t
     load(write_ledger(tmp_path / "ledger"), neo4j_store)
     on_neo4j = engagement(neo4j_store, "2025", settings=Settings())
     assert to_records(on_neo4j) == to_records(hand)
+
+
+def test_an_empty_store(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "empty.sqlite")
+    result = engagement(store, "2025", settings=Settings())
+    assert result.ranked.empty and result.summary["units"] == 0
+    assert json.loads(json.dumps(to_records(result), allow_nan=False))["units"] == []
+    store.close()
