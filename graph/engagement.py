@@ -54,10 +54,9 @@ from graph import structure
 from graph.errors import AnalysisError, SettingsError
 from graph.glossary import ORG_KIND, norm
 from graph.store import Store
-from graph.structure import days
+from graph.structure import COMMITTEES, days  # COMMITTEES: the platform, not member units
 
 Tables = Mapping[str, pd.DataFrame]
-COMMITTEES = ("street_committee", "community_committee")  # the platform, not member units
 SETTINGS_FILE = Path(__file__).resolve().parent.parent / "engagement.toml"
 REASON_BELOW = 0.5  # an indicator scoring under this gives a reason
 

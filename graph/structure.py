@@ -36,12 +36,12 @@ def days(values: pd.Series, last: bool = False) -> pd.Series:
     """ISO days, months (``2023-02``) or years as timestamps: the first day they cover, or with
     ``last`` the last one."""
     text = values.astype(object).where(values.notna(), None)
-    days = pd.to_datetime(text, format="ISO8601")
+    first = pd.to_datetime(text, format="ISO8601")
     if not last:
-        return days
+        return first
     size = text.str.len()
-    days = days.where(size != 7, days + pd.offsets.MonthEnd(0))
-    return days.where(size != 4, days + pd.offsets.YearEnd(0))
+    first = first.where(size != 7, first + pd.offsets.MonthEnd(0))
+    return first.where(size != 4, first + pd.offsets.YearEnd(0))
 
 
 def _members(tables: Tables, end: date) -> pd.DataFrame:
