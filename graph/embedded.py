@@ -336,27 +336,49 @@ def build_graph(tables: Mapping[str, pd.DataFrame]) -> nx.MultiDiGraph:
                 (node_id(rec.name, r["key"]), {**r, "record": rec.name}) for r in _records(tables[rec.name])
             )
     for rec in RECORD_TYPES:
-        if rec.name not in tables:
-            continue
-        edges = []
-        for r in _records(tables[rec.name]):
-            if rec.is_node:
-                here = node_id(rec.name, r["key"])
-                for c in rec.columns:
-                    if not c.edge or c.name not in r:
-                        continue
-                    targets = r[c.name] if c.kind == "refs" else (r[c.name],)
-                    for t in targets:
-                        there = node_id(c.ref, t)
-                        ends = (there, here) if c.reverse else (here, there)
-                        edges.append((*ends, c.edge, {"type": c.edge}))
-            else:
-                start = r.get(rec.source) or r.get(rec.fallback)
-                end = r.get(rec.target)
-                if start is None or end is None:
-                    continue
-                source_ref = rec.column(rec.source if rec.source in r else rec.fallback).ref
-                ends = (node_id(source_ref, start), node_id(rec.column(rec.target).ref, end))
-                edges.append((*ends, r["key"], {**r, "type": rec.label, "record": rec.name}))
-        graph.add_edges_from(e for e in edges if e[0] in graph and e[1] in graph)
+        if rec.name in tables:
+            edges = (
+                _reference_edges(rec, tables[rec.name])
+                if rec.is_node
+                else _record_edges(rec, tables[rec.name])
+            )
+            graph.add_edges_from(e for e in edges if e[0] in graph and e[1] in graph)
     return graph
+
+
+Edge = tuple[str, str, str, dict[str, Any]]
+
+
+def _reference_edges(rec: RecordType, frame: pd.DataFrame) -> Iterator[Edge]:
+    """The relationships a node record's reference fields stand for."""
+    for c in rec.columns:
+        if not c.edge:
+            continue
+        for key, value in zip(frame["key"], frame[c.name], strict=True):
+            if value is None or value == ():
+                continue
+            here = node_id(rec.name, key)
+            for target in value if c.kind == "refs" else (value,):
+                there = node_id(c.ref, target)
+                yield (
+                    (there, here, c.edge, {"type": c.edge})
+                    if c.reverse
+                    else (here, there, c.edge, {"type": c.edge})
+                )
+
+
+def _record_edges(rec: RecordType, frame: pd.DataFrame) -> Iterator[Edge]:
+    """A relationship record's rows as relationships (from the fallback when the source is empty)."""
+    source, target = rec.column(rec.source).ref, rec.column(rec.target).ref
+    fallback = rec.column(rec.fallback).ref if rec.fallback else ""
+    for r in _records(frame):
+        start, end = r.get(rec.source), r.get(rec.target)
+        if end is None:
+            continue
+        if start is not None:
+            begin = node_id(source, start)
+        elif fallback and r.get(rec.fallback) is not None:
+            begin = node_id(fallback, r[rec.fallback])
+        else:
+            continue
+        yield begin, node_id(target, end), r["key"], {**r, "type": rec.label, "record": rec.name}

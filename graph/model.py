@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 FieldKind = Literal["text", "texts", "date", "bool", "int", "number", "enum", "ref", "refs"]
@@ -283,7 +284,7 @@ class RecordType:
     def is_node(self) -> bool:
         return not self.source
 
-    @property
+    @cached_property
     def columns(self) -> tuple[Column, ...]:
         return tuple(
             Column(
