@@ -179,6 +179,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "by_street": ("各街道覆盖率", "Coverage by street"),
     "by_community": ("各社区覆盖率", "Coverage by community"),
     "trend": ("季度趋势", "Trend by quarter"),
+    "member_list": ("逐个成员单位", "Each member unit"),
     "quarter": ("季度", "Quarter"),
     "by_area": ("按区域统计单位", "Units by area"),
     "by_kind": ("按类型统计单位", "Units by kind"),

@@ -148,6 +148,12 @@ def test_overview_shows_units_and_coverage_of_the_member_units(
     assert metrics["参加过联席会议"] == f"{len(c['attended']) / n:.0%}"
     assert 0 < len(c["seat"]) < n  # the S city has both
     assert metrics["参会"] == f"{len(tables['attendance']):,}"  # the store's records, in the expander
+    names = dict(zip(tables["organization"]["key"], tables["organization"]["name"], strict=True))
+    each = dataframe(at, "单位", "有兼职委员席位")
+    assert sorted(each["单位"]) == sorted(names[k] for k in c["members"])
+    assert sorted(each.loc[each["有兼职委员席位"] == "✘", "单位"]) == sorted(
+        names[k] for k in c["members"] - c["seat"]
+    )
     trend = dataframe(at, "季度").set_index("季度")
     q3 = coverage(tables, units, "2024-07-01", "2024-09-30")
     assert trend.loc["2024Q3", "共建成员单位"] == len(q3["members"])
@@ -376,6 +382,26 @@ def test_a_unit_is_found_by_its_short_name_and_names_can_be_masked(
     masked = sorted(dataframe(at, "职务")["人员"])
     assert masked == sorted(n[0] + "*" if len(n) == 2 else n[0] + "*" * (len(n) - 2) + n[-1] for n in names)
     assert not set(masked) & set(names)
+
+
+def test_the_mask_names_setting_masks_every_name_and_cannot_be_switched_off(
+    data_dir: Path, tables: dict[str, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graph import settings
+
+    if not any(s.name == "mask_names" for s in settings.SETTINGS):  # until the setting is declared
+        monkeypatch.setattr(
+            settings, "SETTINGS", (*settings.SETTINGS, settings.Setting("mask_names", "false", ""))
+        )
+    monkeypatch.setenv("GONGJIAN_MASK_NAMES", "true")
+    posts = tables["post"]
+    unit = posts["org"].value_counts().index[0]
+    at = app("unit", unit=f"organization:{unit}")
+    assert not at.toggle  # no switch to unmask
+    people = dict(zip(tables["person"]["key"], tables["person"]["name"], strict=True))
+    names = {people[p] for p in posts.loc[posts["org"] == unit, "person"]}
+    shown = set(dataframe(at, "职务")["人员"])
+    assert shown and not shown & names and all("*" in n for n in shown)
 
 
 # --- cross-appointments -------------------------------------------------------------------

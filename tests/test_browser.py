@@ -11,6 +11,7 @@ playwright package (pip install -e '.[dev]'); without them it skips, except in C
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import socket
@@ -27,7 +28,7 @@ import pytest
 
 from graph.embedded import EmbeddedStore
 from loaders.ledger import load
-from loaders.synthetic import generate
+from loaders.synthetic import PERSONAL_COLUMNS, generate
 from tests.test_app import ego_expected
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,6 +84,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     load(extra, store)
     tables = {name: store.table(name) for name in store.counts()}
     store.close()
+    with (folder / "ledger" / "人员.csv").open(encoding="utf-8-sig", newline="") as f:
+        secrets = {
+            v.strip()
+            for row in csv.DictReader(f)
+            for k, v in row.items()
+            if k in PERSONAL_COLUMNS and v and len(v.strip()) >= 7
+        }
     port = free_port()
     env = {**os.environ, "GONGJIAN_DATA_DIR": str(folder), "GONGJIAN_STORE_NAME": "s"}
     command = [
@@ -106,7 +114,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             if time.monotonic() > deadline or server.poll() is not None:
                 raise RuntimeError(f"the app did not start: {(folder / 'streamlit.log').read_text()}")
             time.sleep(0.3)
-        yield {"url": url, "tables": tables}
+        yield {"url": url, "tables": tables, "secrets": secrets}
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -149,6 +157,12 @@ def test_the_app_in_chromium(served: dict[str, Any]) -> None:
     OUT.mkdir(exist_ok=True)
     requests: list[str] = []
     dialogs: list[str] = []
+    texts: list[str] = []  # every page's text, frames included
+
+    def shot(page: Any, name: str) -> None:
+        texts.extend(frame.content() for frame in page.frames)
+        page.screenshot(path=OUT / f"{name}.png", full_page=True)
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1800}, locale="zh-CN")
@@ -158,7 +172,7 @@ def test_the_app_in_chromium(served: dict[str, Any]) -> None:
             page.goto(url)
             settle(page)
             page.get_by_text("成员单位覆盖情况").wait_for(timeout=60_000)
-            page.screenshot(path=OUT / "overview.png", full_page=True)
+            shot(page, "overview")
 
             # search a unit by its short name, open its profile
             unit = units[units["aliases"].map(len).astype(bool) & units["joined"].notna()].iloc[0]
@@ -173,21 +187,24 @@ def test_the_app_in_chromium(served: dict[str, Any]) -> None:
                 f"unit=organization%3A{unit['key']}" in page.url
                 or f"unit=organization:{unit['key']}" in page.url
             )
-            page.screenshot(path=OUT / "unit.png", full_page=True)
+            shot(page, "unit")
 
             # its ego network: the nodes drawn are its neighbours
             page.get_by_role("link", name="在网络中查看").click()
             settle(page)
             drawn = {n["id"] for n in network_nodes(page)}
             assert drawn == ego_expected(tables, unit["key"])
-            page.screenshot(path=OUT / "network-ego.png", full_page=True)
+            shot(page, "network-ego")
 
+            agreements = tables["agreement"]
+            shared = agreements[agreements["parties"].map(lambda ps: unit["key"] in ps and len(ps) > 1)]
+            partner = next(p for p in shared["parties"].iloc[-1] if p != unit["key"])  # a fellow party
             areas = tables["area"]
             district = areas.loc[areas["level"] == "district", "key"].iloc[0]
             street = areas.loc[areas["level"] == "street", "key"].iloc[0]
             pages = {
                 "network": f"/network?district={district}&street={street}",
-                "network-path": f"/network?mode=path&a=organization:{unit['key']}&b=organization:{units['key'].iloc[0]}",
+                "network-path": f"/network?mode=path&a=organization:{unit['key']}&b=organization:{partner}",
                 "cross": "/cross",
                 "query": "/query",
                 "data": "/data",
@@ -199,7 +216,7 @@ def test_the_app_in_chromium(served: dict[str, Any]) -> None:
                 settle(page)
                 if name.startswith("network"):
                     assert network_nodes(page)
-                page.screenshot(path=OUT / f"{name}.png", full_page=True)
+                shot(page, name)
 
             # a unit named like an HTML tag shows as text and runs nothing
             evil = units.loc[units["name"] == EVIL, "key"].iloc[0]
@@ -207,15 +224,17 @@ def test_the_app_in_chromium(served: dict[str, Any]) -> None:
             settle(page)
             page.get_by_role("heading", name=EVIL).wait_for(timeout=60_000)
             assert page.locator("img[src='x']").count() == 0
-            page.screenshot(path=OUT / "unit-html-name.png", full_page=True)
+            shot(page, "unit-html-name")
             page.goto(f"{url}/network?mode=ego&node=organization:{evil}&depth=1")
             settle(page)
             assert EVIL in {n["title"].split("\n")[0] for n in network_nodes(page)}
             for frame in page.frames:
                 assert frame.locator("img[src='x']").count() == 0
-            page.screenshot(path=OUT / "network-html-name.png", full_page=True)
+            shot(page, "network-html-name")
         finally:
             browser.close()
     assert dialogs == [], f"a script from the data ran: {dialogs}"
+    shown = [secret for secret in served["secrets"] if any(secret in text for text in texts)]
+    assert shown == [], f"ID numbers or phones from the ledger appear on a page: {shown[:3]}"
     outside = sorted({r for r in requests if not r.startswith((url, "data:", "blob:", "about:"))})
     assert outside == [], f"pages asked for addresses outside localhost: {outside}"

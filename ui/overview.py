@@ -56,6 +56,7 @@ def figures(key: str, version: Any, s: Scope, span: tuple[str, ...]) -> dict[str
         "members": len(members),
         "party_orgs": int(units["has_party_org"].map(lambda v: v is True).sum()),
         "summary": coverage.summary(flags),
+        "flags": flags.assign(group=groups.to_numpy()),
         "by_group": coverage.by_group(flags, groups),
         "level": level,
         "trend": coverage.trend(tables, units, list(span)),
@@ -112,6 +113,26 @@ def render() -> None:
             height=max(160, 70 * len(chart)),
         )
     show_table(_figure_table(groups, "group", t(level)), t(f"by_{level}"), key="by_group")
+
+    with st.expander(t("member_list")):
+        flags = f["flags"]
+        units = table("organization")
+        unit_names = dict(zip(units["key"], units["name"], strict=True))
+        unit_kinds = dict(zip(units["key"], units["kind"], strict=True))
+        mark = {True: "✔", False: "✘"}
+        show_table(
+            pd.DataFrame(
+                {
+                    t(level): flags["group"],
+                    t("unit"): flags["key"].map(unit_names),
+                    t("kind"): flags["key"].map(lambda k: kind_label(unit_kinds.get(k, "other"))),
+                    **{t(fig): flags[fig].map(mark) for fig in coverage.FIGURES},
+                }
+            ),
+            t("member_list"),
+            key="members",
+            units=[f"organization:{k}" for k in flags["key"]],
+        )
 
     st.subheader(t("trend"))
     trend = f["trend"]

@@ -108,7 +108,10 @@ def show_result(result: qs.Result, name: str) -> None:
     if result.notice:
         st.warning(result.notice)
     st.caption(t("rows_returned").format(rows=len(result.rows)))
-    show_table(masked(result), name, key=f"result_{name}")
+    frame = masked(result)
+    linked = "unit_key" in frame.columns and frame["unit_key"].map(lambda k: isinstance(k, str)).all()
+    units = [f"organization:{k}" for k in frame["unit_key"]] if linked else None
+    show_table(frame, name, key=f"result_{name}", units=units)
     if result.nodes:
         graph = netview.result_graph(result.nodes, result.relationships)
         areas = table("area")
@@ -121,7 +124,7 @@ def show_result(result: qs.Result, name: str) -> None:
         )
         if d.rolled:
             st.info(t("capped").format(shown=d.shown, total=d.total, rolled=d.rolled, groups=d.groups))
-        st.iframe(netview.to_html(d, heading=name, lang=lang()), height=640)
+        st.iframe(netview.to_html(d, heading=name, lang=lang()), height=netview.height_for(d) + 110)
 
 
 def render() -> None:
@@ -184,7 +187,7 @@ def render() -> None:
                 except GongjianError as err:
                     st.error(str(err))
                 else:
-                    show_result(result, "cypher")
+                    show_result(result, t("free_cypher"))
 
 
 if __name__ == "__main__":
