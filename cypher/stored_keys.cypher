@@ -2,4 +2,4 @@
 // must exist before they are written.
 UNWIND $keys AS key
 MATCH (n:<Label> {key: key})
-RETURN key
+RETURN collect(key) AS keys

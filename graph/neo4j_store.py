@@ -220,8 +220,8 @@ class Neo4jStore:
         if bad:
             raise StoreError(f"{record} has no columns {bad}; it has {names}.")
         fetched = wanted if "key" in wanted else ["key", *wanted]  # to order by key
-        kind = "nodes" if rec.is_node else "relationships"
-        rows = self._read(lambda tx: _values(tx, statement(f"table_{kind}", **_names(rec)), columns=fetched))
+        text = statement(f"table_{_kind(rec)}", **_names(rec))
+        rows = self._read(lambda tx: _values(tx, text, columns=fetched))
         at = fetched.index("key")
         rows.sort(key=lambda values: values[at])  # code point order, as SQLite orders text
         if fetched is not wanted:
@@ -232,8 +232,7 @@ class Neo4jStore:
         def count(tx: ManagedTransaction) -> dict[str, int]:
             counts = {}
             for rec in RECORD_TYPES:
-                kind = "nodes" if rec.is_node else "relationships"
-                record = tx.run(statement(f"count_{kind}", **_names(rec))).single(strict=True)
+                record = tx.run(statement(f"count_{_kind(rec)}", **_names(rec))).single(strict=True)
                 counts[rec.name] = int(record["records"])
             return counts
 
@@ -332,13 +331,12 @@ def _compare(session: Session, payloads: Mapping[str, list[dict[str, Any]]]) -> 
     rows = _Rows({}, {})
     for name, payload in payloads.items():
         rec = RECORDS[name]
-        kind = "nodes" if rec.is_node else "relationships"
         stored: dict[str, dict[str, Any]] = {}
-        if session.execute_read(_records, statement(f"count_{kind}", **_names(rec)))[0]["records"]:
-            text = statement(f"stored_{kind}", **_names(rec))
+        if session.execute_read(_records, statement(f"count_{_kind(rec)}", **_names(rec)))[0]["records"]:
+            text = statement(f"stored_{_kind(rec)}", **_names(rec))
             for batch in _batches([r["key"] for r in payload]):
-                result = session.execute_read(_records, text, keys=batch)
-                stored.update((r["record"]["key"], r["record"]) for r in result)
+                (result,) = session.execute_read(_records, text, keys=batch)
+                stored.update((r["key"], r) for r in result["records"])
         rows.new[name] = [row for row in payload if row["key"] not in stored]
         rows.stored[name] = [row for row in payload if stored.get(row["key"], row) != row]
         updated = sum(_fields(stored[row["key"]]) != _fields(row) for row in rows.stored[name])
@@ -366,7 +364,8 @@ def _check_ends(session: Session, payloads: Mapping[str, list[dict[str, Any]]], 
         missing = keys - {r["key"] for r in payloads.get(target, ())}
         text = statement("stored_keys", Label=RECORDS[target].label)
         for batch in _batches(sorted(missing)):
-            missing -= {r["key"] for r in session.execute_read(_records, text, keys=batch)}
+            (result,) = session.execute_read(_records, text, keys=batch)
+            missing -= set(result["keys"])
         if missing:
             raise StoreError(
                 f"Relationship records refer to {len(missing)} {target} keys that are neither in the store "
@@ -485,6 +484,11 @@ def _values(tx: ManagedTransaction, /, text: str, **params: Any) -> list[list[An
     return [record["values"] for record in tx.run(text, params)]
 
 
+def _kind(rec: RecordType) -> str:
+    """How a record type is kept: as nodes or as relationships (in statement file names)."""
+    return "nodes" if rec.is_node else "relationships"
+
+
 def _names(rec: RecordType) -> dict[str, str]:
     """The placeholder of a record type's label in the statements about it."""
     return {"Label": rec.label} if rec.is_node else {"TYPE": rec.label}
@@ -497,13 +501,14 @@ def _view_tables(tx: ManagedTransaction, area: str | None, as_of: str | None) ->
     """The record tables of a view, filtered on the server as the embedded store filters them."""
 
     def rows(rec: RecordType, file: str, field: str = "", keys: Sequence[str] = ()) -> list[list[Any]]:
-        kind = "nodes" if rec.is_node else "relationships"
-        text = statement(file.format(kind=kind), **_names(rec), **({"field": field} if field else {}))
+        text = statement(file, **_names(rec), **({"field": field} if field else {}))
         params = {"as_of": as_of, "since": rec.since or None, "until": rec.until or None, "keys": list(keys)}
         return _values(tx, text, columns=table_columns(rec), **params)
 
     if area is None:
-        return {rec.name: _frame(rec, table_columns(rec), rows(rec, "view_{kind}")) for rec in RECORD_TYPES}
+        return {
+            rec.name: _frame(rec, table_columns(rec), rows(rec, f"view_{_kind(rec)}")) for rec in RECORD_TYPES
+        }
     scope = tx.run(statement("view_scope"), area=area).single(strict=True)
     if not scope["areas"]:  # the area itself is one of them when it exists
         raise StoreError(f"No area with key {area!r}; `gongjian stats` lists the areas.")
@@ -517,7 +522,7 @@ def _view_tables(tx: ManagedTransaction, area: str | None, as_of: str | None) ->
             pulls = [
                 rows(
                     rec,
-                    "view_{kind}_in" if c.kind == "ref" else "view_nodes_any",
+                    f"view_{_kind(rec)}_in" if c.kind == "ref" else "view_nodes_any",
                     field=c.name,
                     keys=anchors[c.ref],
                 )
