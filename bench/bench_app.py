@@ -60,7 +60,11 @@ def one(scale: str, seed: int, work: Path) -> list[dict[str, Any]]:
     street = areas[areas["level"] == "street"].iloc[0]
     units = store.table("organization", ["key", "joined"])
     posts = store.table("post", ["org"])
-    busy = posts[posts["org"].isin(set(units.loc[units["joined"].notna(), "key"]))]["org"].value_counts().index[0]
+    busy = (
+        posts[posts["org"].isin(set(units.loc[units["joined"].notna(), "key"]))]["org"]
+        .value_counts()
+        .index[0]
+    )
     store.close()
     street_params = {"district": str(street["parent"]), "street": str(street["key"])}
     unit = f"organization:{busy}"
@@ -97,7 +101,9 @@ def one(scale: str, seed: int, work: Path) -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scales", nargs="+", default=["M", "L"])
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--work", type=Path, default=Path("/tmp/gongjian-bench"))
