@@ -225,3 +225,24 @@ def test_open_store_reads_the_settings(
 
     with pytest.raises(SettingsError, match="not one of embedded, neo4j"):
         open_store("mongodb")
+
+
+def test_a_ledger_load_that_stops_halfway_is_finished_by_loading_the_ledger_again(
+    city: Path, embedded: EmbeddedStore, neo4j_store: Neo4jStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(module, "BATCH", 500)
+
+    def stop(done: int, total: int) -> None:
+        if done > total / 2:
+            raise KeyboardInterrupt  # ^C, halfway
+
+    whole = load(city, embedded).changes
+    with pytest.raises(KeyboardInterrupt):
+        load(city, neo4j_store, progress=stop)
+    assert len(neo4j_store.unfinished_loads()) == 1
+    assert 0 < sum(neo4j_store.counts().values()) < sum(embedded.counts().values())
+    again = load(city, neo4j_store)  # the same ledger, parsed against what the stopped load wrote
+    assert again.changes == whole  # what the load did, as its first run found
+    assert neo4j_store.unfinished_loads() == []
+    assert neo4j_store.counts() == embedded.counts()
+    assert_same_graph(neo4j_store.view(), embedded.view())
