@@ -54,7 +54,7 @@ def current_store() -> Store:
     try:
         return _open(store_key())
     except GongjianError as err:
-        st.error(t("store_unavailable") + str(err))
+        st.error(t("store_unavailable") + plain(str(err)))
         st.stop()
         raise  # not reached: st.stop() ends the run
 

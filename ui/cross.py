@@ -10,7 +10,7 @@ import streamlit as st
 
 from graph.embedded import node_id
 from ui import bridges, coverage
-from ui.common import kind_label, person, scope, scope_text, show_table, stamp, store_key, t, table
+from ui.common import kind_label, person, plain, scope, scope_text, show_table, stamp, store_key, t, table
 from ui.scope import Scope, units_in_scope
 
 
@@ -29,7 +29,7 @@ def figures(key: str, version: Any, s: Scope) -> dict[str, pd.DataFrame]:
 def render() -> None:
     s = scope()
     st.title(t("cross"))
-    st.caption(scope_text(s))
+    st.caption(plain(scope_text(s)))
     if not any(n for _, n in stamp()):
         st.info(t("empty_store"))
         return

@@ -14,7 +14,7 @@ import streamlit as st
 from graph.errors import GongjianError
 from graph.model import RECORDS
 from loaders.ledger import load, validate
-from ui.common import current_store, forget, lang, show_table, stamp, store_key, store_label, t
+from ui.common import current_store, forget, lang, plain, show_table, stamp, store_key, store_label, t
 
 TYPES = ["xlsx", "xls", "csv"]
 
@@ -63,7 +63,7 @@ def changes_table(changes: dict[str, Any]) -> pd.DataFrame:
 
 def render() -> None:
     st.title(t("data"))
-    st.caption(f"{t('store')}: {store_label()}")
+    st.caption(plain(f"{t('store')}: {store_label()}"))
     last = st.session_state.get("last_load")
     if last:
         st.success(
@@ -116,7 +116,7 @@ def render() -> None:
             try:
                 report = load(ledger, current_store(), skip_bad_rows=skip, progress=progress)
             except GongjianError as err:
-                st.error(str(err))
+                st.error(plain(str(err)))
                 return
             bar.progress(1.0, text=t("loaded_short"))
             forget()

@@ -32,7 +32,7 @@ import pyvis
 from markupsafe import Markup
 from pyvis.network import Network
 
-from graph.glossary import ATTENDANCE, ORG_KIND, label
+from graph.glossary import ATTENDANCE, NEED_STATUS, ORG_KIND, PROJECT_STATUS, label
 from graph.model import RECORDS
 
 VIS = Path(pyvis.__file__).resolve().parent / "lib" / "vis-9.1.2"
@@ -359,9 +359,13 @@ def tooltip(attrs: Mapping[str, Any], lang: str, mask: Callable[[str], str], deg
             lines.append(f"{_word('party_members', lang)}: {attrs['party_members']}")
         if attrs.get("joined"):
             lines.append(f"{_word('joined', lang)}: {attrs['joined']}")
+    statuses = {"project": PROJECT_STATUS, "need": NEED_STATUS}
     for f in ("date", "signed", "expires", "status", "category"):
         if attrs.get(f) and record != "organization":
-            lines.append(f"{f}: {attrs[f]}")
+            value = attrs[f]
+            if f == "status" and record in statuses:
+                value = statuses[record].label(str(value), lang)
+            lines.append(f"{_word(f, lang)}: {value}")
     lines.append(f"{_word('ties', lang)}: {degree}")
     return "\n".join(str(line) for line in lines if line)
 

@@ -18,6 +18,7 @@ from ui.common import (
     masking,
     person,
     pick,
+    plain,
     scope,
     scope_text,
     show_table,
@@ -114,7 +115,7 @@ def drawing(
 def render() -> None:
     s = scope()
     st.title(t("network"))
-    st.caption(scope_text(s))
+    st.caption(plain(scope_text(s)))
     if not any(n for _, n in stamp()):
         st.info(t("empty_store"))
         return
@@ -198,7 +199,7 @@ def render() -> None:
     d: netview.Drawing = result["drawing"]
     if mode == "path":
         if not result["found"]:
-            st.warning(t("no_path").format(a=describe(nodes[0]), b=describe(nodes[1])))
+            st.warning(t("no_path").format(a=plain(describe(nodes[0])), b=plain(describe(nodes[1]))))
         else:
             steps = pd.DataFrame(result["steps"]).rename(columns={"step": t("step"), "text": t("connection")})
             show_table(steps, t("net_path"), key="path_steps")

@@ -10,7 +10,19 @@ import streamlit as st
 
 from graph.model import RECORDS
 from ui import coverage
-from ui.common import kind_label, lang, period_span, scope, scope_text, show_table, stamp, store_key, t, table
+from ui.common import (
+    kind_label,
+    lang,
+    period_span,
+    plain,
+    scope,
+    scope_text,
+    show_table,
+    stamp,
+    store_key,
+    t,
+    table,
+)
 from ui.scope import LEVELS, Scope, ancestors, units_in_scope
 
 
@@ -72,7 +84,7 @@ def percent(share: float) -> str:
 def render() -> None:
     s = scope()
     st.title(t("overview"))
-    st.caption(scope_text(s))
+    st.caption(plain(scope_text(s)))
     counts = dict(stamp())
     records = {name: counts.get(name, 0) for name in RECORDS}
     if not any(records.values()):

@@ -165,7 +165,7 @@ def render() -> None:
                     else:
                         result = qs.run_embedded(_whole(store_key(), stamp()), name, values)
             except GongjianError as err:
-                st.error(str(err))
+                st.error(plain(str(err)))
             else:
                 show_result(result, words(query.title))
     with tab_free:
@@ -185,7 +185,7 @@ def render() -> None:
                     with st.spinner(t("running")):
                         result = qs.run(server[0], server[1], cypher)
                 except GongjianError as err:
-                    st.error(str(err))
+                    st.error(plain(str(err)))
                 else:
                     show_result(result, t("free_cypher"))
 
