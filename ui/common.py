@@ -229,7 +229,7 @@ def sidebar() -> None:
             t("store_kind"),
             list(stores.KINDS),
             key="store_kind",
-            format_func=lambda k: t(f"store_{k}"),
+            format_func={k: t(f"store_{k}") for k in stores.KINDS}.__getitem__,
             on_change=_clear("district", "street", "community"),
         )
     areas = table("area")  # the store is opened here: when it cannot be, the page says why
@@ -249,7 +249,7 @@ def sidebar() -> None:
                 t(level),
                 options,
                 key=level,
-                format_func=lambda k: t("all") if k is None else names.get(k, k),
+                format_func={k: t("all") if k is None else names.get(k, k) for k in options}.__getitem__,
                 on_change=_clear(*resets[level]),
                 disabled=len(options) == 1,
                 placeholder=t("all"),
@@ -262,7 +262,11 @@ def sidebar() -> None:
         else:
             st.caption(f"{t('period')}: {span[0]}")
         st.multiselect(
-            t("unit_kinds"), list(ORG_KIND.codes), key="kinds", format_func=kind_label, placeholder=t("all")
+            t("unit_kinds"),
+            list(ORG_KIND.codes),
+            key="kinds",
+            format_func={c: kind_label(c) for c in ORG_KIND.codes}.__getitem__,
+            placeholder=t("all"),
         )
         if _mask_setting() and masking():
             st.caption(t("names_masked"))
@@ -403,7 +407,8 @@ def pick(
     if found and text and st.session_state.get(f"{key}_last") != text:
         st.session_state[chosen_key] = found[0]  # a new search picks its best match
     st.session_state[f"{key}_last"] = text
-    choice = st.selectbox(t("matches"), options, key=chosen_key, format_func=describe)
+    labels = {o: describe(o) for o in options}  # formats here, in this run's language and masking
+    choice = st.selectbox(t("matches"), options, key=chosen_key, format_func=labels.__getitem__)
     st.session_state[synced_key] = choice
     if choice and st.query_params.get(param) != choice:
         st.query_params[param] = choice

@@ -125,7 +125,9 @@ def render() -> None:
     elif mode_param in MODES and mode_param != st.session_state.get("_net_mode_synced"):
         st.session_state["net_mode"] = mode_param
     mode = (
-        st.segmented_control(t("net_mode"), MODES, key="net_mode", format_func=lambda m: t(f"net_{m}"))
+        st.segmented_control(
+            t("net_mode"), MODES, key="net_mode", format_func={m: t(f"net_{m}") for m in MODES}.__getitem__
+        )
         or "scope"
     )
     st.session_state["_net_mode_synced"] = mode
@@ -137,11 +139,14 @@ def render() -> None:
             t("rel_types"),
             list(RELATIONSHIP_TYPES),
             default=list(netview.DEFAULT_TYPES),
-            format_func=lambda r: t(f"rel_{r}"),
+            format_func={r: t(f"rel_{r}") for r in RELATIONSHIP_TYPES}.__getitem__,
             key="net_types",
         )
         measure = mid.selectbox(
-            t("size_by"), netview.MEASURES, format_func=lambda m: t(f"measure_{m}"), key="net_measure"
+            t("size_by"),
+            netview.MEASURES,
+            format_func={m: t(f"measure_{m}") for m in netview.MEASURES}.__getitem__,
+            key="net_measure",
         )
         cap = right.number_input(t("node_cap"), 20, netview.MAX_CAP, netview.CAP, step=10, key="net_cap")
 

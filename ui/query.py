@@ -144,9 +144,10 @@ def render() -> None:
         name = st.selectbox(
             t("pick_query"),
             list(named),
-            format_func=lambda n: (
-                words(named[n].title) + ("" if server or named[n].has_twin else f"（{t('needs_neo4j')}）")
-            ),
+            format_func={
+                n: words(q.title) + ("" if server or q.has_twin else f"（{t('needs_neo4j')}）")
+                for n, q in named.items()
+            }.__getitem__,
             key="query_name",
         )
         query = named[name]
