@@ -12,6 +12,7 @@ PAGES = (
     ("ui/network.py", "network", ":material/hub:"),
     ("ui/unit.py", "unit", ":material/apartment:"),
     ("ui/cross.py", "cross", ":material/swap_horiz:"),
+    ("ui/engagement.py", "engagement", ":material/trending_down:"),
     ("ui/query.py", "query", ":material/manage_search:"),
     ("ui/data.py", "data", ":material/upload_file:"),
 )

@@ -401,6 +401,94 @@ LABELS: dict[str, tuple[str, str]] = {
         "rows, stopped after {timeout} s.",
     ),
     "rows_returned": ("返回 {rows:,} 行。", "{rows:,} rows."),
+    # the engagement page
+    "engagement": ("参与度", "Engagement"),
+    "eng_period": ("评价期", "Assessed period"),
+    "eng_period_help": (
+        "按整年或单个季度评价（取自左侧时段），与上一期（{previous}）比较；同类单位的比较范围为全部存储，不限于所选区域。",
+        "Units are judged over a whole year or a single quarter of the period on the left, against the "
+        "period before ({previous}); peers are drawn from the whole store, not only the chosen area.",
+    ),
+    "eng_working": ("正在计算参与度…", "Scoring engagement…"),
+    "eng_units": ("参评单位", "Units judged"),
+    "eng_flagged": ("预警单位", "Flagged"),
+    "eng_declined": ("下滑单位", "Declined"),
+    "eng_new": ("新加入（暂不预警）", "Newly joined (not flagged)"),
+    "eng_median": ("得分中位数", "Median score"),
+    "eng_changes_line": (
+        "与{previous}相比：新增预警 {newly} 个，解除预警 {cleared} 个，得分下降 10 分以上 {fell} 个；"
+        "其中触发硬性规定 {by_rule} 个。",
+        "Against {previous}: {newly} newly flagged, {cleared} no longer flagged, {fell} fell by 10 points "
+        "or more; {by_rule} flagged by a hard rule.",
+    ),
+    "eng_briefing": ("下载简报（Excel）", "Download the briefing (Excel)"),
+    "eng_briefing_help": (
+        "概况、预警单位及原因和建议、下滑单位、与上期的变化（含图表）、全部单位和指标说明，范围同本页；简报为中文。",
+        "Summary, flagged units with reasons and next steps, declined units, changes since the last "
+        "period (with charts), every unit and the indicator table, for this page's scope; in Chinese.",
+    ),
+    "eng_ranked": ("单位排名（得分由低到高）", "Units ranked, lowest score first"),
+    "eng_show": ("显示", "Show"),
+    "eng_show_all": ("全部", "All"),
+    "eng_show_flagged": ("仅预警", "Flagged only"),
+    "eng_show_declined": ("仅下滑", "Declined only"),
+    "eng_rank": ("排名", "Rank"),
+    "eng_score": ("得分", "Score"),
+    "eng_score_before": ("上期得分", "Previous score"),
+    "eng_change": ("变化", "Change"),
+    "eng_flag": ("预警", "Flagged"),
+    "eng_decline": ("下滑", "Declined"),
+    "eng_new_member": ("新加入", "New"),
+    "eng_reasons": ("原因", "Reasons"),
+    "eng_status": ("状态", "Status"),
+    "eng_nothing": (
+        "所选范围和评价期内没有已加入平台的成员单位。",
+        "No member units in this scope and period.",
+    ),
+    "eng_none_shown": ("没有符合筛选条件的单位。", "No unit matches these filters."),
+    "eng_row_picks": (
+        "点选一行，在下方查看该单位的指标、原因和建议。",
+        "Click a row to see that unit's indicators, reasons and next steps below.",
+    ),
+    "eng_unit": ("查看单位", "Unit"),
+    "eng_pick_capped": (
+        "下拉列表只列出得分最低的 {cap:,} 个单位；其他单位请在表格中点选。",
+        "The list holds the {cap:,} lowest-scoring units; click any other unit in the table.",
+    ),
+    "eng_open_profile": ("打开单位详情", "Open the unit's profile"),
+    "eng_compared_with": ("比较对象：{peers}", "Compared with {peers}"),
+    "eng_vs_peers": ("各项指标与同类单位中位数", "Indicators against the peer median"),
+    "eng_chart_help": (
+        "每项指标的两根条按该项较大者缩放，数字为实际值；未活动月数越少越好，其余越多越好。不适用于本单位的指标不画出。",
+        "Each indicator's two bars are scaled to the larger of the two; the numbers are the values. "
+        "Fewer months inactive is better, more of anything else. Indicators that do not apply are left out.",
+    ),
+    "eng_indicator": ("指标", "Indicator"),
+    "eng_this_unit": ("本单位", "This unit"),
+    "eng_peer_median": ("同类单位中位数", "Peer median"),
+    "eng_indicator_score": ("指标得分", "Indicator score"),
+    "eng_peers": ("比较对象", "Peers"),
+    "eng_why": ("预警原因", "Why"),
+    "eng_not_flagged": ("该单位未被预警。", "This unit is not flagged."),
+    "eng_suggestions": ("建议的下一步", "Suggested next steps"),
+    "eng_no_suggestions": ("只为预警单位提出建议。", "Next steps are suggested for flagged units only."),
+    "eng_no_steps_found": ("没有找到合适的建议。", "No fitting next step was found."),
+    "eng_all_suggestions": ("全部预警单位的建议", "Next steps for every flagged unit"),
+    "eng_step": ("建议", "Next step"),
+    "eng_declined_list": ("下滑单位", "Declined units"),
+    "eng_declined_help": (
+        "上期得分不低于 {before}、本期低于预警线 {line} 的单位：不列入预警，但应了解原因。",
+        "Units that scored {before} or more in the previous period and are below the line of {line} now: "
+        "not flagged, but worth asking about.",
+    ),
+    "eng_changes": ("与上期相比的全部变化", "Every unit against the previous period"),
+    "eng_flagged_before": ("上期预警", "Flagged before"),
+    "eng_indicator_defs": ("指标说明与权重", "What each indicator means and weighs"),
+    "eng_definition": ("定义", "Definition"),
+    "eng_weight": ("权重", "Weight"),
+    "eng_party_only": ("仅限有党组织的单位", "Party organizations only"),
+    "eng_yes": ("是", "yes"),
+    "eng_no": ("否", "no"),
 }
 
 
