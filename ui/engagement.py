@@ -222,9 +222,11 @@ def choose_period(s: Scope) -> Period:
     ):
         st.session_state["eng_period"] = choices[0]
         st.session_state["eng_period_of"] = (s.first, s.last)
-    words = (lambda p: Period.parse(p).zh) if lang() == "zh" else (lambda p: Period.parse(p).en)
+    words = {p: Period.parse(p).zh if lang() == "zh" else Period.parse(p).en for p in choices}
     left, right = st.columns([1, 3], vertical_alignment="bottom")
-    chosen = Period.parse(left.selectbox(t("eng_period"), choices, key="eng_period", format_func=words))
+    chosen = Period.parse(
+        left.selectbox(t("eng_period"), choices, key="eng_period", format_func=words.__getitem__)
+    )
     previous = chosen.previous()
     right.caption(t("eng_period_help").format(previous=previous.zh if lang() == "zh" else previous.en))
     return chosen
@@ -312,11 +314,8 @@ def pick_unit(rows: pd.DataFrame, table_key: str) -> str | None:
     names = dict(zip(rows["key"], rows["name"], strict=True))
     scores = dict(zip(rows["key"], rows["score"], strict=True))
 
-    def describe(k: str) -> str:
-        score = scores.get(k)
-        return f"{names.get(k, k)} · {'—' if pd.isna(score) else f'{score:.1f}'}"
-
-    choice = st.selectbox(t("eng_unit"), options, key="eng_unit", format_func=describe)
+    labels = {k: f"{names[k]} · {'—' if pd.isna(scores[k]) else f'{scores[k]:.1f}'}" for k in options}
+    choice = st.selectbox(t("eng_unit"), options, key="eng_unit", format_func=labels.__getitem__)
     if len(keys) > PICK_CAP:
         st.caption(t("eng_pick_capped").format(cap=PICK_CAP))
     return str(choice) if choice else None
@@ -416,7 +415,11 @@ def render() -> None:
     st.subheader(t("eng_ranked"))
     filters = st.columns([2, 1])
     show = filters[0].radio(
-        t("eng_show"), SHOW, key="eng_show", horizontal=True, format_func=lambda x: t(f"eng_show_{x}")
+        t("eng_show"),
+        SHOW,
+        key="eng_show",
+        horizontal=True,
+        format_func={x: t(f"eng_show_{x}") for x in SHOW}.__getitem__,
     )
     present = sorted(set(ranked["kind"]), key=lambda k: kind_label(k))
     if st.session_state.get("eng_kind") not in (None, *present):
@@ -425,7 +428,7 @@ def render() -> None:
         t("kind"),
         [None, *present],
         key="eng_kind",
-        format_func=lambda k: t("all") if k is None else kind_label(k),
+        format_func={k: t("all") if k is None else kind_label(k) for k in (None, *present)}.__getitem__,
     )
     rows = shown(ranked, str(show), kind)
     name = f"{t('engagement')}_{file_part(result.area_name)}_{period.label}"
