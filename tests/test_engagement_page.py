@@ -331,3 +331,12 @@ def test_no_person_is_named_on_the_page(data_dir: Path, store: EmbeddedStore, ye
     assert people
     assert not [n for n in people if n in text]
     assert BY_NAME["attendance_rate"].zh in text  # the check looked at the page's words
+
+
+def test_an_empty_store_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GONGJIAN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("GONGJIAN_STORE_NAME", "empty")
+    at = app(lang="en")
+    assert at.title[0].value == "Engagement"
+    assert "gongjian demo" in at.info[0].value
+    assert not at.dataframe

@@ -285,7 +285,7 @@ def ranked_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 def score_columns(*extra: str) -> dict[str, Any]:
     config: dict[str, Any] = {
-        t(name): st.column_config.NumberColumn(format="%.1f", width="small")
+        t(name): st.column_config.NumberColumn(format="%.1f")
         for name in ("eng_score", "eng_score_before", *extra)
     }
     config[t("eng_reasons")] = st.column_config.TextColumn(width="large")
