@@ -469,6 +469,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "eng_indicator_score": ("指标得分", "Indicator score"),
     "eng_peers": ("比较对象", "Peers"),
     "eng_why": ("预警原因", "Why"),
+    "eng_why_declined": ("下滑原因", "Why it declined"),
     "eng_not_flagged": ("该单位未被预警。", "This unit is not flagged."),
     "eng_suggestions": ("建议的下一步", "Suggested next steps"),
     "eng_no_suggestions": ("只为预警单位提出建议。", "Next steps are suggested for flagged units only."),

@@ -222,6 +222,7 @@ def test_a_click_in_the_table_picks_the_unit(data_dir: Path, year: Result) -> No
     assert not at.exception
     assert at.selectbox(key="eng_unit").value == declined["key"]
     assert declined["name"] in [s.value for s in at.subheader]
+    assert "**下滑原因**" in [m.value for m in at.markdown]
     assert any("得分由2024年的" in m.value for m in at.markdown)  # a declined unit has its reasons
     assert "只为预警单位提出建议。" in [c.value for c in at.caption]
 

@@ -327,7 +327,7 @@ def unit_section(result: Result, key: str, s: Scope) -> None:
     st.subheader(plain(row["name"]))
     facts = [kind_label(row["kind"]), str(row["street_name"] or ""), str(row["community_name"] or "")]
     st.caption(plain(" · ".join(f for f in facts if f)))
-    top = st.columns([1, 1, 2], vertical_alignment="bottom")
+    top = st.columns([1, 1, 2])
     score, before = row["score"], row["score_before"]
     top[0].metric(
         t("eng_score"),
@@ -343,7 +343,7 @@ def unit_section(result: Result, key: str, s: Scope) -> None:
     )
 
     reasons = row["reasons_zh"] if language == "zh" else row["reasons_en"]
-    st.markdown(f"**{t('eng_why')}**")
+    st.markdown(f"**{t('eng_why_declined' if row['declined'] else 'eng_why')}**")
     if reasons:
         st.markdown("\n".join(f"- {plain(r)}" for r in split_reasons(str(reasons), language)))
     else:
