@@ -213,7 +213,12 @@ def test_english_and_an_empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     at = app(lang="en")
     assert at.title[0].value == "Overview"
     assert "gongjian demo" in at.info[0].value
-    for page, title in [("network", "Network"), ("unit", "Unit"), ("cross", "Cross-appointments"), ("data", "Data")]:
+    for page, title in [
+        ("network", "Network"),
+        ("unit", "Unit"),
+        ("cross", "Cross-appointments"),
+        ("data", "Data"),
+    ]:
         at.switch_page(f"ui/{page}.py").run()
         assert not at.exception and at.title[0].value == title
         assert page == "data" or "gongjian demo" in at.info[0].value
