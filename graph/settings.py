@@ -42,6 +42,9 @@ SETTINGS: tuple[Setting, ...] = (
         "Neo4j password; empty: the local server's generated one. Never printed or logged.",
     ),
     Setting("neo4j_database", "neo4j", "Neo4j database name."),
+    Setting(
+        "mask_names", "false", "true: every page shows person names masked (张*明), with no switch to unmask."
+    ),
 )
 
 
@@ -70,6 +73,11 @@ def get(name: str) -> str:
     if setting.env in os.environ:
         return os.environ[setting.env]
     return str(_config_file().get(name, setting.default))
+
+
+def flag(name: str) -> bool:
+    """A yes/no setting: true, yes, on or 1 is yes."""
+    return get(name).strip().lower() in ("1", "true", "yes", "on")
 
 
 def store_path(store_name: str | None = None) -> Path:

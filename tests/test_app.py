@@ -396,12 +396,6 @@ def test_a_unit_is_found_by_its_short_name_and_names_can_be_masked(
 def test_the_mask_names_setting_masks_every_name_and_cannot_be_switched_off(
     data_dir: Path, tables: dict[str, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from graph import settings
-
-    if not any(s.name == "mask_names" for s in settings.SETTINGS):  # until the setting is declared
-        monkeypatch.setattr(
-            settings, "SETTINGS", (*settings.SETTINGS, settings.Setting("mask_names", "false", ""))
-        )
     monkeypatch.setenv("GONGJIAN_MASK_NAMES", "true")
     posts = tables["post"]
     unit = posts["org"].value_counts().index[0]

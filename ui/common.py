@@ -126,13 +126,9 @@ def plain(text: object) -> str:
 
 def masking() -> bool:
     """Whether person names are masked: the mask_names setting, else the sidebar switch."""
-    if _mask_setting() and settings.get("mask_names").strip().lower() in ("1", "true", "yes", "on"):
+    if settings.flag("mask_names"):
         return True
     return bool(st.session_state.get("mask", False))
-
-
-def _mask_setting() -> bool:
-    return any(s.name == "mask_names" for s in settings.SETTINGS)
 
 
 def mask_name(name: str) -> str:
@@ -268,7 +264,7 @@ def sidebar() -> None:
             format_func={c: kind_label(c) for c in ORG_KIND.codes}.__getitem__,
             placeholder=t("all"),
         )
-        if _mask_setting() and masking():
+        if settings.flag("mask_names"):
             st.caption(t("names_masked"))
         else:
             st.toggle(t("mask_names"), key="mask")
