@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from neo4j import Driver, GraphDatabase
 
 from graph import neo4j_server as local_neo4j
+from graph.embedded import EmbeddedStore
 from graph.neo4j_store import Neo4jStore, statement
+from loaders.ledger import load
+from loaders.synthetic import generate
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -51,3 +55,23 @@ def neo4j_store(neo4j_driver: Driver) -> Iterator[Neo4jStore]:
     store = Neo4jStore(neo4j_driver)
     yield store
     store.close()
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The synthetic S city, loaded into <dir>/s.sqlite (a fresh copy per test module); its
+    ledger in <dir>/ledger."""
+    folder = tmp_path_factory.mktemp("s-city")
+    generate("S", 42, folder / "ledger")
+    store = EmbeddedStore(folder / "s.sqlite")
+    load(folder / "ledger", store)
+    store.close()
+    return folder
+
+
+@pytest.fixture
+def data_dir(city: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Settings pointing at the S city's store, for the app and the CLI."""
+    monkeypatch.setenv("GONGJIAN_DATA_DIR", str(city))
+    monkeypatch.setenv("GONGJIAN_STORE_NAME", "s")
+    return city

@@ -19,30 +19,11 @@ from streamlit.testing.v1 import AppTest
 
 from graph.embedded import EmbeddedStore
 from loaders.ledger import load
-from loaders.synthetic import generate
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PERIOD = ("2025-01-01", "2025-12-31")  # the default period: the last four quarters of the S city
 COMMITTEES = ("street_committee", "community_committee")
 CAME = ("present", "substitute")
-
-
-@pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The S city loaded into <dir>/s.sqlite; its ledger in <dir>/ledger."""
-    folder = tmp_path_factory.mktemp("s-city")
-    generate("S", 42, folder / "ledger")
-    store = EmbeddedStore(folder / "s.sqlite")
-    load(folder / "ledger", store)
-    store.close()
-    return folder
-
-
-@pytest.fixture
-def data_dir(city: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("GONGJIAN_DATA_DIR", str(city))
-    monkeypatch.setenv("GONGJIAN_STORE_NAME", "s")
-    return city
 
 
 @pytest.fixture

@@ -22,30 +22,10 @@ from streamlit.testing.v1 import AppTest
 import graph.engagement
 from graph.embedded import EmbeddedStore
 from graph.engagement import BY_NAME, INDICATORS, Result, engagement
-from loaders.ledger import load
-from loaders.synthetic import generate
 from ui.engagement import period_choices, split_reasons
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TABLE = "eng_ranked_{show}_{kind}"  # the key of the ranked table for a filter
-
-
-@pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The S city loaded into <dir>/s.sqlite."""
-    folder = tmp_path_factory.mktemp("s-city-engagement")
-    generate("S", 42, folder / "ledger")
-    store = EmbeddedStore(folder / "s.sqlite")
-    load(folder / "ledger", store)
-    store.close()
-    return folder
-
-
-@pytest.fixture
-def data_dir(city: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("GONGJIAN_DATA_DIR", str(city))
-    monkeypatch.setenv("GONGJIAN_STORE_NAME", "s")
-    return city
 
 
 @pytest.fixture(scope="module")
