@@ -2,7 +2,9 @@
 // Neo4j 5.26 Community has uniqueness constraints on node and relationship properties and
 // range indexes on both; existence, type and key constraints are Enterprise only.
 // tests/test_neo4j_store.py checks that every label and relationship record type of
-// graph/model.py has its key constraint here.
+// graph/model.py has its key constraint here. The statements that look records up by key
+// or by a filtered reference name these indexes (USING INDEX), so that stale statistics, e.g.
+// after a big database was emptied, never turn a lookup into a scan.
 
 // One record per key: node records...
 CREATE CONSTRAINT area_key IF NOT EXISTS FOR (n:Area) REQUIRE n.key IS UNIQUE;

@@ -1,7 +1,7 @@
 // The node records of one label whose <field> is one of $keys and that hold on $as_of
 // (see view_nodes.cypher). Returns the values of $columns.
 UNWIND $keys AS key
-MATCH (n:<Label> {<field>: key})
+MATCH (n:<Label> {<field>: key}) USING INDEX n:<Label>(<field>)
 WHERE $as_of IS NULL
    OR ((n[$since] IS NULL OR n[$since] <= $as_of)
        AND (n[$until] IS NULL

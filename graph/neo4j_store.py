@@ -30,8 +30,10 @@ Loads
     3. A ``(:Load {id, digest, files, rows, changes, started})`` node is written first.
     4. The rows are written in batches of :data:`BATCH`, each in one managed write transaction
        (retried on transient errors): nodes, then their reference relationships, then the
-       relationship records. Every statement upserts by key, so it can run twice.
-    5. The Load node gets its ``finished`` time.
+       relationship records. Each statement replaces what the store holds under the row's key,
+       so it can run twice (relationship records with keys the store did not hold are simply
+       created).
+    5. The Load node gets its ``finished`` time; Load nodes stay, as the history of loads.
 
     A load that fails or is killed between 3 and 5 leaves its Load node unfinished. What it
     wrote stays in the store; opening the store logs a warning naming the load and ending
@@ -39,6 +41,11 @@ Loads
     write raises :class:`StoreError` saying the same. Rerunning it (the same rows: the same
     digest) rewrites every row, which leaves no duplicates, marks the load finished and
     reports the changes the first run found.
+
+Views
+    :meth:`Neo4jStore.view` selects on the server what the embedded store selects (the same
+    scope and date rules, ``cypher/view_*.cypher``), so the view of one street reads that
+    street's records only, and builds the same networkx graph from them.
 """
 
 from __future__ import annotations
