@@ -19,6 +19,7 @@ from graph import settings
 from graph.errors import GongjianError, LedgerError
 from graph.glossary import ORG_KIND
 from graph.model import RECORDS
+from graph.neo4j_store import Neo4jStore
 from graph.stats import stats as store_stats
 from graph.store import Store
 from graph.stores import open_store
@@ -392,9 +393,8 @@ def query(obj: Context, name: str | None, values: tuple[str, ...], as_json: bool
     try:
         store = obj.open_store(neo4j)
         try:
-            driver = getattr(store, "driver", None)
-            if driver is not None:
-                result = queries.run_named(driver, store.database, name, parse_values(values))  # type: ignore[attr-defined]
+            if isinstance(store, Neo4jStore):
+                result = queries.run_named(store.driver, store.database, name, parse_values(values))
             else:
                 result = queries.run_embedded(store.view(), name, parse_values(values))
         finally:
@@ -419,7 +419,8 @@ def cypher(obj: Context, statement: str, as_json: bool, timeout: float, limit: i
     try:
         store = obj.open_store(True)
         try:
-            result = queries.run(store.driver, store.database, statement, timeout_s=timeout, row_limit=limit)  # type: ignore[attr-defined]
+            assert isinstance(store, Neo4jStore)
+            result = queries.run(store.driver, store.database, statement, timeout_s=timeout, row_limit=limit)
         finally:
             store.close()
     except GongjianError as err:

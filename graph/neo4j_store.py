@@ -144,7 +144,7 @@ class Neo4jStore:
     """
 
     def __init__(self, driver: Driver, database: str = "neo4j", *, close_driver: bool = False) -> None:
-        self._driver = driver
+        self.driver = driver  # the read-only query runner (graph.queries) runs on it
         self.database = database
         self._close_driver = close_driver
         try:
@@ -162,7 +162,7 @@ class Neo4jStore:
 
     def _session(self) -> Session:
         # No notifications: "property key does not exist" on an empty store is no news.
-        return self._driver.session(database=self.database, notifications_min_severity="OFF")
+        return self.driver.session(database=self.database, notifications_min_severity="OFF")
 
     def unfinished_loads(self) -> list[str]:
         """What to tell the user about each load that did not finish (empty when all did)."""
@@ -258,7 +258,7 @@ class Neo4jStore:
 
     def close(self) -> None:
         if self._close_driver:
-            self._driver.close()
+            self.driver.close()
 
 
 # --- rows in and out ----------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -133,3 +134,19 @@ def test_engagement_ranks_the_member_units_with_reasons(runner: CliRunner, loade
     assert table.exit_code == 0 and "2025Q3" in table.output
     nowhere = runner.invoke(main, ["engagement", "--area", "不存在的街道"])
     assert nowhere.exit_code == 1 and "不存在的街道" in nowhere.output
+
+
+@pytest.mark.neo4j
+def test_cypher_runs_reads_and_refuses_writes_on_neo4j(
+    runner: CliRunner, neo4j_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GONGJIAN_NEO4J_URI", neo4j_server.uri)
+    monkeypatch.setenv("GONGJIAN_NEO4J_PASSWORD", neo4j_server.password())
+    read = runner.invoke(main, ["cypher", "UNWIND [1, 2, 3] AS x RETURN x * 2 AS double", "--json"])
+    assert read.exit_code == 0, read.output
+    assert [r["double"] for r in json.loads(read.output)["rows"]] == [2, 4, 6]
+    write = runner.invoke(main, ["cypher", "CREATE (n:Organization {key: 'x'}) RETURN n"])
+    assert write.exit_code == 1 and "CREATE" in write.output
+    named = runner.invoke(main, ["query", "unit_ties", "unit=无此单位", "--neo4j", "--json"])
+    assert named.exit_code == 0, named.output
+    assert json.loads(named.output)["rows"] == []

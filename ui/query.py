@@ -41,8 +41,7 @@ def neo4j_of(store: Any) -> tuple[Any, str] | None:
     """The driver and database of a Neo4j store; None for the embedded store."""
     if not isinstance(store, Neo4jStore):
         return None
-    driver = getattr(store, "driver", None) or store._driver  # the store keeps the driver it was handed
-    return driver, store.database
+    return store.driver, store.database
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
