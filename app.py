@@ -7,6 +7,8 @@ from graph.glossary import label
 from ui import common
 
 st.set_page_config(page_title=label("app_title"), page_icon="🔗", layout="wide")
+if not common.signed_in():
+    st.stop()
 PAGES = (
     ("ui/overview.py", "overview", ":material/dashboard:"),
     ("ui/network.py", "network", ":material/hub:"),

@@ -43,6 +43,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("neo4j_database", "neo4j", "Neo4j database name."),
     Setting(
+        "app_password",
+        "",
+        "A password the app asks for before showing anything; empty: no login. Never printed or logged.",
+    ),
+    Setting(
         "mask_names", "false", "true: every page shows person names masked (张*明), with no switch to unmask."
     ),
 )

@@ -76,6 +76,25 @@ def dataframe(at: AppTest, *columns: str) -> pd.DataFrame:
     return value
 
 
+# --- login --------------------------------------------------------------------------------
+
+
+def test_with_an_app_password_nothing_shows_until_it_is_given(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GONGJIAN_APP_PASSWORD", "共建-s3cret")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert not at.metric and not at.dataframe and not at.sidebar.selectbox  # no data, no scope
+    at.text_input[0].input("guess")
+    at.button[0].click().run()
+    assert at.error and not at.metric
+    at.text_input[0].input("共建-s3cret")
+    at.button[0].click().run()
+    assert not at.exception and at.metric and not at.text_input  # the overview, no form
+    assert all("s3cret" not in str(e.value) for e in at.markdown)
+
+
 # --- overview -----------------------------------------------------------------------------
 
 

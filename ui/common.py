@@ -7,6 +7,7 @@ so a view can be shared as a link.
 
 from __future__ import annotations
 
+import hmac
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -25,6 +26,22 @@ from ui.scope import LEVELS, Scope, activity_span, children, quarters, scope_fro
 SCOPE_KEYS = ("district", "street", "community", "period", "kinds")
 
 # --- the store ----------------------------------------------------------------------------
+
+
+def signed_in() -> bool:
+    """True when the app needs no login (no app_password setting) or this session gave the
+    password; otherwise draws the login form and returns False."""
+    password = settings.get("app_password")
+    if not password or st.session_state.get("signed_in"):
+        return True
+    with st.form("login"):
+        given = st.text_input(t("password"), type="password")
+        if st.form_submit_button(t("sign_in")):
+            if hmac.compare_digest(given.encode(), password.encode()):
+                st.session_state["signed_in"] = True
+                st.rerun()
+            st.error(t("wrong_password"))
+    return False
 
 
 def store_kind() -> str:
