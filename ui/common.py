@@ -34,6 +34,7 @@ def signed_in() -> bool:
     password = settings.get("app_password")
     if not password or st.session_state.get("signed_in"):
         return True
+    st.title(label("app_title"))
     with st.form("login"):
         given = st.text_input(t("password"), type="password")
         if st.form_submit_button(t("sign_in")):
