@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from neo4j import Driver
 
 from graph.embedded import EmbeddedStore, node_id
 from graph.errors import StoreError
@@ -337,7 +338,7 @@ def neo4j_big_city() -> dict[str, pd.DataFrame]:
 
 @pytest.mark.neo4j
 def test_a_neo4j_load_killed_midway_is_reported_and_a_rerun_finishes_it(
-    neo4j_store: Neo4jStore, neo4j_server: ServerInfo, caplog: pytest.LogCaptureFixture
+    neo4j_store: Neo4jStore, neo4j_driver: Driver, neo4j_server: ServerInfo, caplog: pytest.LogCaptureFixture
 ) -> None:
     neo4j_store.write(small_city())
     root = Path(__file__).resolve().parent.parent
@@ -351,7 +352,7 @@ def test_a_neo4j_load_killed_midway_is_reported_and_a_rerun_finishes_it(
     writer.wait()
 
     with caplog.at_level(logging.WARNING, logger="graph.neo4j_store"):
-        reopened = Neo4jStore(neo4j_store._driver)
+        reopened = Neo4jStore(neo4j_driver)
     assert 0 < reopened.counts()["person"] < 30_002  # part of the load is in the store...
     (told,) = reopened.unfinished_loads()  # ...and the user is told so, and what to do
     assert "did not finish" in told and told.endswith("Rerun the load to finish it.")
