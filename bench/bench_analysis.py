@@ -11,16 +11,16 @@ full analysis of L in under 5x the view build and under 30 s; the same digest on
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from scales import per_scale  # noqa: E402
 
 
 def one(scale: str, seed: int, work: Path) -> dict[str, object]:
@@ -76,30 +76,12 @@ def one(scale: str, seed: int, work: Path) -> dict[str, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--scales", nargs="+", default=["M", "L"])
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--work", type=Path, default=Path("/tmp/gongjian-bench"))
-    parser.add_argument("--one", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    args.work.mkdir(parents=True, exist_ok=True)
-    if args.one:
-        print(json.dumps(one(args.one, args.seed, args.work)))
-        return
+    results = per_scale(__file__, __doc__, one)
     print(
         f"{'scale':<6}{'edges':>9}{'view s':>8}{'read s':>8}{'analysis s (2 runs)':>21}{'/view':>7}"
         f"{'  digests (2 runs)':<38}{'units':>7}{'flagged':>8}{'P':>7}{'R':>7}"
     )
-    for scale in args.scales:
-        out = subprocess.run(
-            [sys.executable, __file__, "--one", scale, "--seed", str(args.seed), "--work", str(args.work)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        r = json.loads(out.stdout.strip().splitlines()[-1])
+    for r in results:
         runs, digests = r["analysis_s"], r["digests"]
         same = "same" if digests[0] == digests[1] else "DIFFERENT"
         print(
@@ -107,7 +89,7 @@ def main() -> None:
             f"{r['over_view']:>7}  {digests[0]} {digests[1]} {same:<4}"
             f"{r['units']:>7}{r['flagged']:>8}{r['precision']:>7}{r['recall']:>7}"
         )
-        if scale == "L":
+        if r["scale"] == "L":
             ok = max(runs) < 30 and r["over_view"] < 5
             print(f"target for L (analysis < 5x view and < 30 s): {'met' if ok else 'MISSED'}")
 

@@ -11,11 +11,8 @@ every page under 10 s.
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,6 +20,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from scales import per_scale  # noqa: E402
+
 TARGETS = {"M": (3.0, 2.0), "L": (10.0, 10.0)}  # (every page, street network) seconds
 
 
@@ -101,28 +101,11 @@ def one(scale: str, seed: int, work: Path) -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--scales", nargs="+", default=["M", "L"])
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--work", type=Path, default=Path("/tmp/gongjian-bench"))
-    parser.add_argument("--one", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    args.work.mkdir(parents=True, exist_ok=True)
-    if args.one:
-        print(json.dumps(one(args.one, args.seed, args.work)))
-        return
+    results = per_scale(__file__, __doc__, one)
     print(f"{'scale':<6}{'page (first render)':<26}{'seconds':>8}  target")
-    for scale in args.scales:
-        out = subprocess.run(
-            [sys.executable, __file__, "--one", scale, "--seed", str(args.seed), "--work", str(args.work)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        page_target, street_target = TARGETS.get(scale, (float("inf"), float("inf")))
-        for r in json.loads(out.stdout.strip().splitlines()[-1]):
+    for pages in results:
+        for r in pages:
+            page_target, street_target = TARGETS.get(r["scale"], (float("inf"), float("inf")))
             target = street_target if r["page"] == "network: one street" else page_target
             verdict = "ok" if r["seconds"] < target else "SLOW"
             print(f"{r['scale']:<6}{r['page']:<26}{r['seconds']:>8.2f}  < {target:g} s {verdict}")
