@@ -100,8 +100,8 @@ def render() -> None:
                 t("part_time"): post_rows["part_time"].map(
                     lambda v: "" if v is None else BOOLEAN.label(str(v).lower(), lang())
                 ),
-                t("start"): post_rows["start"],
-                t("end"): post_rows["end"],
+                t("start"): post_rows["start"].fillna(""),
+                t("end"): post_rows["end"].fillna(""),
                 t("cross_marked"): post_rows["cross"].map(lambda c: "✔" if c else ""),
                 t("elsewhere"): post_rows["elsewhere"],
             }
@@ -166,8 +166,8 @@ def render() -> None:
                     t("status"): projects["status"].map(
                         lambda c: PROJECT_STATUS.label(c, lang()) if c else ""
                     ),
-                    t("start"): projects["start"],
-                    t("end"): projects["end"],
+                    t("start"): projects["start"].fillna(""),
+                    t("end"): projects["end"].fillna(""),
                     t("community"): projects["community"].map(lambda a: names.get(a, a or "")),
                 }
             ),
