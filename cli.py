@@ -124,7 +124,7 @@ def fail(err: GongjianError) -> NoReturn:
 )
 def generate(scale: str, seed: int, out: Path | None, mess: float, fmt: str) -> None:
     """Write a synthetic Dalian-like city as a ledger, with a truth.json of planted cases."""
-    from loaders.synthetic import generate as make_city
+    from synthetic.city import generate as make_city
 
     target = out or Path(f"city-{scale}-{seed}{'.xlsx' if fmt == 'xlsx' else ''}")
     try:
@@ -315,7 +315,7 @@ def app(obj: Context, port: int, neo4j: bool) -> None:
 def demo(scale: str, seed: int, port: int, no_app: bool) -> None:
     """Generate a synthetic city, load it into the store 'demo' and start the app on it."""
     from loaders.ledger import load as load_ledger
-    from loaders.synthetic import generate as make_city
+    from synthetic.city import generate as make_city
 
     folder = Path(settings.get("data_dir")).expanduser() / f"demo-city-{scale}-{seed}"
     try:

@@ -27,7 +27,7 @@ def one(scale: str, seed: int, work: Path) -> dict[str, object]:
     from graph.embedded import EmbeddedStore
     from graph.engagement import engagement, read_tables, to_records
     from loaders.ledger import load
-    from loaders.synthetic import generate
+    from synthetic.city import generate
 
     folder = work / f"city-{scale}-{seed}"
     if not folder.exists():

@@ -30,7 +30,7 @@ def city_store(scale: str, seed: int, work: Path) -> Path:
     """The city generated and loaded once into <work>/app-<scale>.sqlite."""
     from graph.embedded import EmbeddedStore
     from loaders.ledger import load
-    from loaders.synthetic import generate
+    from synthetic.city import generate
 
     folder = work / f"city-{scale}-{seed}"
     if not folder.exists():

@@ -39,7 +39,7 @@ def read_with_pandas(folder: Path) -> int:
 def one(scale: str, seed: int, work: Path) -> dict[str, object]:
     from graph.embedded import EmbeddedStore
     from loaders.ledger import load
-    from loaders.synthetic import generate
+    from synthetic.city import generate
 
     folder = work / f"city-{scale}-{seed}"
     if not folder.exists():

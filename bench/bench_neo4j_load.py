@@ -34,7 +34,7 @@ from graph.model import RECORDS  # noqa: E402
 from graph.neo4j_store import Neo4jStore, statement, table_columns  # noqa: E402
 from loaders.parse import parse_ledger  # noqa: E402
 from loaders.read import read_ledger  # noqa: E402
-from loaders.synthetic import generate  # noqa: E402
+from synthetic.city import generate  # noqa: E402
 
 HEAP = "3g"  # enough for the L city in batches, with room to spare
 PAGE_CACHE = "2g"  # holds the L city's store files

@@ -13,7 +13,7 @@ from graph import neo4j_server as local_neo4j
 from graph.embedded import EmbeddedStore
 from graph.neo4j_store import Neo4jStore, statement
 from loaders.ledger import load
-from loaders.synthetic import generate
+from synthetic.city import generate
 
 
 def pytest_configure(config: pytest.Config) -> None:

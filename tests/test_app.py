@@ -523,11 +523,12 @@ def test_a_bad_ledger_lists_every_problem_and_loads_only_when_asked(own_store: P
 
 
 def test_ego_networks_and_connections_from_the_tables_match_the_whole_graph(city: Path) -> None:
-    """ui.reach follows relationships from the tables; the answers are those of the store's
+    """graph.reach follows relationships from the tables; the answers are those of the store's
     whole graph (as the network view filters it)."""
     import networkx as nx
 
-    from ui import netview, reach
+    from graph import reach
+    from ui import netview
 
     store = EmbeddedStore(city / "s.sqlite")
     tables = {name: store.table(name) for name in store.counts()}

@@ -28,7 +28,7 @@ import pytest
 
 from graph.embedded import EmbeddedStore
 from loaders.ledger import load
-from loaders.synthetic import PERSONAL_COLUMNS, generate
+from synthetic.city import PERSONAL_COLUMNS, generate
 from tests.test_app import ego_expected
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -33,7 +33,7 @@ from graph.engagement import (
 )
 from graph.errors import AnalysisError, SettingsError
 from loaders.ledger import load
-from loaders.synthetic import generate
+from synthetic.city import generate
 
 # --- a hand-built ledger ------------------------------------------------------------------
 #

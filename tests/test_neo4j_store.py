@@ -22,7 +22,7 @@ from graph.neo4j_store import CYPHER_DIR, Neo4jStore, statement
 from graph.store import Change
 from graph.stores import open_store
 from loaders.ledger import load
-from loaders.synthetic import generate
+from synthetic.city import generate
 from tests.test_store import frame, small_city
 
 pytestmark = pytest.mark.neo4j

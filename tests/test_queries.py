@@ -42,7 +42,7 @@ from graph.queries import (
     run_named,
 )
 from loaders.ledger import load
-from loaders.synthetic import generate, truth_path
+from synthetic.city import generate, truth_path
 
 DB = "neo4j"
 QUERY_FILES = sorted(queries.QUERY_DIR.glob("*.cypher"))

@@ -19,7 +19,7 @@ from graph.errors import GongjianError
 from graph.glossary import norm
 from graph.model import RECORD_TYPES
 from loaders.ledger import validate
-from loaders.synthetic import (
+from synthetic.city import (
     NEW_SINCE,
     PERIOD_END,
     PLANT_BEFORE,

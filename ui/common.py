@@ -15,13 +15,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from graph import settings, stores
+from graph import search, settings, stores
 from graph.errors import GongjianError
 from graph.glossary import ORG_KIND, label
 from graph.model import RECORDS
+from graph.scope import LEVELS, Scope, activity_span, children, quarters, scope_from_params
 from graph.store import Store
-from ui import export, search
-from ui.scope import LEVELS, Scope, activity_span, children, quarters, scope_from_params
+from ui import export
 
 SCOPE_KEYS = ("district", "street", "community", "period", "kinds")
 

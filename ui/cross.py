@@ -8,10 +8,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from graph import bridges, coverage
 from graph.embedded import node_id
-from ui import bridges, coverage
+from graph.scope import Scope, units_in_scope
 from ui.common import kind_label, person, plain, scope, scope_text, show_table, stamp, store_key, t, table
-from ui.scope import Scope, units_in_scope
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -23,8 +23,8 @@ import streamlit as st
 from graph.briefing import write_briefing
 from graph.engagement import COLUMNS, INDICATORS, PEERS_EN, PEERS_ZH, Period, Result, analyse, indicator_table
 from graph.glossary import ORG_KIND
+from graph.scope import Scope, quarters
 from ui.common import kind_label, lang, plain, scope, scope_text, show_table, stamp, store_key, t, table
-from ui.scope import Scope, quarters
 
 SHOW = ("all", "flagged", "declined")
 PICK_CAP = 500  # units in the unit list; any other is picked by a click in the table

@@ -9,8 +9,10 @@ import networkx as nx
 import pandas as pd
 import streamlit as st
 
+from graph import reach
 from graph.model import RECORDS, RELATIONSHIP_TYPES
-from ui import netview, reach
+from graph.scope import Scope, ancestors, units_in_scope
+from ui import netview
 from ui.common import (
     current_store,
     describe,
@@ -27,7 +29,6 @@ from ui.common import (
     t,
     table,
 )
-from ui.scope import Scope, ancestors, units_in_scope
 
 LARGE = 3000  # units in scope beyond which the scope network asks for a smaller area
 MODES = ("scope", "ego", "path")

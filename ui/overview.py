@@ -8,8 +8,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from graph import coverage
 from graph.model import RECORDS
-from ui import coverage
+from graph.scope import LEVELS, Scope, ancestors, units_in_scope
 from ui.common import (
     kind_label,
     lang,
@@ -23,7 +24,6 @@ from ui.common import (
     t,
     table,
 )
-from ui.scope import LEVELS, Scope, ancestors, units_in_scope
 
 
 def coverage_tables() -> coverage.Tables:

@@ -14,6 +14,7 @@ import streamlit as st
 from graph import queries as qs
 from graph.errors import GongjianError
 from graph.neo4j_store import Neo4jStore
+from graph.scope import Scope
 from ui import netview
 from ui.common import (
     current_store,
@@ -28,7 +29,6 @@ from ui.common import (
     t,
     table,
 )
-from ui.scope import Scope
 
 
 def words(text: str) -> str:

@@ -8,10 +8,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from graph import profile
 from graph.glossary import ATTENDANCE, BOOLEAN, PROJECT_STATUS
-from ui import profile
+from graph.scope import ancestors
 from ui.common import kind_label, lang, person, pick, plain, scope, show_table, stamp, t, table
-from ui.scope import ancestors
 
 STATUS_COLOURS = {"present": "#2e7d32", "substitute": "#81c784", "excused": "#ffb74d", "absent": "#e53935"}
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from ui.scope import upper
+from graph.scope import upper
 
 
 def posts(unit: str, posts: pd.DataFrame, people: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:

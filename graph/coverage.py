@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ui.scope import COMMITTEES, quarter_end, quarter_start, upper
+from graph.scope import COMMITTEES, quarter_end, quarter_start, upper
 
 FIGURES = ("agreement", "seat", "attended")
 ATTENDED = ("present", "substitute")

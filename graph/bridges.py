@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ui.coverage import during, part_time
-from ui.scope import COMMITTEES
+from graph.coverage import during, part_time
+from graph.scope import COMMITTEES
 
 DIRECTIONS = ("both", "unit_to_community", "community_to_unit", "none")
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from graph.embedded import build_graph
 from graph.model import RECORD_TYPES, RecordType
-from ui.scope import upper
+from graph.scope import upper
 
 CAME = ("present", "substitute")
 

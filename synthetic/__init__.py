@@ -1,0 +1,1 @@
+"""The synthetic Dalian-like city: ledgers with planted cases, for the demo, tests and benchmarks."""
