@@ -342,6 +342,12 @@ LABELS: dict[str, tuple[str, str]] = {
         "上传后先检查全部问题，确认无误再导入。可用 `gongjian template` 生成空白模板。",
         "An upload is checked first; load it once it is clean. `gongjian template` writes a blank template.",
     ),
+    "upload_too_large": (
+        "上传的文件共 {size:,} MB，超过上限 {limit:,} MB；请删去多余的行列或拆分台账，或在服务器上用 "
+        "`gongjian load` 导入。",
+        "The upload is {size:,} MB, over the {limit:,} MB limit; delete the extra rows and columns or "
+        "split the ledger, or load it on the server with `gongjian load`.",
+    ),
     "validating": ("正在检查台账…", "Checking the ledger…"),
     "no_problems": ("台账检查通过，没有发现问题。", "The ledger is clean: no problems found."),
     "problems_found": (

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +41,9 @@ HEAD_BYTES = 1 << 16  # bytes of a CSV decoded to find its encoding and header
 WORKBOOK_SUFFIXES = (".xlsx", ".xls")
 SUFFIXES = (".csv", *WORKBOOK_SUFFIXES)
 REJECTED_SUFFIX = ".rejected.csv"  # what loaders.ledger writes next to a ledger
+CELL_LIMIT = 20_000_000  # cells read from one sheet at most (rows x columns up to the last value)
+EMPTY_RUN = 1000  # empty rows in a row after which reading a sheet stops
+OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")  # compound files: .xls, and password-protected .xlsx
 
 # Header words that name personal data: such columns are never read.
 PERSONAL_DATA = (
@@ -220,7 +224,19 @@ Grid = list[list[str]]
 
 def _read_workbook(path: Path, display: str) -> list[RawSheet]:
     try:
-        names, grid = _open_xlsx(path) if path.suffix.lower() == ".xlsx" else _open_xls(path)
+        if _encrypted(path):
+            raise EncryptedWorkbook
+        names, grid, close = _open_xlsx(path) if path.suffix.lower() == ".xlsx" else _open_xls(path)
+    except EncryptedWorkbook:
+        return [
+            _unreadable(
+                display,
+                "工作簿设有打开密码（已加密），无法读取 The workbook is password-protected (encrypted)",
+                "请在 Excel 中打开，于「文件 › 信息 › 保护工作簿 › 用密码进行加密」中清除密码并保存后再导入。"
+                "Open it in Excel, remove the password (File › Info › Protect Workbook › Encrypt with "
+                "Password) and load again.",
+            )
+        ]
     except Exception as err:  # corrupt or mislabelled files raise many kinds of errors
         return [
             _unreadable(
@@ -236,6 +252,7 @@ def _read_workbook(path: Path, display: str) -> list[RawSheet]:
     else:
         chosen = [(name, rec) for name in names if (rec := record_named(name)) is not None]
     if not chosen:
+        close()
         return [
             _unreadable(
                 display,
@@ -243,53 +260,182 @@ def _read_workbook(path: Path, display: str) -> list[RawSheet]:
                 _names_hint(),
             )
         ]
-    return [_sheet_from_grid(grid(name), record, display, name) for name, record in chosen]
+    sheets = []
+    try:
+        for name, record in chosen:
+            try:
+                sheets.append(_sheet_from_grid(grid(name), record, display, name))
+            except TooLarge:
+                sheets.append(_too_large(display, name, record.name))
+    finally:
+        close()
+    return sheets
 
 
-def _open_xlsx(path: Path) -> tuple[list[str], Callable[[str], Grid]]:
+def _too_large(file: str, sheet: str, record: str) -> RawSheet:
+    return _unreadable(
+        file,
+        f"工作表超过 {CELL_LIMIT:,} 个单元格，不予读取 The sheet holds more than {CELL_LIMIT:,} cells",
+        "请删去表格右侧和下方多余的行列，或把台账拆成几个文件分批导入。"
+        "Delete the rows and columns beyond the table, or split the ledger into several files.",
+        record,
+        sheet,
+    )
+
+
+def _encrypted(path: Path) -> bool:
+    """A password-protected workbook: a compound file holding an EncryptionInfo stream (an
+    .xlsx), or one xlrd finds encrypted (an .xls, see :func:`_open_xls`)."""
+    with path.open("rb") as f:
+        head = f.read(1 << 20)
+    return head.startswith(OLE_MAGIC) and "EncryptionInfo".encode("utf-16-le") in head
+
+
+Opened = tuple[list[str], Callable[[str], Grid], Callable[[], None]]  # sheet names, grid, close
+
+
+def _open_xlsx(path: Path) -> Opened:
     import openpyxl
+    from openpyxl.worksheet._reader import WorkSheetParser
 
-    # Not read-only: read-only worksheets do not know their merged cells.
-    book = openpyxl.load_workbook(path, data_only=True)
+    # Read-only: the sheet is streamed row by row, whatever dimensions it declares; a styled
+    # empty cell at XFD1048576 costs nothing. Read-only sheets do not know their merged
+    # cells: those are read from the sheet's XML (:func:`_xlsx_merges`).
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
 
     def grid(name: str) -> Grid:
         sheet = book[name]
-        rows = [
-            [_cell_text(v) for v in row] for row in sheet.iter_rows(min_row=1, min_col=1, values_only=True)
-        ]
-        merges = [(r.min_row - 1, r.max_row, r.min_col - 1, r.max_col) for r in sheet.merged_cells.ranges]
-        return _fill_merged(rows, merges)
+        bounded = _Bounded(name)
+        with sheet._get_source() as source:  # type: ignore[attr-defined]  # read-only sheets have it
+            parser = WorkSheetParser(
+                source,
+                book.shared_strings,
+                data_only=True,
+                epoch=book.epoch,
+                date_formats=book._date_formats,  # type: ignore[attr-defined]
+                timedelta_formats=book._timedelta_formats,  # type: ignore[attr-defined]
+            )
+            for number, cells in parser.parse():
+                values = {c["column"]: _cell_text(c["value"]) for c in cells}
+                width = max((col for col, v in values.items() if v), default=0)
+                row = [""] * width
+                for col, v in values.items():
+                    if col <= width:
+                        row[col - 1] = v
+                if not bounded.add(number, row):
+                    break
+        with sheet._get_source() as source:  # type: ignore[attr-defined]  # read-only sheets have it
+            merges = _xlsx_merges(source)
+        return _fill_merged(bounded.rows, merges)
 
-    return list(book.sheetnames), grid
+    return list(book.sheetnames), grid, book.close
 
 
-def _open_xls(path: Path) -> tuple[list[str], Callable[[str], Grid]]:
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?\"")
+
+
+def _xlsx_merges(source: IO[bytes]) -> list[tuple[int, int, int, int]]:
+    """The merged ranges of a sheet's XML, streamed in chunks (see :func:`_fill_merged`)."""
+    merges: list[tuple[int, int, int, int]] = []
+    tail = b""
+    while chunk := source.read(1 << 20):
+        text = tail + chunk
+        end = 0
+        for found in _MERGE.finditer(text):
+            c0, r0, c1, r1 = found.groups()
+            c1, r1 = c1 or c0, r1 or r0
+            merges.append((int(r0) - 1, int(r1), _column(c0) - 1, _column(c1)))
+            end = found.end()
+        tail = text[max(end, len(text) - 200) :]
+    return merges
+
+
+def _column(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _open_xls(path: Path) -> Opened:
     import xlrd
 
-    book = xlrd.open_workbook(path, formatting_info=True)  # formatting_info: merged cells
+    try:
+        book = xlrd.open_workbook(path, formatting_info=True, on_demand=True)  # formatting_info: merges
+    except xlrd.XLRDError as err:
+        if "encrypt" in str(err).lower():
+            raise EncryptedWorkbook from err
+        raise
 
-    def text(cell: xlrd.sheet.Cell) -> str:
-        if cell.ctype == xlrd.XL_CELL_DATE:
-            return _cell_text(xlrd.xldate_as_datetime(cell.value, book.datemode))
-        if cell.ctype == xlrd.XL_CELL_BOOLEAN:
-            return _cell_text(bool(cell.value))
-        if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+    def text(kind: int, value: object) -> str:
+        if kind == xlrd.XL_CELL_DATE:
+            return _cell_text(xlrd.xldate_as_datetime(value, book.datemode))
+        if kind == xlrd.XL_CELL_BOOLEAN:
+            return _cell_text(bool(value))
+        if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
             return ""
-        return _cell_text(cell.value)
+        return _cell_text(value)
 
     def grid(name: str) -> Grid:
         sheet = book.sheet_by_name(name)
-        rows = [[text(c) for c in sheet.row(r)] for r in range(sheet.nrows)]
-        return _fill_merged(rows, list(sheet.merged_cells))
+        bounded = _Bounded(name)
+        for r in range(sheet.nrows):
+            cells = [text(k, v) for k, v in zip(sheet.row_types(r), sheet.row_values(r), strict=True)]
+            while cells and not cells[-1]:
+                cells.pop()
+            if not bounded.add(r + 1, cells):
+                break
+        return _fill_merged(bounded.rows, list(sheet.merged_cells))
 
-    return list(book.sheet_names()), grid
+    return list(book.sheet_names()), grid, book.release_resources
+
+
+class EncryptedWorkbook(Exception):
+    """A workbook protected by a password: its cells cannot be read."""
+
+
+class TooLarge(Exception):
+    """A sheet holds more cells than :data:`CELL_LIMIT`."""
+
+    def __init__(self, sheet: str) -> None:
+        self.sheet = sheet
+        super().__init__(sheet)
+
+
+class _Bounded:
+    """The rows of a sheet as they are read, up to the last row holding a value: reading stops
+    after :data:`EMPTY_RUN` empty rows in a row (formatting far below a table is not data), and
+    :class:`TooLarge` is raised past :data:`CELL_LIMIT` cells."""
+
+    def __init__(self, sheet: str) -> None:
+        self.sheet = sheet
+        self.rows: Grid = []
+        self.last = 0  # number of rows up to the last holding a value
+        self.cells = 0
+
+    def add(self, number: int, row: list[str]) -> bool:
+        """Add row ``number`` (1-based; rows between are empty); False: stop reading."""
+        if not any(row):
+            return number - self.last <= EMPTY_RUN
+        if number - self.last > EMPTY_RUN:
+            return False
+        self.cells += len(row)
+        if self.cells > CELL_LIMIT:
+            raise TooLarge(self.sheet)
+        self.rows.extend([] for _ in range(number - 1 - self.last))
+        self.rows.append(row)
+        self.last = number
+        return True
 
 
 def _fill_merged(rows: Grid, merges: list[tuple[int, int, int, int]]) -> Grid:
     """Every cell of a merged range gets the top-left value. ``merges``: (first row, row
-    after the last, first column, column after the last), 0-based."""
-    for r0, r1, c0, c1 in merges:
-        if r0 >= len(rows):
+    after the last, first column, column after the last), 0-based. Ranges are cut at the
+    last row and column that hold a value: a merge down to row 1048576 adds nothing."""
+    width = max(map(len, rows), default=0)
+    for r0, r1, c0, last in merges:
+        c1 = min(last, width)
+        if r0 >= len(rows) or c0 >= c1:
             continue
         value = rows[r0][c0] if c0 < len(rows[r0]) else ""
         for r in range(r0, min(r1, len(rows))):

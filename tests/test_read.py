@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import resource
+import subprocess
+import sys
 import textwrap
+import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
 import xlwt
+from msoffcrypto.format.ooxml import OOXMLFile
+from openpyxl.styles import Font
 
+from loaders import read as read_module
 from loaders.read import RawSheet, read_ledger, read_text
 
 # A sheet as a layout: (row, column) -> value, 1-based, and merged ranges (r1, c1, r2, c2).
@@ -280,3 +287,109 @@ def test_workbook_without_ledger_sheets(tmp_path):
     [problem] = read_ledger(path)[0].problems
     assert "现有：Sheet1" in problem.message
     assert "单位（units）" in problem.message
+
+
+# --- hostile files: bounded reading ---------------------------------------------------------
+
+UNITS_TABLE = {(1, 1): "单位名称", (1, 2): "所属社区", **{(r, 1): f"单位{r}" for r in range(2, 302)}}
+UNITS_TABLE |= {(1, 3): "单位类型"} | {(r, 2): "林海社区" for r in range(2, 302)}
+UNITS_TABLE |= {(r, 3): "国企" for r in range(2, 302)}
+
+PEAK_RSS = """
+import resource, sys
+from loaders.read import read_ledger
+sheets = read_ledger(sys.argv[1])
+print(sum(len(s.rows) for s in sheets), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def _peak_rss_mb(path: Path) -> tuple[int, int]:
+    """Rows read and the peak memory (MB) of a fresh process reading the ledger, under a 2 GB
+    address-space limit so that a regression fails instead of taking the machine down."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    out = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS, str(path)],
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        timeout=120,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    rows, peak = out.stdout.split()
+    return int(rows), int(peak)
+
+
+def _merge_in_xml(path: Path, ref: str) -> None:
+    """Add a merged range to the first sheet of a workbook, in its XML."""
+    name = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(path) as old:
+        parts = {n: old.read(n) for n in old.namelist()}
+    merge = f'<mergeCells count="1"><mergeCell ref="{ref}"/></mergeCells>'.encode()
+    parts[name] = parts[name].replace(b"</sheetData>", b"</sheetData>" + merge)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for n, data in parts.items():
+            new.writestr(n, data)
+
+
+@pytest.mark.parametrize("far", ["AZ1048576", "XFD1048576", "XFD1"])
+def test_a_styled_empty_cell_far_away_costs_nothing(tmp_path, far):
+    """The red-team file: a small workbook whose 单位 sheet has one empty styled cell at the end
+    of the sheet took validate to 6 GB. The sheet is read up to its last value."""
+    path = write_xlsx(tmp_path / "台账.xlsx", {"单位": (UNITS_TABLE, [])})
+    book = openpyxl.load_workbook(path)
+    book["单位"][far].font = Font(bold=True)
+    book.save(path)
+    _merge_in_xml(path, "C5:XFD1048576")  # openpyxl itself would make a billion merged cells
+    assert path.stat().st_size < 30_000
+    rows, peak = _peak_rss_mb(path)
+    assert rows == 300
+    assert peak < 400, f"reading a 30 KB workbook took {peak} MB"
+
+
+def test_an_xls_with_a_styled_blank_cell_at_its_last_row_is_read_to_its_last_value(tmp_path):
+    path = tmp_path / "台账.xls"
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("单位")
+    for (r, c), value in UNITS_TABLE.items():
+        sheet.write(r - 1, c - 1, value)
+    sheet.write(65535, 255, None, xlwt.easyxf("font: bold on"))  # a styled blank cell
+    book.save(str(path))
+    [read] = read_ledger(path)
+    assert (len(read.rows), read.problems) == (300, [])
+
+
+def test_a_table_ends_after_a_long_run_of_empty_rows(tmp_path, monkeypatch):
+    cells = {
+        **UNITS_TABLE,
+        (302 + read_module.EMPTY_RUN, 1): "远处的单位",
+        (302 + read_module.EMPTY_RUN, 2): "x",
+    }
+    [sheet] = read_ledger(write_xlsx(tmp_path / "台账.xlsx", {"单位": (cells, [])}))
+    assert len(sheet.rows) == 300
+
+
+def test_a_sheet_over_the_cell_limit_is_a_clear_problem(tmp_path, monkeypatch):
+    monkeypatch.setattr(read_module, "CELL_LIMIT", 500)
+    path = write_xlsx(
+        tmp_path / "台账.xlsx", {"单位": (UNITS_TABLE, []), "区域": ({(1, 1): "名称", (1, 2): "层级"}, [])}
+    )
+    units, areas = read_ledger(path)
+    [problem] = units.problems
+    assert (problem.file, problem.sheet) == ("台账.xlsx", "单位")
+    assert "超过 500 个单元格" in problem.message and "split the ledger" in problem.message
+    assert areas.problems == []
+
+
+def test_a_password_protected_workbook_is_named_as_such(tmp_path):
+    plain = write_xlsx(tmp_path / "plain.xlsx", {"单位": (UNITS_TABLE, [])})
+    path = tmp_path / "台账.xlsx"
+    with plain.open("rb") as source, path.open("wb") as out:
+        OOXMLFile(source).encrypt("secret", out)
+    [sheet] = read_ledger(path)
+    [problem] = sheet.problems
+    assert "password-protected" in problem.message and "BadZipFile" not in problem.message
+    assert "清除密码" in problem.message

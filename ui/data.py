@@ -17,6 +17,7 @@ from loaders.ledger import load, validate
 from ui.common import current_store, forget, lang, plain, show_table, stamp, store_key, store_label, t
 
 TYPES = ["xlsx", "xls", "csv"]
+UPLOAD_MB = 50  # an upload's size at most (also server.maxUploadSize in .streamlit/config.toml)
 
 
 def save(files: list[Any], folder: Path) -> Path:
@@ -81,6 +82,10 @@ def render() -> None:
     )
     if not files:
         st.info(t("upload_hint"))
+        return
+    size = sum(f.size for f in files)
+    if size > UPLOAD_MB << 20:
+        st.error(t("upload_too_large").format(size=-(-size >> 20), limit=UPLOAD_MB))
         return
     with tempfile.TemporaryDirectory(prefix="gongjian-upload-") as tmp:
         ledger = save(files, Path(tmp))
