@@ -206,6 +206,10 @@ def load(obj: Context, path: Path, skip_bad_rows: bool) -> None:
         )
     if report.rejected:
         click.echo(f"{report.rejected} row(s) rejected; see {report.rejected_path}", err=True)
+    if report.cleared:
+        click.echo(f"{report.cleared} stored field(s) cleared by empty cells of the ledger.")
+    for note in report.notes:
+        click.echo(note)
 
 
 @main.command()

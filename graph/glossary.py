@@ -348,6 +348,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "The upload is {size:,} MB, over the {limit:,} MB limit; delete the extra rows and columns or "
         "split the ledger, or load it on the server with `gongjian load`.",
     ),
+    "fields_cleared": (
+        "台账中的空单元格清除了 {count:,} 个已保存的字段（台账中没有的列不会改动已保存的值）。",
+        "Empty cells of the ledger cleared {count:,} stored fields (columns the ledger lacks leave "
+        "stored values as they were).",
+    ),
     "validating": ("正在检查台账…", "Checking the ledger…"),
     "no_problems": ("台账检查通过，没有发现问题。", "The ledger is clean: no problems found."),
     "problems_found": (

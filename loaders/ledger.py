@@ -8,7 +8,7 @@ too) and lists the rejected ones, with the reason, in ``<ledger>.rejected.csv`` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +28,8 @@ class LoadReport:
     rejected: int  # source rows left out (with skip_bad_rows)
     rejected_path: Path | None  # the file listing them, when there are problems
     problems: list[Problem]
+    notes: list[str] = field(default_factory=list)  # what reading left out (personal data columns)
+    cleared: int = 0  # stored fields the ledger's empty cells cleared
 
 
 def validate(path: Path, store: Store | None = None) -> list[Problem]:
@@ -45,7 +47,7 @@ def load(
         raise LedgerError(parsed.problems)
     rejected = write_rejected(parsed.problems, rejected_file(path)) if parsed.problems else None
     changes = store.write(parsed.tables, progress)
-    return LoadReport(changes, len(parsed.rejected), rejected, parsed.problems)
+    return LoadReport(changes, len(parsed.rejected), rejected, parsed.problems, parsed.notes, parsed.cleared)
 
 
 def rejected_file(path: Path) -> Path:

@@ -21,7 +21,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 from graph.errors import Problem
 from graph.glossary import BOOLEAN, VOCABULARIES, norm
 from graph.model import RECORD_TYPES, RECORDS, SOURCE_COLUMNS, Column, RecordType
-from loaders.read import RawSheet
+from loaders.read import RawSheet, personal_value
 
 Values = npt.NDArray[np.object_]
 Factorized = tuple[npt.NDArray[np.intp], Values]  # codes into the distinct values (-1: missing), values
@@ -42,6 +42,10 @@ Location = tuple[str, str, int]  # file, sheet, row
 
 SUGGESTIONS = 3
 SUGGEST_LIMIT = 200  # distinct unknown names per reference index that get suggestions (difflib is slow)
+TEXT_LIMIT = 200  # characters in a cell (in each item of a list cell) at most: keys stay far
+# below Neo4j's index key limit (8 KB) on both stores
+COUNT_MAX = 10_000_000  # the largest count (党员人数) accepted
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # control characters; not tab or newline
 DATE_FORMATS = "2023-01-05、2023/1/5、2023.1.5、2023年1月5日、20230105、2023-01、2023.1、2023年1月"
 
 
@@ -53,6 +57,8 @@ class Parsed:
     tables: dict[str, pd.DataFrame]
     problems: list[Problem]
     rejected: set[Location]
+    notes: list[str] = field(default_factory=list)  # what reading left out (personal data)
+    cleared: int = 0  # stored fields that an empty cell of this ledger clears
 
 
 def dependency_order() -> tuple[RecordType, ...]:
@@ -92,6 +98,7 @@ def parse_ledger(sheets: list[RawSheet], existing: Mapping[str, pd.DataFrame] | 
         return indexes[name]
 
     tables: dict[str, pd.DataFrame] = {}
+    total_cleared = 0
     for record in ORDER:
         if record.name not in by_record:
             continue
@@ -99,11 +106,45 @@ def parse_ledger(sheets: list[RawSheet], existing: Mapping[str, pd.DataFrame] | 
         batch.parse(index, existing.get(record.name))
         if batch.index is not None:
             indexes[record.name] = batch.index
-        tables[record.name] = batch.table()
+        tables[record.name], cleared = _keep_stored(
+            record, set(batch.cells), batch.table(), existing.get(record.name)
+        )
+        total_cleared += cleared
         problems += batch.problems
         rejected.update(batch.rejected())
     problems.sort(key=lambda p: (p.file, p.sheet, p.row or 0))
-    return Parsed(tables, problems, rejected)
+    notes = [note for sheet in sheets for note in sheet.notes]
+    return Parsed(tables, problems, rejected, notes, total_cleared)
+
+
+def _keep_stored(
+    record: RecordType, present: set[str], table: pd.DataFrame, stored: pd.DataFrame | None
+) -> tuple[pd.DataFrame, int]:
+    """A column the ledger does not have leaves the stored fields as they were (only an empty
+    cell clears one). The table with the stored values put in, and how many stored fields
+    the empty cells of present columns clear."""
+    if stored is None or not len(stored) or not len(table):
+        return table, 0
+    known = table["key"].isin(stored["key"]).to_numpy(dtype=bool)
+    if not known.any():
+        return table, 0
+    keys = table["key"].to_numpy(dtype=object)[known]
+    cleared = 0
+    for column in record.columns:
+        by_key = dict(zip(stored["key"], stored[column.name], strict=True))
+        before = _objects((by_key[k] for k in keys), len(keys))
+        if column.name in present:
+            now = table[column.name].to_numpy(dtype=object)[known]
+            cleared += int(sum(_blank(n) and not _blank(b) for n, b in zip(now, before, strict=True)))
+        else:
+            values = table[column.name].to_numpy(dtype=object).copy()
+            values[known] = before
+            table[column.name] = values
+    return table, cleared
+
+
+def _blank(value: object) -> bool:
+    return value is None or value == () or value != value  # value != value: NaN
 
 
 # --- values -------------------------------------------------------------------------------
@@ -155,10 +196,39 @@ def _parse_bool(text: str) -> bool:
 
 
 def _parse_int(text: str) -> int:
+    """A count: a whole number from 0 to :data:`COUNT_MAX`."""
     t = norm(text).replace(",", "")
     if not _INT.fullmatch(t):
         raise ValueError("应为整数；请只填数字，如 12。Write a whole number.")
-    return int(t.split(".")[0])
+    value = int(t.split(".")[0])
+    if not 0 <= value <= COUNT_MAX:
+        raise ValueError(
+            f"应为 0 到 {COUNT_MAX:,} 之间的整数；请改正。Write a whole number from 0 to {COUNT_MAX:,}."
+        )
+    return value
+
+
+def cell_problem(text: str, column: Column) -> str | None:
+    """What is wrong with a cell whatever its column, or None: control characters, more than
+    :data:`TEXT_LIMIT` characters (in one item of a list), an ID or phone number."""
+    control = _CONTROL.search(text)
+    if control:
+        return (
+            f"含有不可见的控制字符 U+{ord(control[0]):04X}（第 {control.start() + 1} 个字符）；请删去后重新保存。"
+            f"The cell holds a control character (U+{ord(control[0]):04X}); delete it."
+        )
+    items = split(text) if column.kind in ("texts", "refs") else (text,)
+    if any(len(item) > TEXT_LIMIT for item in items):
+        return (
+            f"超过 {TEXT_LIMIT} 个字符；请缩短（名称、编码等每项不超过 {TEXT_LIMIT} 字）。"
+            f"Longer than {TEXT_LIMIT} characters; shorten it."
+        )
+    if any(personal_value(item) for item in items):
+        return (
+            "像是身份证号或电话号码；个人信息不得录入台账，请删去。"
+            "Looks like an ID or phone number: personal data is not stored; delete it."
+        )
+    return None
 
 
 def _parse_number(text: str) -> float:
@@ -490,7 +560,11 @@ class Batch:
         else:
             parse = value_parser(column)
         errors: dict[int, str] = {}
-        for j in [j for j, value in enumerate(values) if value is None]:
+        for j, text in enumerate(texts):
+            problem = cell_problem(text, column) if text else None
+            if problem:
+                errors[j], values[j] = problem, empty
+        for j in [j for j, value in enumerate(values) if value is None and j not in errors]:
             text = texts[j]
             values[j] = empty
             if not text:

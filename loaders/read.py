@@ -59,6 +59,20 @@ PERSONAL_DATA = (
     "idno",
 )
 
+# Values that are personal data, whatever their column: an 18-digit ID number (its last
+# character may be X; Excel keeps 15 significant digits, so 21020319800101123X may arrive as
+# 210203198001011000 or 2.10203198001011E+17), a 15-digit ID number of before 1999, a mobile
+# number (+86 138 0411 2345) or a landline written with its area code (0411-88888888,
+# (0411)88888888). ID numbers must hold a birth date where one belongs.
+_ID18 = re.compile(r"\d{6}((?:19|20)\d{2})(\d{2})(\d{2})\d{3}[\dXx]")
+_ID15 = re.compile(r"\d{6}(\d{2})(\d{2})(\d{2})\d{3}")
+_ID_EXCEL = re.compile(r"([1-9])\.(\d{1,14})[Ee]\+17")
+_PHONE = re.compile(
+    r"(?:\+?86[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}"
+    r"|\(?0\d{2,3}\)?[\s-]\d{7,8}(?:-\d{1,5})?|\(0\d{2,3}\)\d{7,8}"
+)
+PERSONAL_SHARE = 0.5  # a column is personal data when this share of its values looks so
+
 # The text of a note line under a table: 注：…, 说明：…, 备注：…, 填表人…, Note: …
 NOTE = r"(?i)^\s*((注意?|说明|备注)\s*[:：\d(（、.．\s]|填表|note\b)"
 
@@ -78,6 +92,7 @@ class RawSheet:
     header: dict[str, str]  # field name -> header text as written
     rows: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what reading left out, for the report
 
 
 @dataclass(frozen=True)
@@ -482,8 +497,32 @@ def _header_key(text: str) -> str:
 
 
 def is_personal(header: str) -> bool:
-    key = _header_key(header)
-    return key == "tel" or any(word in key for word in PERSONAL_DATA)
+    """A header naming personal data, wherever the word is: 身份证号, 编码（身份证号）, 法人手机…"""
+    whole = re.sub(r"[\s_*\-]", "", norm(header))  # brackets kept: 编码（身份证号） is an ID number
+    return _header_key(header) == "tel" or any(word in whole for word in PERSONAL_DATA)
+
+
+def personal_value(text: str) -> bool:
+    """True when a cell looks like an ID number or a phone number (see :data:`_ID18`)."""
+    t = norm(text).replace(" ", "") if len(text) < 40 else ""
+    excel = _ID_EXCEL.fullmatch(t)
+    if excel:
+        t = (excel[1] + excel[2]).ljust(18, "0")
+    for shape, century in ((_ID18, ""), (_ID15, "19")):
+        found = shape.fullmatch(t)
+        if found:
+            year, month, day = int(century + found[1]), int(found[2]), int(found[3])
+            return 1900 <= year <= 2099 and 1 <= month <= 12 and 1 <= day <= 31
+    return _PHONE.fullmatch(norm(text).strip()) is not None
+
+
+def _personal_column(values: pd.Series) -> bool:
+    """A column whose values are mostly ID or phone numbers (:data:`PERSONAL_SHARE`)."""
+    distinct = [v for v in values.unique().tolist() if v and not str(v).isspace()]
+    if not distinct:
+        return False
+    sample = distinct[:1000]
+    return sum(map(personal_value, sample)) >= PERSONAL_SHARE * len(sample)
 
 
 def _aliases(record: RecordType) -> dict[str, str]:
@@ -572,12 +611,24 @@ def _sheet(record: RecordType, file: str, sheet: str, header: _Header, cells: pd
         {name: cells[p].array[keep] for name, p in sorted(header.fields.items(), key=_second)}
     )
     rows["_row"] = np.flatnonzero(keep) + header.data_start + 1
+    texts = dict(header.texts)
+    dropped: list[str] = []
+    for name in [n for n in header.fields if _personal_column(rows[n])]:
+        where = f"{file}［{sheet}］" if sheet else file
+        dropped.append(
+            f"{where} 的「{texts[name]}」列像是身份证号或电话号码，已略去，不会保存。"
+            f"The column {texts[name]} of {where} looks like ID or phone numbers: it was left out and "
+            "is not stored."
+        )
+        del rows[name], texts[name]
+        fields = {n: p for n, p in header.fields.items() if n != name}
+        header = _Header(header.data_start, fields, texts, header.columns)
     problems = [
         _missing_column(file, sheet, c.zh, header.columns)
         for c in record.columns
         if c.required and c.name not in header.fields
     ]
-    return RawSheet(record.name, file, sheet, dict(header.texts), rows, problems)
+    return RawSheet(record.name, file, sheet, texts, rows, problems, dropped)
 
 
 def _second(item: tuple[str, int]) -> int:

@@ -73,6 +73,10 @@ def render() -> None:
         if last["rejected"]:
             st.warning(t("rejected_rows").format(rows=last["rejected"]))
         show_table(changes_table(last["changes"]), t("what_changed"), key="changes")
+        if last.get("cleared"):
+            st.caption(t("fields_cleared").format(count=last["cleared"]))
+        for note in last.get("notes", ()):
+            st.info(plain(note))
     files = st.file_uploader(
         t("upload"),
         type=TYPES,
@@ -125,7 +129,12 @@ def render() -> None:
                 return
             bar.progress(1.0, text=t("loaded_short"))
             forget()
-            st.session_state["last_load"] = {"changes": report.changes, "rejected": report.rejected}
+            st.session_state["last_load"] = {
+                "changes": report.changes,
+                "rejected": report.rejected,
+                "cleared": report.cleared,
+                "notes": report.notes,
+            }
             st.session_state["uploads"] = st.session_state.get("uploads", 0) + 1  # a fresh uploader
             st.rerun()
 
