@@ -34,3 +34,6 @@ CREATE INDEX registered_org IF NOT EXISTS FOR ()-[r:REGISTERED]-() ON (r.org);
 
 // Loads in progress or done (see graph/neo4j_store.py).
 CREATE CONSTRAINT load_id IF NOT EXISTS FOR (n:Load) REQUIRE n.id IS UNIQUE;
+
+// The store's revision (one node, see load_start.cypher).
+CREATE CONSTRAINT revision_id IF NOT EXISTS FOR (n:Revision) REQUIRE n.id IS UNIQUE;

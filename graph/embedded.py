@@ -89,6 +89,7 @@ class EmbeddedStore:
                 for record in RECORD_TYPES:
                     for statement in _ddl(record):
                         self._db.execute(statement)
+                self._db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER)")
         except sqlite3.Error as err:
             raise StoreError(
                 f"Cannot open the embedded store {self.path}: {err}. Check that the folder is writable "
@@ -117,6 +118,9 @@ class EmbeddedStore:
                 progress(done, total)
 
         with self._transaction():
+            self._db.execute(
+                "INSERT INTO meta VALUES ('revision', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1"
+            )
             return {
                 record.name: self._upsert(record, tables[record.name], advance)
                 for record in RECORD_TYPES
@@ -187,6 +191,13 @@ class EmbeddedStore:
             values = [r[i] for r in rows]
             data[name] = _from_sql(values, by_name[name]) if name in by_name else values
         return pd.DataFrame(data, columns=names, dtype=object)
+
+    def revision(self) -> int:
+        """A number that changes with every write (0: never written): one row of the meta
+        table, bumped in the write's transaction."""
+        with self._transaction("DEFERRED"):
+            found = self._db.execute("SELECT value FROM meta WHERE name = 'revision'").fetchone()
+        return int(found[0]) if found else 0
 
     def counts(self) -> dict[str, int]:
         with self._transaction("DEFERRED"):

@@ -235,6 +235,11 @@ class Neo4jStore:
             rows = [values[1:] for values in rows]
         return _frame(rec, wanted, rows)
 
+    def revision(self) -> int:
+        """The number on the (:Revision) node, bumped when a load starts and when it finishes."""
+        found = self._read(lambda tx: _records(tx, statement("revision")))
+        return int(found[0]["revision"]) if found else 0
+
     def counts(self) -> dict[str, int]:
         def count(tx: ManagedTransaction) -> dict[str, int]:
             counts = {}

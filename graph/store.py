@@ -42,6 +42,10 @@ class Store(Protocol):
         """Rows per record type."""
         ...
 
+    def revision(self) -> int:
+        """A number that changes with every write (caches are keyed on it); 0: never written."""
+        ...
+
     def view(self, area: str | None = None, as_of: str | None = None) -> nx.MultiDiGraph:
         """The graph, or the part of it in one area (key) and below, as of an ISO date."""
         ...

@@ -91,7 +91,7 @@ def test_id_numbers_behind_brackets_prefixes_or_other_headers_are_never_stored(t
         "李四,21020319800101123X,+86 138 0411 2346,(0411)88888889,否\n"
     )
     path = ledger(tmp_path / "l", "utf-8-sig", 区域=AREAS, 人员=people)
-    report = load(path, store)
+    load(path, store)
     people_table = store.table("person")
     assert sorted(people_table["key"]) == ["李四", "欧阳明远"]
     stored = repr(people_table.to_dict("records"))
@@ -155,3 +155,12 @@ def test_only_a_present_empty_cell_clears_a_field_and_the_report_counts_it(tmp_p
     assert units.loc["大连港集团", "joined"] == "2023-01-05"  # the column is absent: kept
     assert units.loc["太太好粥店", "party_members"] == 3
     assert report.cleared == 2
+
+
+def test_the_revision_changes_with_every_write_even_when_no_count_does(tmp_path, store):
+    assert store.revision() == 0
+    load(ledger(tmp_path / "q1", 区域=AREAS, 单位=UNITS_FULL), store)
+    first = store.revision()
+    changed = UNITS_FULL.replace("大港,120", "大港,121")
+    load(ledger(tmp_path / "q2", 单位=changed), store)
+    assert store.revision() > first > 0

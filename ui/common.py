@@ -85,7 +85,15 @@ def store_label() -> str:
 
 
 def stamp() -> tuple[tuple[str, int], ...]:
-    """Rows per record type: part of every cache key, so a load from elsewhere shows up."""
+    """The store's revision, then its rows per record type: part of every cache key, so that
+    any write from elsewhere (a CLI load that changes values but no row counts) shows up. The
+    revision is read on every run (one row); the counts once per revision."""
+    revision = current_store().revision()
+    return (("revision", revision), *_counts(store_key(), revision))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _counts(key: str, revision: int) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(current_store().counts().items()))
 
 
