@@ -1387,10 +1387,12 @@ def _ranked(
     found: structure.Structure | None,
 ) -> pd.DataFrame:
     frame = now.units.loc[keys].copy()
-    frame["score"] = now.score
-    frame["score_before"] = before.score.reindex(frame.index)
-    frame["flagged"], frame["declined"], frame["new_member"] = flagged, declined, now.grace
-    frame["peer_level"] = now.peer_level["attendance_rate"]
+    index = frame.index  # aligned by index: an empty scope stays empty, not the index of the whole
+    frame["score"] = now.score.reindex(index)
+    frame["score_before"] = before.score.reindex(index)
+    frame["flagged"], frame["declined"] = flagged.reindex(index), declined.reindex(index)
+    frame["new_member"] = now.grace.reindex(index)
+    frame["peer_level"] = now.peer_level["attendance_rate"].reindex(index)
     explained = list(frame.index[frame["flagged"] | frame["declined"]])
     texts = {k: reasons(f, settings) for k, f in unit_facts(now, explained).items()}
     for k in frame.index[frame["declined"]]:

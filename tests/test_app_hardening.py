@@ -3,6 +3,7 @@ on every page, masked names that stay masked. Streamlit's AppTest on a copy of t
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -57,3 +58,96 @@ def test_a_cli_load_that_changes_values_but_no_counts_shows_in_the_app(
     cli.close()
     at.run()
     assert at.header[0].value.replace("\\", "") == "改正后的名称"
+
+
+# Names that are markup: a markdown image and link (the browser would fetch the image), HTML,
+# and LaTeX that KaTeX would render. Shown as text, they never reach the page as markup.
+PAYLOADS = {
+    "district": "![t](http://127.0.0.9:9/district.png)区",
+    "street": "<img src=http://127.0.0.9:9/street.png>街道",
+    "community": "$$\\href{http://127.0.0.9:9/}{社区}$$",
+    "empty": "[空社区](http://127.0.0.9:9/empty)",
+}
+UNESCAPED = re.compile(r"(?<!\\)!(?<!\\)\[|(?<!\\)\$(?<!\\)\$|(?<!\\)<img")  # markup that would render
+PAGES = ("overview", "network", "unit", "cross", "engagement", "query", "data")
+
+
+def _markup_shown(at: AppTest) -> list[str]:
+    """Every text the page renders as markdown: titles, captions, alerts, metric, expander and
+    tab labels."""
+    texts = [
+        e.value
+        for kind in (
+            "title",
+            "header",
+            "subheader",
+            "markdown",
+            "caption",
+            "info",
+            "warning",
+            "error",
+            "success",
+        )
+        for e in getattr(at, kind)
+    ]
+    texts += [m.label for m in at.metric] + [e.label for e in at.expander] + [t.label for t in at.tabs]
+    return [str(t) for t in texts]
+
+
+@pytest.fixture
+def hostile_scope(own_store: Path, tmp_path: Path) -> dict[str, str]:
+    """The S city with its first district, street and community renamed to markup, a unit of
+    the community too, and an empty community under the street: the keys of the scope."""
+    store = EmbeddedStore(own_store)
+    areas = store.table("area")
+    units = store.table("organization")
+    store.close()
+    district = areas[areas["level"] == "district"].iloc[0]
+    street = areas[(areas["level"] == "street") & (areas["parent"] == district["key"])].iloc[0]
+    community = areas[(areas["level"] == "community") & (areas["parent"] == street["key"])].iloc[0]
+    unit = units[units["area"] == community["key"]].dropna(subset=["code"]).iloc[0]
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    rows = [
+        (district["code"], PAYLOADS["district"], "区", district["parent"] or ""),
+        (street["code"], PAYLOADS["street"], "街道", district["code"]),
+        (community["code"], PAYLOADS["community"], "社区", street["code"]),
+        ("EMPTY1", PAYLOADS["empty"], "社区", street["code"]),
+    ]
+    (folder / "区域.csv").write_text(
+        "编码,名称,层级,上级\n" + "".join(f'"{c}","{n}",{lv},{p}\n' for c, n, lv, p in rows), encoding="utf-8"
+    )
+    (folder / "单位.csv").write_text(
+        f'编码,单位名称,单位类型,所属社区\n{unit["code"]},"{PAYLOADS["district"]}单位",{unit["kind"]},{community["code"]}\n',
+        encoding="utf-8",
+    )
+    store = EmbeddedStore(own_store)
+    load(folder, store)
+    store.close()
+    return {
+        "district": district["key"],
+        "street": street["key"],
+        "community": community["key"],
+        "unit": f"organization:{unit['key']}",
+    }
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_ledger_text_is_text_on_every_page(hostile_scope: dict[str, str], page: str) -> None:
+    scope = {k: hostile_scope[k] for k in ("district", "street", "community")}
+    at = app(page, unit=hostile_scope["unit"], **scope)
+    shown = _markup_shown(at)
+    if page not in ("query", "data"):  # the pages that show the scope or the unit
+        assert any("127.0.0.9" in text.replace("\\", "") for text in shown), "the names are not on the page"
+    for text in shown:
+        for payload in PAYLOADS.values():
+            assert payload not in text, (page, text)
+        assert not UNESCAPED.search(text), (page, text)
+
+
+def test_engagement_of_a_community_without_units_says_so(hostile_scope: dict[str, str]) -> None:
+    at = app(
+        "engagement", district=hostile_scope["district"], street=hostile_scope["street"], community="EMPTY1"
+    )
+    assert not at.exception
+    assert [i.value for i in at.info] == ["所选范围和评价期内没有已加入平台的成员单位。"]

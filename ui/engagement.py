@@ -387,7 +387,7 @@ def unit_section(result: Result, key: str, s: Scope) -> None:
 def render() -> None:
     s = scope()
     st.title(t("engagement"))
-    st.caption(scope_text(s))
+    st.caption(plain(scope_text(s)))
     if not any(n for _, n in stamp()):
         st.info(t("empty_store"))
         return
