@@ -401,6 +401,11 @@ def query(obj: Context, name: str | None, values: tuple[str, ...], as_json: bool
                 result = queries.run_named(store.driver, store.database, name, parse_values(values))
             else:
                 result = queries.run_embedded(store.view(), name, parse_values(values))
+            if settings.flag("mask_names"):
+                people = store.table("person", ["key", "name", "code"])
+                result = queries.mask_result(
+                    result, queries.person_secrets(people["key"], people["name"], people["code"])
+                )
         finally:
             store.close()
     except GongjianError as err:
@@ -420,6 +425,14 @@ def cypher(obj: Context, statement: str, as_json: bool, timeout: float, limit: i
     """Run one read-only Cypher statement on the Neo4j store; writes and admin commands are refused."""
     from graph import queries
 
+    if settings.flag("mask_names"):
+        fail(
+            GongjianError(
+                "Names are masked (the mask_names setting): a free statement can spell a name any way "
+                "(split, reverse, concatenation), so `gongjian cypher` is off while names are masked. "
+                "Use `gongjian query` with a named query, or ask the administrator."
+            )
+        )
     try:
         store = obj.open_store(True)
         try:

@@ -353,6 +353,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "Empty cells of the ledger cleared {count:,} stored fields (columns the ledger lacks leave "
         "stored values as they were).",
     ),
+    "free_cypher_masked": (
+        "姓名已隐去：自由查询可以任意拼出姓名（拆分、倒序、拼接），因此在隐去姓名时不可用；请使用命名查询。",
+        "Names are masked: a free statement can spell a name any way (split, reverse, concatenate), so "
+        "free Cypher is off while names are masked; use the named queries.",
+    ),
     "validating": ("正在检查台账…", "Checking the ledger…"),
     "no_problems": ("台账检查通过，没有发现问题。", "The ledger is clean: no problems found."),
     "problems_found": (

@@ -610,6 +610,70 @@ def _finish(
     )
 
 
+# --- masking --------------------------------------------------------------------------------
+
+
+def mask_name(name: str) -> str:
+    """张三明 → 张*明, 李四 → 李*, Alice → A***."""
+    name = str(name)
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    if name.isascii():
+        return name[0] + "*" * (len(name) - 1)
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def person_secrets(
+    keys: Iterable[str], names: Iterable[str | None], codes: Iterable[str | None]
+) -> dict[str, str]:
+    """What names a person, masked: the names of the people, and their keys that are not codes
+    (a person without a code is keyed by the name)."""
+    secrets: dict[str, str] = {}
+    for key, name, code in zip(keys, names, codes, strict=True):
+        if name:
+            secrets[str(name)] = mask_name(str(name))
+            if key != code:
+                secrets[str(key)] = mask_name(str(name))
+    return secrets
+
+
+def mask_result(result: Result, secrets: Mapping[str, str]) -> Result:
+    """The result with every cell that is a person's name or name key masked, in lists and
+    maps too, and the people in paths masked; the nodes to draw keep their names (the drawing
+    masks them). Named queries return names as whole cells; free Cypher can spell a name any
+    way it likes (split, reverse, concatenation), so it is refused while names are masked."""
+    people = sorted(
+        {
+            str(n.properties.get("name"))
+            for n in result.nodes
+            if "Person" in n.labels and n.properties.get("name")
+        },
+        key=len,
+        reverse=True,
+    )
+
+    def cell(value: Any) -> Any:
+        if isinstance(value, str):
+            if value in secrets:
+                return secrets[value]
+            if " -[" in value or "]- " in value:  # a path
+                for name in people:
+                    value = value.replace(name, secrets.get(name, mask_name(name)))
+            return value
+        if isinstance(value, list):
+            return [cell(v) for v in value]
+        if isinstance(value, dict):
+            return {k: cell(v) for k, v in value.items()}
+        return value
+
+    rows = tuple(tuple(cell(v) for v in row) for row in result.rows)
+    return Result(
+        result.columns, rows, result.truncated, result.row_limit, result.nodes, result.relationships
+    )
+
+
 # --- embedded twins -------------------------------------------------------------------------
 
 Rows = list[tuple[Any, ...]]

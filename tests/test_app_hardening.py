@@ -8,8 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
+from cli import main
 from graph.embedded import EmbeddedStore
 from loaders.ledger import load
 
@@ -151,3 +153,62 @@ def test_engagement_of_a_community_without_units_says_so(hostile_scope: dict[str
     )
     assert not at.exception
     assert [i.value for i in at.info] == ["所选范围和评价期内没有已加入平台的成员单位。"]
+
+
+# --- masked names stay masked ----------------------------------------------------------------
+
+NAME = "欧阳明远"  # a person without a code: keyed by the name
+
+
+@pytest.fixture
+def uncoded_person(own_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """欧阳明远, without a code, holding posts in two units of the S city (cross-appointed);
+    names masked by the setting. The keys of the two units."""
+    store = EmbeddedStore(own_store)
+    units = store.table("organization").dropna(subset=["code"]).head(2)
+    store.close()
+    folder = tmp_path / "people"
+    folder.mkdir()
+    (folder / "人员.csv").write_text(f"姓名,是否党员\n{NAME},是\n", encoding="utf-8")
+    (folder / "任职.csv").write_text(
+        "人员,单位,职务,任职日期\n" + "".join(f"{NAME},{c},委员,2020-01-01\n" for c in units["code"]),
+        encoding="utf-8",
+    )
+    store = EmbeddedStore(own_store)
+    load(folder, store)
+    store.close()
+    monkeypatch.setenv("GONGJIAN_MASK_NAMES", "true")
+    return list(units["key"])
+
+
+def test_with_masking_a_picked_person_is_a_token_in_the_url_and_in_the_drawing(
+    uncoded_person: list[str],
+) -> None:
+    at = app("network", mode="ego")
+    at.text_input(key="ego_q").input(NAME).run()
+    link = at.query_params["node"]
+    assert NAME not in str(link) and str(link).startswith("person:~")
+    html = at.get("iframe")[0].proto.srcdoc
+    assert NAME not in html and "欧**远" in html
+    assert f"organization:{uncoded_person[0]}" in html  # the person's units are drawn
+    again = app("network", mode="ego", node=str(link))  # the shared link opens the same person
+    assert NAME not in again.get("iframe")[0].proto.srcdoc
+    assert f"organization:{uncoded_person[0]}" in again.get("iframe")[0].proto.srcdoc
+
+
+def test_with_masking_query_results_and_the_cli_show_no_full_name(uncoded_person: list[str]) -> None:
+    at = app("query")
+    at.selectbox(key="query_name").select("cross_appointed").run()
+    at.text_input(key="q_cross_appointed_area").input("").run()
+    at.button[0].click().run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "person_key" in d.value.columns)
+    cells = table.astype(str).to_numpy().ravel().tolist()
+    assert "欧**远" in cells and not any(NAME in c for c in cells)
+    result = CliRunner().invoke(main, ["query", "cross_appointed", "as_of=2025-06-30"])
+    assert result.exit_code == 0, result.output
+    assert "欧**远" in result.output and NAME not in result.output
+    as_json = CliRunner().invoke(main, ["query", "cross_appointed", "as_of=2025-06-30", "--json"])
+    assert "欧**远" in as_json.output and NAME not in as_json.output
+    refused = CliRunner().invoke(main, ["cypher", "MATCH (p:Person) RETURN reverse(p.name)"])
+    assert refused.exit_code == 1 and "masked" in refused.output

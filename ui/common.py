@@ -19,9 +19,11 @@ from graph import search, settings, stores
 from graph.errors import GongjianError
 from graph.glossary import ORG_KIND, label
 from graph.model import RECORDS
+from graph.queries import mask_name
 from graph.scope import LEVELS, Scope, activity_span, children, quarters, scope_from_params
 from graph.store import Store
 from ui import export
+from ui.netview import masked_id
 
 SCOPE_KEYS = ("district", "street", "community", "period", "kinds")
 
@@ -155,18 +157,6 @@ def masking() -> bool:
     if settings.flag("mask_names"):
         return True
     return bool(st.session_state.get("mask", False))
-
-
-def mask_name(name: str) -> str:
-    """张三明 → 张*明, 李四 → 李*, Alice → A***."""
-    name = str(name)
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    if name.isascii():
-        return name[0] + "*" * (len(name) - 1)
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def person(name: object) -> str:
@@ -410,8 +400,8 @@ def pick(
     """A search box and a list of what it finds; the choice is kept in the URL as ``param``.
     Returns the chosen node (``organization:KEY`` or ``person:KEY``) or None."""
     chosen_key, synced_key = f"{key}_pick", f"{key}_synced"
-    linked = st.query_params.get(param)
     idx = search_index()
+    linked = _from_link(st.query_params.get(param), idx)
     known = set(idx.loc[idx["record"].isin(records), "id"]) if linked else set()
     if linked and linked != st.session_state.get(synced_key) and linked in known:
         st.session_state[chosen_key] = linked  # arrived by a link
@@ -432,6 +422,20 @@ def pick(
     labels = {o: describe(o) for o in options}  # formats here, in this run's language and masking
     choice = st.selectbox(t("matches"), options, key=chosen_key, format_func=labels.__getitem__)
     st.session_state[synced_key] = choice
-    if choice and st.query_params.get(param) != choice:
-        st.query_params[param] = choice
+    if choice and st.query_params.get(param) != to_link(choice):
+        st.query_params[param] = to_link(choice)
     return str(choice) if choice else None
+
+
+def to_link(node: str) -> str:
+    """A node as it goes into a URL: with names masked, a person as a token, never the key
+    (which is the name when the person has no code)."""
+    return masked_id(node) if masking() else node
+
+
+def _from_link(value: str | None, idx: pd.DataFrame) -> str | None:
+    """The node a URL names: as it is, or the person a token stands for."""
+    if not value or not value.startswith("person:~"):
+        return value
+    people = idx.loc[idx["record"] == "person", "id"]
+    return next((n for n in people if masked_id(n) == value), None)

@@ -18,6 +18,7 @@ Pure functions, no Streamlit. What pyvis does not do, done here:
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 from collections import Counter, defaultdict
@@ -290,6 +291,7 @@ def draw(
         physics=drawn.number_of_nodes() <= PHYSICS_MAX,
     )
     legend: dict[str, tuple[str, str, str]] = {}
+    ref = masked_id if mask("欧阳明远") != "欧阳明远" else str  # names masked: ids too
     for n in drawn.nodes:
         x, y = positions[n]
         if n in members:
@@ -315,7 +317,9 @@ def draw(
         size = 8 + 22 * math.sqrt(values.get(n, 0.0) / top)
         full = display_name(attrs, mask)
         out.nodes.append(
-            _node(n, short(full), tooltip(attrs, lang, mask, degree.get(n, 0)), shape, colour, size, x, y)
+            _node(
+                ref(n), short(full), tooltip(attrs, lang, mask, degree.get(n, 0)), shape, colour, size, x, y
+            )
         )
         if n in focus:
             out.nodes[-1]["borderWidth"] = 4
@@ -328,8 +332,8 @@ def draw(
         title = "\n".join([words, *extra])
         out.edges.append(
             {
-                "from": a,
-                "to": b,
+                "from": ref(a),
+                "to": ref(b),
                 "title": title,
                 "color": EDGE_COLORS.get(main, "#cccccc"),
                 "width": 1 + min(math.log2(count), 5),
@@ -368,6 +372,15 @@ def tooltip(attrs: Mapping[str, Any], lang: str, mask: Callable[[str], str], deg
             lines.append(f"{_word(f, lang)}: {value}")
     lines.append(f"{_word('ties', lang)}: {degree}")
     return "\n".join(str(line) for line in lines if line)
+
+
+def masked_id(node: str) -> str:
+    """A person's node as a token that does not spell the key (a person without a code is
+    keyed by the name): ``person:~3f2a…``; other nodes as they are. Used, when names are
+    masked, for the node ids in a drawing and in links."""
+    if not node.startswith("person:"):
+        return node
+    return "person:~" + hashlib.sha256(node.encode()).hexdigest()[:16]
 
 
 def _node(

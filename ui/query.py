@@ -85,19 +85,16 @@ def form(query: qs.NamedQuery, s: Scope) -> dict[str, Any]:
 
 
 def masked(result: qs.Result) -> pd.DataFrame:
-    """The rows as a table; people's names masked when masking is on."""
-    names = set(table("person")["name"]) if masking() else set()
+    """The rows as a table; people's names (and keys that are names) masked when masking is on."""
+    if masking():
+        people = table("person")
+        result = qs.mask_result(result, qs.person_secrets(people["key"], people["name"], people["code"]))
 
     def cell(value: Any) -> Any:
-        if isinstance(value, str) and value in names:
-            return person(value)
         if isinstance(value, list):
             return "、".join(str(cell(v)) for v in value)
         if isinstance(value, dict):
             return ", ".join(f"{k}: {cell(v)}" for k, v in value.items())
-        if isinstance(value, str) and (" -[" in value or "]- " in value):  # a path
-            for n in {str(x.properties.get("name")) for x in result.nodes if "Person" in x.labels}:
-                value = value.replace(n, person(n))
         return value
 
     return pd.DataFrame([[cell(v) for v in row] for row in result.rows], columns=list(result.columns))
@@ -171,6 +168,8 @@ def render() -> None:
     with tab_free:
         if server is None:
             st.info(t("free_needs_neo4j"))
+        elif masking():  # a statement can spell a name any way it likes: no free Cypher
+            st.info(t("free_cypher_masked"))
         else:
             with st.form("free"):
                 cypher = st.text_area(
