@@ -39,6 +39,7 @@ Errors (all :class:`graph.errors.GongjianError`, in Chinese and English, saying 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections import defaultdict
@@ -66,6 +67,11 @@ from graph.model import RECORDS
 QUERY_DIR = Path(__file__).resolve().parent.parent / "cypher" / "queries"
 TIMEOUT_S = 30.0  # seconds a query may run before the server stops it
 ROW_LIMIT = 1000  # rows fetched at most; more are left on the server and the result says so
+ITEM_LIMIT = 50_000  # elements of one list value, checked on the server (see _bounded)
+CHAR_LIMIT = 1_000_000  # characters of one text value, checked on the server
+SIZE_LIMIT = 2_000_000  # the size of a whole result (values, list elements, text / 100), counted as fetched
+FETCH = 20  # rows asked of the server at a time: what arrives past the size limit stays small
+CUT = "（值过大，已截去 / too large, cut off）"  # what a value over a limit is shown as
 
 PARAM_TYPES = ("text", "date", "int")
 EXPLAIN = "EXPLAIN "  # the pre-flight: the server plans the statement without running it
@@ -326,10 +332,18 @@ class Result:
     row_limit: int
     nodes: tuple[GraphNode, ...] = ()
     relationships: tuple[GraphRelationship, ...] = ()
+    cut: bool = False  # values or rows were left out for size (ITEM_LIMIT, CHAR_LIMIT, SIZE_LIMIT)
 
     @property
     def notice(self) -> str | None:
         """What to tell the user about the rows shown, or None."""
+        if self.cut:
+            return (
+                f"结果过大，只显示了一部分：单个列表最多 {ITEM_LIMIT:,} 项、单个文本最多 {CHAR_LIMIT:,} 字、"
+                f"整个结果最多约 {SIZE_LIMIT:,} 个值，超出的值显示为「{CUT}」或不再读取 / the result is too "
+                "large and only part of it is shown (a list, a text or the whole result over its limit). "
+                "请缩小查询 / narrow the query."
+            )
         if not self.truncated:
             return None
         return (
@@ -360,24 +374,84 @@ def run(
         with driver.session(
             database=database,
             default_access_mode=neo4j.READ_ACCESS,
-            fetch_size=min(row_limit + 1, 1000),
+            fetch_size=min(row_limit + 1, FETCH),
             notifications_min_severity="OFF",
         ) as session:
-            summary = session.run(neo4j.Query(EXPLAIN + cypher, timeout=timeout_s), params).consume()
+            explained = session.run(neo4j.Query(EXPLAIN + cypher, timeout=timeout_s), params)
+            columns = tuple(explained.keys())
+            summary = explained.consume()
             refuse_unless_read_plan(cypher, summary.query_type, summary.plan)
-            result = session.run(neo4j.Query(cypher, timeout=timeout_s), params)
-            columns = tuple(result.keys())
-            rows = [tuple(record.values()) for record in itertools.islice(result, row_limit)]
-            truncated = result.peek() is not None
+            text, params = _bounded(session, cypher, columns, params, timeout_s)
+            result = session.run(neo4j.Query(text, timeout=timeout_s), params)
+            rows: list[tuple[Any, ...]] = []
+            size, cut = 0, False
+            for record in itertools.islice(result, row_limit):
+                values = tuple(record.values())
+                if text is not cypher:
+                    cut = cut or bool(values[-1])
+                    values = values[:-1]
+                size += sum(_size(v) for v in values)
+                if size > SIZE_LIMIT:
+                    cut = True
+                    break
+                rows.append(values)
+            truncated = not cut and result.peek() is not None
     except Neo4jError as err:
         raise _query_error(err, timeout_s) from err
     except DriverError as err:
         raise QueryError(
-            f"无法连接 Neo4j / cannot reach Neo4j ({type(err).__name__}: {err}). 请启动服务器"
-            "（gongjian neo4j start）或检查 neo4j_uri 设置 / start it (gongjian neo4j start) or check "
-            "the neo4j_uri setting."
+            "无法连接 Neo4j / cannot reach Neo4j. 请启动服务器（gongjian neo4j start）或检查 neo4j_uri、"
+            "neo4j_database 设置 / start it (gongjian neo4j start) or check the neo4j_uri and "
+            f"neo4j_database settings. ({type(err).__name__})"
         ) from err
-    return _finish(columns, [tuple(_from_neo4j(v) for v in row) for row in rows], truncated, row_limit)
+    found = _finish(columns, [tuple(_from_neo4j(v) for v in row) for row in rows], truncated, row_limit)
+    return dataclasses.replace(found, cut=cut)
+
+
+def _bounded(
+    session: neo4j.Session, cypher: str, columns: Sequence[str], params: dict[str, Any], timeout_s: float
+) -> tuple[str, dict[str, Any]]:
+    """The statement with each returned list of more than :data:`ITEM_LIMIT` elements and each
+    text of more than :data:`CHAR_LIMIT` characters (also one level down, in a list) replaced
+    by :data:`CUT` on the server, before it is sent, and a last column saying whether any was;
+    the statement as it is when it cannot be wrapped so (a bare procedure call)."""
+    if not columns:
+        return cypher, params
+
+    def big(v: str) -> str:  # {v: x}.v: a value of any type, so that size() type-checks
+        return (
+            f"(CASE WHEN {v} IS :: STRING THEN size({{v: {v}}}.v) > $gj_chars "
+            f"WHEN {v} IS :: LIST<ANY> THEN size({{v: {v}}}.v) > $gj_items OR any(x IN {{v: {v}}}.v WHERE "
+            "(x IS :: STRING AND size({v: x}.v) > $gj_chars) OR (x IS :: LIST<ANY> AND size({v: x}.v) > $gj_items)) "
+            "ELSE false END)"
+        )
+
+    names = ["`" + c.replace("`", "``") + "`" for c in columns]
+    returned = [f"CASE WHEN {big(n)} THEN $gj_cut ELSE {n} END AS {n}" for n in names]
+    flag = " OR ".join(big(n) for n in names)
+    body = cypher.strip().rstrip(";")
+    text = f"CALL () {{\n{body}\n}}\nRETURN {', '.join(returned)}, {flag} AS `gongjian cut`"
+    bounded = {**params, "gj_items": ITEM_LIMIT, "gj_chars": CHAR_LIMIT, "gj_cut": CUT}
+    try:
+        session.run(neo4j.Query(EXPLAIN + text, timeout=timeout_s), bounded).consume()
+    except ClientError:
+        return cypher, params
+    return text, bounded
+
+
+def _size(value: Any) -> int:
+    """What a fetched value counts towards :data:`SIZE_LIMIT`."""
+    if isinstance(value, str | bytes):
+        return 1 + len(value) // 100
+    if isinstance(value, list | tuple):
+        return 1 + sum(_size(v) for v in value)
+    if isinstance(value, dict):
+        return 1 + sum(_size(v) for v in value.values())
+    if isinstance(value, Node | Relationship):
+        return 1 + sum(_size(v) for v in dict(value).values())
+    if isinstance(value, Neo4jPath):
+        return 1 + sum(_size(n) for n in value.nodes) + len(value.relationships)
+    return 1
 
 
 def run_named(
@@ -668,10 +742,7 @@ def mask_result(result: Result, secrets: Mapping[str, str]) -> Result:
             return {k: cell(v) for k, v in value.items()}
         return value
 
-    rows = tuple(tuple(cell(v) for v in row) for row in result.rows)
-    return Result(
-        result.columns, rows, result.truncated, result.row_limit, result.nodes, result.relationships
-    )
+    return dataclasses.replace(result, rows=tuple(tuple(cell(v) for v in row) for row in result.rows))
 
 
 # --- embedded twins -------------------------------------------------------------------------

@@ -164,3 +164,40 @@ def test_the_revision_changes_with_every_write_even_when_no_count_does(tmp_path,
     changed = UNITS_FULL.replace("大港,120", "大港,121")
     load(ledger(tmp_path / "q2", 单位=changed), store)
     assert store.revision() > first > 0
+
+
+# --- the query runner: results bounded in size --------------------------------------------
+
+
+@pytest.mark.neo4j
+def test_one_huge_value_is_cut_off_on_the_server_with_a_message(neo4j_driver):
+    """RETURN range(1, 20000000) is one row: it slipped past the row limit and took 3 GB in the
+    client. The server sends a marker instead of the list."""
+    from graph import queries
+
+    result = queries.run(neo4j_driver, "neo4j", "RETURN range(1, 20000000) AS xs, 'ok' AS fine")
+    assert result.rows == ((queries.CUT, "ok"),) and result.cut
+    assert result.notice is not None and "too large" in result.notice
+    nested = queries.run(neo4j_driver, "neo4j", "RETURN [range(1, 200000), 1] AS xs")
+    assert nested.rows == ((queries.CUT,),)
+    text = queries.run(neo4j_driver, "neo4j", "RETURN reduce(s = 'a', i IN range(1, 21) | s + s) AS t")
+    assert text.rows == ((queries.CUT,),)
+    small = queries.run(neo4j_driver, "neo4j", "UNWIND range(1, 3) AS i RETURN i ORDER BY i DESC")
+    assert small.rows == ((3,), (2,), (1,)) and not small.cut and small.notice is None
+
+
+@pytest.mark.neo4j
+def test_many_rows_of_large_values_stop_at_the_size_limit(neo4j_driver):
+    from graph import queries
+
+    result = queries.run(neo4j_driver, "neo4j", "UNWIND range(1, 1000) AS i RETURN i, range(1, 50000) AS xs")
+    assert result.cut and 0 < len(result.rows) < 1000
+    assert sum(len(xs) for _, xs in result.rows) <= queries.SIZE_LIMIT
+
+
+@pytest.mark.neo4j
+def test_a_bare_procedure_call_still_runs(neo4j_driver):
+    from graph import queries
+
+    result = queries.run(neo4j_driver, "neo4j", "CALL db.labels()")
+    assert result.columns == ("label",)
