@@ -76,6 +76,9 @@ CYPHER_DIR = Path(__file__).resolve().parent.parent / "cypher"
 ANCHORS = ("area", "organization")  # the records an area view is anchored on, as in the embedded store
 
 log = logging.getLogger(__name__)
+# The driver logs each retry of an unreachable server as a warning with its raw socket error;
+# with no handler of its own that text lands on stderr. The store says what to do instead.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
 _T = TypeVar("_T")
 
 _NAMES = frozenset(
@@ -148,6 +151,7 @@ class Neo4jStore:
         self.database = database
         self._close_driver = close_driver
         try:
+            driver.verify_connectivity()  # fails at once, where a managed transaction retries for 30 s
             with self._session() as session:
                 for text in schema():
                     session.execute_write(_run, text)
@@ -580,7 +584,7 @@ def _reason(err: Exception) -> str:
     if isinstance(err, AuthError):
         return "Neo4j refused the user name or password; check the neo4j_user and neo4j_password settings."
     if isinstance(err, ServiceUnavailable):
-        return f"Neo4j does not answer ({err}); start it (`gongjian neo4j start`) or check the neo4j_uri setting."
+        return "Neo4j does not answer; start it (`gongjian neo4j start`) or check the neo4j_uri setting."
     if isinstance(err, Neo4jError) and err.code == "Neo.ClientError.Database.DatabaseNotFound":
         return "there is no such database; check the neo4j_database setting."
     return f"{err}."

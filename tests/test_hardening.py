@@ -4,6 +4,9 @@ CSV files the tests write (GBK as offices send them), against both stores."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +14,7 @@ import pytest
 
 from graph.embedded import EmbeddedStore
 from graph.errors import LedgerError
+from graph.neo4j_server import free_port
 from graph.neo4j_store import Neo4jStore
 from graph.store import Store
 from loaders.ledger import load, validate
@@ -201,3 +205,18 @@ def test_a_bare_procedure_call_still_runs(neo4j_driver):
 
     result = queries.run(neo4j_driver, "neo4j", "CALL db.labels()")
     assert result.columns == ("label",)
+
+
+def test_an_unreachable_neo4j_is_a_plain_message_not_the_drivers_text(tmp_path):
+    env = {
+        **os.environ,
+        "GONGJIAN_DATA_DIR": str(tmp_path),
+        "GONGJIAN_NEO4J_URI": f"bolt://127.0.0.1:{free_port()}",  # nothing listens there
+        "GONGJIAN_NEO4J_PASSWORD": "x",
+    }
+    gongjian = Path(sys.executable).with_name("gongjian")
+    for command in (["stats", "--neo4j"], ["query", "cross_appointed", "--neo4j"]):
+        out = subprocess.run([gongjian, *command], env=env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 1
+        assert "Neo4j does not answer; start it (`gongjian neo4j start`)" in out.stderr
+        assert "Errno" not in out.stderr + out.stdout and "retried" not in out.stderr
