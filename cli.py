@@ -32,8 +32,12 @@ class Context:
         self.store_name = store_name
 
     def open_store(self, neo4j: bool = False) -> Store:
-        """The store the settings choose, or Neo4j when --neo4j is given."""
-        return open_store("neo4j" if neo4j else None, self.store_name)
+        """The store the settings choose, or Neo4j when --neo4j is given. A Neo4j load that did
+        not finish is said first, on every command (see graph.neo4j_store)."""
+        store = open_store("neo4j" if neo4j else None, self.store_name)
+        for message in getattr(store, "unfinished_loads", list)():
+            click.echo(f"WARNING: {message}", err=True)
+        return store
 
 
 def neo4j_option(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -67,8 +67,10 @@ def unit_coverage(tables: Tables, keys: pd.Series, start: str, end: str) -> pd.D
     with_seat = set(home.loc[home["person"].isin(seated), "org"])
 
     held = tables.meetings[
-        tables.meetings["date"].map(lambda d: isinstance(d, str) and d <= end and upper(d) >= start)
-    ]
+        tables.meetings["date"]
+        .map(lambda d: isinstance(d, str) and d <= end and upper(d) >= start)
+        .astype(bool)
+    ]  # astype: with no meetings the mask is empty objects, which pandas would take for column names
     came = tables.attendance[
         tables.attendance["status"].isin(ATTENDED) & tables.attendance["meeting"].isin(set(held["key"]))
     ]

@@ -358,6 +358,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "Names are masked: a free statement can spell a name any way (split, reverse, concatenate), so "
         "free Cypher is off while names are masked; use the named queries.",
     ),
+    "load_unfinished": (
+        "有一次导入没有完成，库中可能只有其中一部分数据，各页数字可能不完整；请重新运行该导入。 ",
+        "A load did not finish: the store may hold only part of it, so figures may be incomplete; "
+        "rerun the load. ",
+    ),
     "validating": ("正在检查台账…", "Checking the ledger…"),
     "no_problems": ("台账检查通过，没有发现问题。", "The ledger is clean: no problems found."),
     "problems_found": (

@@ -79,6 +79,7 @@ log = logging.getLogger(__name__)
 # The driver logs each retry of an unreachable server as a warning with its raw socket error;
 # with no handler of its own that text lands on stderr. The store says what to do instead.
 logging.getLogger("neo4j").addHandler(logging.NullHandler())
+log.addHandler(logging.NullHandler())  # not on stderr by itself: the CLI and the app say it
 _T = TypeVar("_T")
 
 _NAMES = frozenset(
@@ -159,7 +160,7 @@ class Neo4jStore:
         except (Neo4jError, DriverError) as err:
             raise StoreError(f"Cannot open the Neo4j database {database!r}: {_reason(err)}") from err
         for load in unfinished:
-            log.warning(load.message())
+            log.warning(load.message())  # the CLI and the app say it to the user (unfinished_loads)
 
     def __repr__(self) -> str:
         return f"Neo4jStore(database={self.database!r})"

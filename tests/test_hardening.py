@@ -220,3 +220,43 @@ def test_an_unreachable_neo4j_is_a_plain_message_not_the_drivers_text(tmp_path):
         assert out.returncode == 1
         assert "Neo4j does not answer; start it (`gongjian neo4j start`)" in out.stderr
         assert "Errno" not in out.stderr + out.stdout and "retried" not in out.stderr
+
+
+@pytest.mark.neo4j
+def test_an_unfinished_neo4j_load_is_said_on_every_command_and_page(
+    neo4j_store, neo4j_server, tmp_path, monkeypatch
+):
+    """A killed load leaves part of a ledger in the graph until it is rerun: meanwhile every
+    command and every page says so."""
+    from streamlit.testing.v1 import AppTest
+
+    from graph.neo4j_store import statement
+
+    load(ledger(tmp_path / "l", 区域=AREAS), neo4j_store)
+    with neo4j_store.driver.session() as session:  # what a load killed after its start leaves
+        session.run(
+            statement("load_start"), id="x", digest="d", files=["台账.xlsx"], rows=9, changes="{}"
+        ).consume()
+    env = {
+        **os.environ,
+        "GONGJIAN_DATA_DIR": str(tmp_path),
+        "GONGJIAN_NEO4J_URI": neo4j_server.uri,
+        "GONGJIAN_NEO4J_USER": neo4j_server.user,
+        "GONGJIAN_NEO4J_PASSWORD": neo4j_server.password(),
+    }
+    gongjian = Path(sys.executable).with_name("gongjian")
+    for command in (["stats", "--neo4j"], ["engagement", "--neo4j"]):
+        out = subprocess.run([gongjian, *command], env=env, capture_output=True, text=True, timeout=120)
+        assert out.stderr.count("did not finish") == 1, out.stderr
+        assert "台账.xlsx" in out.stderr and "Rerun the load" in out.stderr
+    for name, value in env.items():
+        if name.startswith("GONGJIAN_"):
+            monkeypatch.setenv(name, value)
+    monkeypatch.setenv("GONGJIAN_STORE", "neo4j")
+    app = str(Path(__file__).resolve().parent.parent / "app.py")
+    for page in ("overview", "data"):
+        at = AppTest.from_file(app, default_timeout=60)
+        at.run()
+        at.switch_page(f"ui/{page}.py").run()
+        assert not at.exception
+        assert any("没有完成" in w.value and "台账\\.xlsx" in w.value for w in at.warning), page

@@ -285,6 +285,16 @@ def sidebar() -> None:
         else:
             st.toggle(t("mask_names"), key="mask")
     sync_url()
+    for message in _unfinished_loads(store_key(), stamp()):
+        st.warning(t("load_unfinished") + plain(message), icon=":material/warning:")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _unfinished_loads(key: str, version: tuple[tuple[str, int], ...]) -> list[str]:
+    """The Neo4j loads that did not finish (a load changes the revision when it starts and
+    when it finishes, so this follows it): above every page while there are any."""
+    unfinished = getattr(current_store(), "unfinished_loads", None)
+    return list(unfinished()) if unfinished else []
 
 
 def sync_url() -> None:
