@@ -144,9 +144,15 @@ def kind_label(code: str) -> str:
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 
 
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|www)(?=[:.])|(?=@)")  # what the page would turn into links
+
+
 def plain(text: object) -> str:
-    """Text from a ledger made safe to put inside markdown: every markup character escaped."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
+    """Text from a ledger made safe to put inside markdown: every markup character escaped, and
+    an invisible word joiner (U+2060) after http, www… and before @, which the page would
+    otherwise turn into links even when escaped. The one helper for every Streamlit call that
+    shows ledger text (titles, captions, alerts, labels)."""
+    return _MARKDOWN.sub(r"\\\1", _AUTOLINK.sub("\\g<0>\u2060", str(text)))
 
 
 # --- personal data ------------------------------------------------------------------------
