@@ -212,3 +212,12 @@ def test_with_masking_query_results_and_the_cli_show_no_full_name(uncoded_person
     assert "欧**远" in as_json.output and NAME not in as_json.output
     refused = CliRunner().invoke(main, ["cypher", "MATCH (p:Person) RETURN reverse(p.name)"])
     assert refused.exit_code == 1 and "masked" in refused.output
+
+
+def test_an_upload_over_the_size_limit_is_refused_with_a_message(own_store: Path) -> None:
+    at = app("data")
+    big = b"name,kind\n" + b"x" * (50 << 20)
+    at.file_uploader[0].set_value(("单位.csv", big, "text/csv")).run()
+    assert not at.exception
+    assert "超过上限 50 MB" in at.error[0].value
+    assert not at.button  # nothing to load
