@@ -147,6 +147,11 @@ def test_ledger_text_is_text_on_every_page(hostile_scope: dict[str, str], page: 
         assert not UNESCAPED.search(text), (page, text)
 
 
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_of_a_community_without_units_renders(hostile_scope: dict[str, str], page: str) -> None:
+    app(page, district=hostile_scope["district"], street=hostile_scope["street"], community="EMPTY1")
+
+
 def test_engagement_of_a_community_without_units_says_so(hostile_scope: dict[str, str]) -> None:
     at = app(
         "engagement", district=hostile_scope["district"], street=hostile_scope["street"], community="EMPTY1"
@@ -221,3 +226,10 @@ def test_an_upload_over_the_size_limit_is_refused_with_a_message(own_store: Path
     assert not at.exception
     assert "超过上限 50 MB" in at.error[0].value
     assert not at.button  # nothing to load
+
+
+def test_the_engagement_command_on_a_community_without_units_says_so(hostile_scope: dict[str, str]) -> None:
+    """It raised ValueError in _ranked."""
+    result = CliRunner().invoke(main, ["engagement", "--period", "2025", "--area", "EMPTY1"])
+    assert result.exit_code == 0, result.output
+    assert ": 0 member units, 0 flagged" in result.output
