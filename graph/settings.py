@@ -50,6 +50,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "mask_names", "false", "true: every page shows person names masked (张*明), with no switch to unmask."
     ),
+    Setting(
+        "app_address",
+        "127.0.0.1",
+        "Address the app listens on; 0.0.0.0 opens it to the network, and then app_password must be set.",
+    ),
+    Setting(
+        "vocabulary",
+        "",
+        "A 词表 file (xlsx or CSV: 原词, 标准词, 列) applying to every ledger; empty: <data_dir>/词表.csv.",
+    ),
 )
 
 
@@ -83,6 +93,12 @@ def get(name: str) -> str:
 def flag(name: str) -> bool:
     """A yes/no setting: true, yes, on or 1 is yes."""
     return get(name).strip().lower() in ("1", "true", "yes", "on")
+
+
+def vocabulary_path() -> Path:
+    """The vocabulary file every ledger uses (it may not exist yet: the app creates it)."""
+    named = get("vocabulary").strip()
+    return Path(named).expanduser() if named else Path(get("data_dir")).expanduser() / "词表.csv"
 
 
 def store_path(store_name: str | None = None) -> Path:

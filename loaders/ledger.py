@@ -8,6 +8,7 @@ too) and lists the rejected ones, with the reason, in ``<ledger>.rejected.csv`` 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,13 +37,21 @@ def validate(path: Path, store: Store | None = None) -> list[Problem]:
 
 
 def load(
-    path: Path, store: Store, *, skip_bad_rows: bool = False, progress: Progress | None = None
+    path: Path,
+    store: Store,
+    *,
+    skip_bad_rows: bool = False,
+    progress: Progress | None = None,
+    skipping: Callable[[list[Problem]], None] | None = None,
 ) -> LoadReport:
-    """Write a ledger to the store, all of it or none of it (see the module docstring)."""
+    """Write a ledger to the store, all of it or none of it (see the module docstring).
+    ``skipping``: called with the problems before the good rows are written, when skipping."""
     path = Path(path)
     parsed = _parse(path, store)
     if parsed.problems and not skip_bad_rows:
         raise LedgerError(parsed.problems)
+    if parsed.problems and skipping is not None:
+        skipping(parsed.problems)
     rejected = write_rejected(parsed.problems, rejected_file(path)) if parsed.problems else None
     changes = store.write(parsed.tables, progress)
     return LoadReport(changes, len(parsed.rejected), rejected, parsed.problems)

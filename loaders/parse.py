@@ -4,7 +4,8 @@ Each cell is parsed by its column's kind (:data:`graph.model.FieldKind`); refere
 resolved to the key of the record they name, by code, name or alias (after
 :func:`graph.glossary.norm`), against the records of this ledger and those already stored.
 Record types are resolved in dependency order, so a row that refers to a row with a problem
-gets a problem too, citing that row.
+gets a knock-on problem too, citing that row (:attr:`graph.errors.Problem.cause`); a row with a
+problem is never also reported as a duplicate.
 
 A record's key is its code (编码) when given; otherwise the key of the record of that type,
 stored or in this ledger, that has the same natural key (:attr:`RecordType.natural_key`,
@@ -43,6 +44,18 @@ Location = tuple[str, str, int]  # file, sheet, row
 SUGGESTIONS = 3
 SUGGEST_LIMIT = 200  # distinct unknown names per reference index that get suggestions (difflib is slow)
 DATE_FORMATS = "2023-01-05、2023/1/5、2023.1.5、2023年1月5日、20230105、2023-01、2023.1、2023年1月"
+
+
+class KnockOn(ValueError):
+    """A reference to a row that has a problem of its own: ``cause`` is that row."""
+
+    def __init__(self, message: str, cause: Location) -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
+class UnknownWord(ValueError):
+    """A value that is not a word of its column's vocabulary."""
 
 
 @dataclass
@@ -178,7 +191,7 @@ def _enum_parser(column: Column) -> Callable[[str], str]:
     def parse(text: str) -> str:
         code = vocab.match(text)
         if code is None:
-            raise ValueError(
+            raise UnknownWord(
                 f"不是可接受的值；请改为以下之一：{vocab.choices()}。Use one of: {vocab.choices('en')}."
             )
         return code
@@ -300,7 +313,7 @@ class Index:
         self.written.update(zip(normed[named], names[named], strict=True))  # matching form -> as written
         self._choices: list[str] = []
         self._suggested = 0
-        self._failed: dict[str, str] = {}
+        self._failed: dict[str, tuple[str, Location | None]] = {}
         # Codes, names and aliases exactly as written resolve without norm(): most references
         # are written so. Only where their matching form leads back to their own record.
         self._resolved: dict[str, str] = {}
@@ -329,11 +342,12 @@ class Index:
         if key is not None:
             return key
         if text in self._failed:
-            raise ValueError(self._failed[text])
+            message, cause = self._failed[text]
+            raise ValueError(message) if cause is None else KnockOn(message, cause)
         try:
             key = self._resolved[text] = self._resolve(text)
         except ValueError as err:
-            self._failed[text] = str(err)
+            self._failed[text] = (str(err), err.cause if isinstance(err, KnockOn) else None)
             raise
         return key
 
@@ -350,9 +364,10 @@ class Index:
         if found in self.bad:
             file, sheet_name, row = self.bad[found]
             where = f"{file}［{sheet_name}］" if sheet_name else file
-            raise ValueError(
+            raise KnockOn(
                 f"引用的{sheet}「{text}」在 {where} 第{row}行，该行有问题；请先改正该行。"
-                f"The referenced row ({where} row {row}) has a problem; fix that row first."
+                f"The referenced row ({where} row {row}) has a problem; fix that row first.",
+                self.bad[found],
             )
         if found is not None:
             return found
@@ -434,10 +449,13 @@ class Batch:
         sheet = self.sheets[self.sheet_of[i]]
         return sheet.file, sheet.sheet, int(self.rows[i])
 
-    def fail(self, i: int, column: str, value: str, message: str) -> None:
+    def fail(
+        self, i: int, column: str, value: str, message: str, cause: Location | None = None, term: str = ""
+    ) -> None:
         sheet = self.sheets[self.sheet_of[i]]
         header = sheet.header.get(column, "")
-        self.problems.append(Problem(sheet.file, sheet.sheet, int(self.rows[i]), header, value, message))
+        row = int(self.rows[i])
+        self.problems.append(Problem(sheet.file, sheet.sheet, row, header, value, message, cause, term))
         self.bad[i] = True
 
     def text(self, i: int, column: str) -> str:
@@ -490,6 +508,8 @@ class Batch:
         else:
             parse = value_parser(column)
         errors: dict[int, str] = {}
+        causes: dict[int, Location] = {}
+        unknown: set[int] = set()
         for j in [j for j, value in enumerate(values) if value is None]:
             text = texts[j]
             values[j] = empty
@@ -502,14 +522,23 @@ class Batch:
                 continue
             try:
                 values[j] = parse(text)
+            except KnockOn as err:
+                errors[j], causes[j] = str(err), err.cause
+            except UnknownWord as err:
+                errors[j] = str(err)
+                unknown.add(j)
             except ValueError as err:
                 errors[j] = str(err)
         parsed = _objects(values, len(values))
         self.factorized[column.name] = (codes, parsed)
         self.values[column.name] = parsed[codes]
+        term = f"{self.record.name}.{column.name}"
         if errors:
             for i in np.flatnonzero(np.isin(codes, list(errors))).tolist():
-                self.fail(i, column.name, texts[codes[i]], errors[int(codes[i])])
+                j = int(codes[i])
+                self.fail(
+                    i, column.name, texts[j], errors[j], causes.get(j), term if j in unknown else ""
+                )
 
     def _rules(self) -> None:
         """Rules on whole rows."""
@@ -570,7 +599,7 @@ class Batch:
             by_natural = from_store | by_natural
         if by_natural:
             for i in np.flatnonzero(
-                ~coded & pd.Series(natural, dtype=object).isin(list(by_natural))
+                ~coded & ~self.bad & pd.Series(natural, dtype=object).isin(list(by_natural))
             ).tolist():
                 found = by_natural[natural[i]]
                 if len(found) == 1:
@@ -588,8 +617,10 @@ class Batch:
         self.keys = keys
 
     def _duplicates(self) -> None:
-        """Rows with one key: identical ones are merged silently, others are problems."""
-        repeated = np.flatnonzero(pd.Series(self.keys, dtype=object).duplicated(keep=False)).tolist()
+        """Rows with one key: identical ones are merged silently, others are problems. Rows that
+        have a problem already are left out: a failed reference leaves a key that means nothing."""
+        keys = pd.Series(self.keys, dtype=object).where(~self.bad)
+        repeated = np.flatnonzero(keys.duplicated(keep=False) & keys.notna()).tolist()
         groups: dict[str, list[int]] = {}
         for i in repeated:
             if self.keys[i].strip("|"):  # rows without code or name are problems already
@@ -657,6 +688,7 @@ class Batch:
                     self.text(i, column.name),
                     f"引用的{self.record.sheet_zh}在 {where} 第{row}行，该行有问题；请先改正该行。"
                     f"The referenced row ({where} row {row}) has a problem; fix that row first.",
+                    (file, sheet, row),
                 )
 
     # results
@@ -682,17 +714,20 @@ class Batch:
 def _resolve_all(index: Index, text: str) -> tuple[str, ...]:
     """The keys of every item of a list reference, each once; all unknown items in one message."""
     keys: list[str] = []
-    errors: list[str] = []
+    errors: list[ValueError] = []
     for item in split(text):
         try:
             key = index.resolve(item)
         except ValueError as err:
-            errors.append(str(err))
+            errors.append(err)
             continue
         if key not in keys:
             keys.append(key)
     if errors:
-        raise ValueError(" ".join(errors))
+        message = " ".join(map(str, errors))
+        if all(isinstance(err, KnockOn) for err in errors):  # only rows with problems of their own
+            raise KnockOn(message, next(err.cause for err in errors if isinstance(err, KnockOn)))
+        raise ValueError(message)
     return tuple(keys)
 
 

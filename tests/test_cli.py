@@ -67,7 +67,9 @@ def test_a_bad_ledger_is_reported_and_nothing_is_loaded(runner: CliRunner, tmp_p
     posts.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n", encoding="utf-8")
     checked = runner.invoke(main, ["validate", "city"])
     assert checked.exit_code == 1
-    assert "任职.csv 第2行 列「单位」 值「不存在的单位」" in checked.output
+    assert "[1] city/任职.csv 列「单位」 值「不存在的单位」：1 行（第 2 行）" in checked.output
+    every = runner.invoke(main, ["validate", "city", "--all"])
+    assert "任职.csv 第2行 列「单位」 值「不存在的单位」" in every.output
     loaded = runner.invoke(main, ["load", "city"])
     assert loaded.exit_code == 1 and "nothing was loaded" in loaded.output
     assert json.loads(runner.invoke(main, ["stats", "--json"]).output)["records"]["organization"] == 0
