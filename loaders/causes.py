@@ -72,7 +72,7 @@ def causes(problems: Iterable[Problem]) -> list[Cause]:
     rows that fail only because they refer to its rows."""
     problems = list(problems)
     found: dict[tuple[str, str, str, str, str], int] = {}  # -> index in order
-    roots_at: dict[Location | tuple[str, str, None], set[int]] = {}  # a row -> its own causes
+    roots_at: dict[tuple[str, str, int | None], set[int]] = {}  # a row -> its own causes
     cited_by: dict[Location, set[Location]] = {}  # a row -> the rows its knock-on problems cite
     order: list[Cause] = []
     for p in problems:

@@ -98,18 +98,21 @@ def parse_ledger(sheets: list[RawSheet], existing: Mapping[str, pd.DataFrame] | 
         else:
             by_record.setdefault(sheet.record, []).append(sheet)
     indexes: dict[str, Index] = {}
+    scope: Scope | None = None
 
     def index(name: str) -> Index:
         if name not in indexes:
-            indexes[name] = Index(RECORDS[name], None, existing.get(name))
+            indexes[name] = Index(RECORDS[name], None, existing.get(name), scope)
         return indexes[name]
 
     tables: dict[str, pd.DataFrame] = {}
     for record in ORDER:
+        if record.name != "area" and scope is None:  # areas come first: the others resolve in scope
+            scope = _scope(tables.get("area"), existing.get("area"), by_record, index)
         if record.name not in by_record:
             continue
         batch = Batch(record, by_record[record.name])
-        batch.parse(index, existing.get(record.name))
+        batch.parse(index, existing.get(record.name), scope)
         if batch.index is not None:
             indexes[record.name] = batch.index
         tables[record.name] = batch.table()
@@ -117,6 +120,34 @@ def parse_ledger(sheets: list[RawSheet], existing: Mapping[str, pd.DataFrame] | 
         rejected.update(batch.rejected())
     problems.sort(key=lambda p: (p.file, p.sheet, p.row or 0))
     return Parsed(tables, problems, rejected)
+
+
+def _scope(
+    own: pd.DataFrame | None,
+    stored: pd.DataFrame | None,
+    by_record: Mapping[str, list[RawSheet]],
+    index: Callable[[str], Index],
+) -> Scope:
+    """The ledger's scope: its own areas, and the areas its other sheets name unambiguously."""
+    frames = [t for t in (stored, own) if t is not None and len(t)]
+    columns = ["key", "name", "level", "parent"]
+    areas = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    scope = Scope(areas.drop_duplicates("key", keep="last"))
+    for key in [] if own is None else own["key"]:
+        scope.add_home(key)
+    areas_index = index("area")
+    for name, sheets in by_record.items():
+        for column in RECORDS[name].columns:
+            if column.ref != "area" or name == "area":
+                continue
+            for sheet in sheets:
+                if column.name in sheet.rows:
+                    for text in sheet.rows[column.name].unique().tolist():
+                        found = areas_index.lookup.get(norm(str(text)))
+                        if isinstance(found, str):
+                            scope.add_home(found)
+    areas_index.set_scope(scope)
+    return scope
 
 
 # --- values -------------------------------------------------------------------------------
@@ -280,12 +311,63 @@ def _tier(texts: Sequence[Any] | Values, keys: Sequence[Any] | Values) -> Tier:
     return tier
 
 
+PLACE = {"area": "parent", "organization": "area"}  # where a record is, for scope and messages
+SCOPE_LEVELS = ("street", "district")  # a name is looked for under the ledger's street, then district
+
+
+class Scope:
+    """The areas a ledger is about: those its 区域 sheet defines and those its references name
+    unambiguously, with the stored areas around them. A name that several stored records share
+    resolves to the one under the ledger's own street, else its own district."""
+
+    def __init__(self, areas: pd.DataFrame) -> None:
+        keys = areas["key"].tolist()
+        self.parent: dict[str, str] = {
+            k: p for k, p in zip(keys, areas["parent"], strict=True) if isinstance(p, str)
+        }
+        self.name: dict[str, str] = dict(zip(keys, areas["name"], strict=True))
+        self.level: dict[str, str] = dict(zip(keys, areas["level"], strict=True))
+        self.homes: set[str] = set()
+
+    def chain(self, key: str | None) -> list[str]:
+        """The area and its ancestors, nearest first."""
+        out: list[str] = []
+        while key is not None and key not in out and len(out) < 16:
+            out.append(key)
+            key = self.parent.get(key)
+        return out
+
+    def add_home(self, area: str) -> None:
+        self.homes.update(a for a in self.chain(area) if self.level.get(a) in SCOPE_LEVELS)
+
+    def district(self, area: str | None) -> str | None:
+        return next((a for a in self.chain(area) if self.level.get(a) == "district"), None)
+
+    def path(self, area: str | None) -> str:
+        """甘井子区/泰山街道/泰林社区: the area's names from below the city down."""
+        names = [self.name.get(a, a) for a in reversed(self.chain(area)) if self.level.get(a) != "city"]
+        return "/".join(names)
+
+    def narrow(self, candidates: tuple[str, ...], place: Mapping[str, str | None]) -> tuple[str, ...]:
+        """The candidates under the ledger's own street, else under its own district, else all."""
+        for level in SCOPE_LEVELS:
+            homes = {h for h in self.homes if self.level.get(h) == level}
+            inside = tuple(c for c in candidates if homes.intersection(self.chain(place.get(c))))
+            if inside:
+                return inside
+        return candidates
+
+
 class Index:
     """Where references to one record type resolve: codes (and keys), then names, then aliases,
-    compared after norm(); from the rows of this ledger and the stored ones it does not redefine."""
+    compared after norm(). What the ledger itself defines hides what is stored; a name several
+    stored records share is narrowed to the ledger's own street or district (:class:`Scope`)."""
 
-    def __init__(self, record: RecordType, batch: Batch | None, stored: pd.DataFrame | None) -> None:
+    def __init__(
+        self, record: RecordType, batch: Batch | None, stored: pd.DataFrame | None, scope: Scope | None = None
+    ) -> None:
         self.record = record
+        self.scope = scope
         self.bad: dict[str, Location] = {}  # key -> a rejected row holding it
         if batch is not None:
             good = set(batch.keys[~batch.bad])
@@ -297,16 +379,26 @@ class Index:
         names = rows["name"].to_numpy(dtype=object)
         normed = rows["normed"].to_numpy(dtype=object)
         codes = rows["code"].to_numpy(dtype=object)
+        own = rows["own"].to_numpy(dtype=bool)
         coded, named = pd.notna(codes), pd.notna(names)
         key_forms = keys.copy()  # a key is a code, or already in matching form
         key_forms[coded] = [norm(k) for k in keys[coded]]
-        aliases = rows[["key", "aliases"]].explode("aliases").dropna()
+        code_forms = _objects((norm(str(c)) for c in codes[coded]), int(coded.sum()))
+        aliases = rows[["key", "aliases", "own"]].explode("aliases").dropna(subset=["aliases"])
         alias_forms = _per_value(_factorize(aliases["aliases"].to_numpy()), _matching_form)
-        # One lookup, codes (and keys) first, then names, then aliases: a form found in an
-        # earlier tier hides the later ones.
-        self.lookup = _tier(alias_forms, aliases["key"].to_numpy())
-        self.lookup.update(_tier(normed[named], keys[named]))
-        self.lookup.update(_tier(key_forms, keys))
+        alias_keys = aliases["key"].to_numpy()
+        alias_own = aliases["own"].to_numpy(dtype=bool)
+        self.place: dict[str, str | None] = dict(zip(keys, rows["place"], strict=True))
+        self.since: dict[str, Any] = dict(zip(keys, rows["since"], strict=True))
+        # One lookup: the stored records' aliases and names, then this ledger's (hiding them),
+        # then codes and keys; a form found in a later tier hides the earlier ones.
+        self.lookup: Tier = {}
+        for mine in (False, True):
+            self.lookup.update(_tier(alias_forms[alias_own == mine], alias_keys[alias_own == mine]))
+            self.lookup.update(_tier(normed[named & (own == mine)], keys[named & (own == mine)]))
+        self.lookup.update(
+            _tier(np.concatenate([key_forms, code_forms]), np.concatenate([keys, keys[coded]]))
+        )
         self.display = dict(zip(keys[named][::-1], names[named][::-1], strict=True))  # the first wins
         self.codes = dict(zip(keys[coded], codes[coded], strict=True))
         self.written = dict(zip(alias_forms, aliases["aliases"], strict=True))  # for suggestions:
@@ -317,17 +409,33 @@ class Index:
         # Codes, names and aliases exactly as written resolve without norm(): most references
         # are written so. Only where their matching form leads back to their own record.
         self._resolved: dict[str, str] = {}
-        written = [(codes[coded], key_forms[coded], keys[coded]), (names[named], normed[named], keys[named])]
-        written.append((aliases["aliases"].to_numpy(), alias_forms, aliases["key"].to_numpy()))
+        written = [(codes[coded], code_forms, keys[coded]), (names[named], normed[named], keys[named])]
+        written.append((aliases["aliases"].to_numpy(), alias_forms, alias_keys))
         for texts, forms, owners in written:
             home = _objects((self.lookup.get(form) for form in forms), len(forms)) == owners
             if self.bad:
                 home &= ~pd.Series(owners, dtype=object).isin(list(self.bad)).to_numpy()
             self._resolved.update(zip(texts[home], owners[home], strict=True))
 
+    def set_scope(self, scope: Scope) -> None:
+        """Resolve in this scope; areas also by path (泰山街道/泰林社区, 甘井子区/泰山街道/泰林社区)."""
+        self.scope = scope
+        if self.record.name == "area":
+            paths = [(form, k) for k in self.place for form in _path_forms(scope, k)]
+            for form, key in _tier([f for f, _ in paths], [k for _, k in paths]).items():
+                self.lookup.setdefault(form, key)
+
     def _described(self, key: str) -> str:
+        """A candidate told apart from its namesakes: code, area path, date."""
+        parts = [f"编码 {self.codes[key]}"] if key in self.codes else []
+        if self.scope is not None and self.record.name in PLACE:
+            where = key if self.record.name == "area" else self.place.get(key)
+            if where is not None:
+                parts.append(self.scope.path(where))
+        if isinstance(self.since.get(key), str):
+            parts.append(str(self.since[key]))
         name = self.display.get(key, key)
-        return f"{name}（编码 {self.codes[key]}）" if key in self.codes else name
+        return f"{name}（{'，'.join(parts)}）" if parts else name
 
     def known(self, texts: list[str]) -> list[str | None]:
         """The keys of the texts already resolved (or written exactly as in their sheet); None
@@ -355,10 +463,16 @@ class Index:
         sheet = self.record.sheet_zh
         wanted = norm(text)
         found = self.lookup.get(wanted)
+        if isinstance(found, tuple) and self.scope is not None and self.record.name in PLACE:
+            found = self.scope.narrow(found, self.place if self.record.name != "area" else _itself(found))
+            found = found[0] if len(found) == 1 else found
         if isinstance(found, tuple):
             candidates = "、".join(self._described(k) for k in sorted(found))
+            example = ""
+            if self.record.name == "area" and self.scope is not None:
+                example = f"，或写出上级，如 {self.scope.path(sorted(found)[0])}"
             raise ValueError(
-                f"「{text}」对应多个{sheet}：{candidates}；请改用编码或全称。"
+                f"「{text}」对应多个{sheet}：{candidates}；请改用编码或全称{example}。"
                 f"Ambiguous: several records match; use the code or the full name."
             )
         if found in self.bad:
@@ -384,11 +498,23 @@ class Index:
         )
 
 
+def _itself(keys: tuple[str, ...]) -> dict[str, str | None]:
+    return {k: k for k in keys}
+
+
+def _path_forms(scope: Scope, key: str) -> list[str]:
+    """The matching forms of an area's paths of two or more names: 泰山街道/泰林社区, …"""
+    names = [norm(scope.name.get(a, a)) for a in reversed(scope.chain(key))]
+    return ["/".join(names[i:]) for i in range(len(names) - 1)]
+
+
 def _index_rows(record: RecordType, batch: Batch | None, stored: pd.DataFrame | None) -> pd.DataFrame:
-    """key, name, normed (the name in matching form), code and aliases of the records of one
-    type: this ledger's, then the stored ones it does not redefine."""
+    """key, name, normed (the name in matching form), code, aliases, place (the area it is in),
+    since (its date) and own (in this ledger) of the records of one type: this ledger's, then
+    the stored ones it does not redefine."""
     name = record.natural_key[0]
-    columns = ["key", "name", "normed", "code", "aliases"]
+    place, since = PLACE.get(record.name), record.since
+    columns = ["key", "name", "normed", "code", "aliases", "place", "since", "own"]
     frames = [pd.DataFrame(columns=columns, dtype=object)]
     if batch is not None:
         frames.append(
@@ -399,6 +525,9 @@ def _index_rows(record: RecordType, batch: Batch | None, stored: pd.DataFrame | 
                     "normed": batch.normed_name.to_numpy(zero_copy_only=False),
                     "code": batch.values["code"],
                     "aliases": batch.values.get("aliases"),
+                    "place": batch.values.get(place) if place else None,
+                    "since": batch.values.get(since) if since else None,
+                    "own": True,
                 },
                 dtype=object,
             )
@@ -413,6 +542,9 @@ def _index_rows(record: RecordType, batch: Batch | None, stored: pd.DataFrame | 
                     "normed": _per_value(_factorize(others[name].to_numpy()), _matching_form),
                     "code": others["code"],
                     "aliases": others.get("aliases"),
+                    "place": others.get(place) if place else None,
+                    "since": others.get(since) if since else None,
+                    "own": False,
                 },
                 dtype=object,
             )
@@ -463,22 +595,22 @@ class Batch:
 
     # parsing
 
-    def parse(self, index: Callable[[str], Index], stored: pd.DataFrame | None) -> None:
+    def parse(self, index: Callable[[str], Index], stored: pd.DataFrame | None, scope: Scope | None) -> None:
         record = self.record
         for column in record.columns:
             if column.kind not in ("ref", "refs") or column.ref != record.name:
                 self._column(column, index)
         self._rules()
-        self._keys(stored)
+        self._keys(stored, scope)
         self._duplicates()
         if record.name in REFERENCED:
-            self.index = Index(record, self, stored)
+            self.index = Index(record, self, stored, scope)
         for column in record.columns:
             if column.kind in ("ref", "refs") and column.ref == record.name:
                 self._column(column, lambda _: self._index())
                 self._cycles(column, stored)
                 self._cascade(column)
-                self.index = Index(record, self, stored)
+                self.index = Index(record, self, stored, scope)
 
     def _index(self) -> Index:
         assert self.index is not None
@@ -536,9 +668,7 @@ class Batch:
         if errors:
             for i in np.flatnonzero(np.isin(codes, list(errors))).tolist():
                 j = int(codes[i])
-                self.fail(
-                    i, column.name, texts[j], errors[j], causes.get(j), term if j in unknown else ""
-                )
+                self.fail(i, column.name, texts[j], errors[j], causes.get(j), term if j in unknown else "")
 
     def _rules(self) -> None:
         """Rules on whole rows."""
@@ -572,15 +702,17 @@ class Batch:
                     "The end is before the start; correct the dates.",
                 )
 
-    def _keys(self, stored: pd.DataFrame | None) -> None:
+    def _keys(self, stored: pd.DataFrame | None, scope: Scope | None = None) -> None:
         """Code, else the key of the stored or coded record with the same natural key, else
-        the natural key."""
+        the natural key (a unit's with its district when another district's unit holds it)."""
         record = self.record
         coded = pd.notna(self.values["code"])
         self.normed_name = (parts := natural_key_parts(record, self.factorized))[0]
         natural = natural_keys(parts).to_numpy(zero_copy_only=False)
         keys = natural.copy()
         keys[coded] = _per_value(self.factorized["code"], lambda c: c and code_key(c))[coded]
+        if stored is not None and len(stored) and coded.any():
+            self._adopt(keys, natural, coded, stored)
         by_natural: dict[str, set[str]] = {}
         if coded.all():
             self.keys = keys
@@ -614,7 +746,69 @@ class Batch:
                         "请在「编码」列填写编码以指明是哪一个。"
                         "Several records share this name; fill in the code (编码) to say which.",
                     )
+        if record.name == "organization" and scope is not None and stored is not None and len(stored):
+            self._separate(keys, natural, coded, stored, scope)
         self.keys = keys
+
+    def _separate(
+        self, keys: Values, natural: Values, coded: npt.NDArray[np.bool_], stored: pd.DataFrame, scope: Scope
+    ) -> None:
+        """A unit without a code whose name a stored unit of another district holds is another
+        unit: its key is its name and its district (泰林社区居委会@D2), in whichever order the
+        districts load."""
+        area_of = dict(zip(stored["key"], stored["area"], strict=True))
+        hits = ~coded & ~self.bad & pd.Series(keys, dtype=object).isin(list(area_of)).to_numpy(dtype=bool)
+        for i in np.flatnonzero(hits).tolist():
+            mine, theirs = scope.district(self.values["area"][i]), scope.district(area_of[keys[i]])
+            if mine is not None and theirs is not None and mine != theirs:
+                keys[i] = f"{natural[i]}@{mine}"
+
+    def _adopt(
+        self, keys: Values, natural: Values, coded: npt.NDArray[np.bool_], stored: pd.DataFrame
+    ) -> None:
+        """Coded rows keep the key of the stored record they are: the one that carries their code,
+        else the one stored without a code under the same natural key and in the same place (a
+        ledger without codes loaded before one with codes does not leave two of each)."""
+        stored_keys = stored["key"].to_numpy(dtype=object)
+        codes = stored["code"].to_numpy(dtype=object)
+        has = pd.notna(codes)
+        by_code = {
+            code_key(c): k for c, k in zip(codes[has], stored_keys[has], strict=True) if code_key(c) != k
+        }
+        uncoded = {k: j for j, k in enumerate(stored_keys) if not has[j]}  # their key is their natural key
+        key_series, natural_series = pd.Series(keys, dtype=object), pd.Series(natural, dtype=object)
+        once = ~natural_series.where(coded).duplicated(keep=False).to_numpy(dtype=bool)
+        new = ~key_series.isin(stored_keys).to_numpy(dtype=bool) & natural_series.isin(
+            list(uncoded)
+        ).to_numpy(dtype=bool)
+        candidates = coded & (key_series.isin(list(by_code)).to_numpy(dtype=bool) | (new & once))
+        for i in np.flatnonzero(candidates).tolist():
+            if keys[i] in by_code:
+                keys[i] = by_code[keys[i]]
+            elif self._same_place(i, stored, uncoded[natural[i]]):
+                keys[i] = natural[i]
+
+    def _same_place(self, i: int, stored: pd.DataFrame, j: int) -> bool:
+        """Whether row i lies where stored row j does: a unit in the same area, an area under a
+        parent of the same name."""
+        if self.record.name == "organization":
+            return bool(self.values["area"][i] == stored["area"].iat[j])
+        if self.record.name != "area":
+            return True
+        names = {norm(str(n)) for n in self.values["name"] if n is not None}
+        forms = dict(
+            zip(map(norm, map(str, stored["key"])), map(norm, map(str, stored["name"])), strict=True)
+        )
+        forms.update(
+            (norm(str(c)), norm(str(n)))
+            for c, n in zip(self.values["code"], self.values["name"], strict=True)
+            if c is not None and n is not None
+        )
+        forms.update((n, n) for n in names)
+        written = norm(self.text(i, "parent"))
+        mine = forms.get(written, written) if written else ""
+        theirs = stored["parent"].iat[j]
+        return mine == (forms.get(norm(str(theirs)), "") if isinstance(theirs, str) else "")
 
     def _duplicates(self) -> None:
         """Rows with one key: identical ones are merged silently, others are problems. Rows that

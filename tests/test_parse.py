@@ -266,7 +266,7 @@ def test_unknown_unit_with_suggestions():
 def test_ambiguous_alias_lists_the_candidates_and_asks_for_the_code():
     p = only(parse(区域=AREAS, 单位=UNITS, 资源="名称,单位\n场地,大港\n"))
     assert where(p) == ("资源.csv", "", 2, "单位", "大港")
-    assert "大连港务局（编码 Ｕ００２）" in p.message
+    assert "大连港务局（编码 Ｕ００２，中山区/葵英街道/林海社区）" in p.message
     assert "大连港集团" in p.message
     assert "请改用编码" in p.message
 
