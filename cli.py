@@ -178,7 +178,7 @@ def validate(obj: Context, path: Path, show_all: bool, neo4j: bool) -> None:
     try:
         store = obj.open_store(neo4j)
         try:
-            problems = check(path, store)
+            problems = check(path, store, settings.vocabulary_path())
         finally:
             store.close()
     except GongjianError as err:
@@ -216,6 +216,7 @@ def load(obj: Context, path: Path, skip_bad_rows: bool, show_all: bool, neo4j: b
                 skip_bad_rows=skip_bad_rows,
                 progress=update,
                 skipping=lambda problems: echo_problems(problems, show_all, skipping=True),
+                vocabulary=settings.vocabulary_path(),
             )
     except LedgerError as err:
         echo_problems(err.problems, show_all)

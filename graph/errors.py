@@ -26,8 +26,9 @@ class Problem:
         str  # what is wrong and what to do, e.g. "未知单位 …；最接近的是 …。请改正名称或先在 单位 表中添加。"
     )
     # A knock-on problem: the row (file, sheet, row) whose problem this one follows from, e.g.
-    # a post naming a unit whose row is rejected. None: a root cause.
-    cause: tuple[str, str, int] | None = None
+    # a post naming a unit whose row is rejected; row None: a sheet that could not be read.
+    # None: a root cause.
+    cause: tuple[str, str, int | None] | None = None
     # An unknown word in a vocabulary column: the column as "record.field" (organization.kind),
     # so a 词表 row can map it. "" otherwise.
     term: str = ""

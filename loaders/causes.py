@@ -73,7 +73,7 @@ def causes(problems: Iterable[Problem]) -> list[Cause]:
     problems = list(problems)
     found: dict[tuple[str, str, str, str, str], int] = {}  # -> index in order
     roots_at: dict[tuple[str, str, int | None], set[int]] = {}  # a row -> its own causes
-    cited_by: dict[Location, set[Location]] = {}  # a row -> the rows its knock-on problems cite
+    cited_by: dict[tuple[str, str, int | None], set[tuple[str, str, int | None]]] = {}  # row -> rows it cites
     order: list[Cause] = []
     for p in problems:
         at = (p.file, p.sheet, p.row)
@@ -89,7 +89,7 @@ def causes(problems: Iterable[Problem]) -> list[Cause]:
             cause.rows.append(p.row)
         roots_at.setdefault(at, set()).add(found[key])
 
-    def roots(row: Location, seen: set[Location]) -> set[int]:
+    def roots(row: tuple[str, str, int | None], seen: set[tuple[str, str, int | None]]) -> set[int]:
         if row in seen:
             return set()
         seen.add(row)

@@ -33,13 +33,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph.errors import Problem
-from graph.glossary import BOOLEAN, VOCABULARIES, norm
+from graph.glossary import VOCABULARIES, norm
 from graph.model import RECORD_TYPES, RECORDS, SOURCE_COLUMNS, Column, RecordType
 from loaders.read import RawSheet
 
 Values = npt.NDArray[np.object_]
 Factorized = tuple[npt.NDArray[np.intp], Values]  # codes into the distinct values (-1: missing), values
 Location = tuple[str, str, int]  # file, sheet, row
+Cited = tuple[str, str, int | None]  # a row, or (row None) a sheet that could not be read
 
 SUGGESTIONS = 3
 SUGGEST_LIMIT = 200  # distinct unknown names per reference index that get suggestions (difflib is slow)
@@ -49,7 +50,7 @@ DATE_FORMATS = "2023-01-05、2023/1/5、2023.1.5、2023年1月5日、20230105、
 class KnockOn(ValueError):
     """A reference to a row that has a problem of its own: ``cause`` is that row."""
 
-    def __init__(self, message: str, cause: Location) -> None:
+    def __init__(self, message: str, cause: Cited) -> None:
         super().__init__(message)
         self.cause = cause
 
@@ -84,17 +85,25 @@ ORDER = dependency_order()
 REFERENCED = frozenset(c.ref for r in RECORD_TYPES for c in r.columns if c.ref)
 
 
-def parse_ledger(sheets: list[RawSheet], existing: Mapping[str, pd.DataFrame] | None = None) -> Parsed:
+def parse_ledger(
+    sheets: list[RawSheet],
+    existing: Mapping[str, pd.DataFrame] | None = None,
+    words: Mapping[tuple[str, str], Mapping[str, str]] | None = None,
+) -> Parsed:
     """Parse and resolve the raw sheets of one ledger. ``existing``: the stored tables (same
-    columns as :attr:`Parsed.tables`) that references may point to and keys are matched with."""
+    columns as :attr:`Parsed.tables`) that references may point to and keys are matched with.
+    ``words``: a 词表's value words, (record, field) -> matching form -> code."""
     existing = existing or {}
+    words = words or {}
     problems: list[Problem] = []
     rejected: set[Location] = set()
     by_record: dict[str, list[RawSheet]] = {}
+    unreadable: dict[str, Cited] = {}
     for sheet in sheets:
         problems += sheet.problems
         if sheet.problems:  # a sheet that cannot be read as a whole is left out as a whole
             rejected.update((sheet.file, sheet.sheet, int(r)) for r in sheet.rows["_row"])
+            unreadable.setdefault(sheet.record, (sheet.file, sheet.sheet, None))
         else:
             by_record.setdefault(sheet.record, []).append(sheet)
     indexes: dict[str, Index] = {}
@@ -103,6 +112,7 @@ def parse_ledger(sheets: list[RawSheet], existing: Mapping[str, pd.DataFrame] | 
     def index(name: str) -> Index:
         if name not in indexes:
             indexes[name] = Index(RECORDS[name], None, existing.get(name), scope)
+            indexes[name].unreadable = unreadable.get(name)
         return indexes[name]
 
     tables: dict[str, pd.DataFrame] = {}
@@ -111,10 +121,11 @@ def parse_ledger(sheets: list[RawSheet], existing: Mapping[str, pd.DataFrame] | 
             scope = _scope(tables.get("area"), existing.get("area"), by_record, index)
         if record.name not in by_record:
             continue
-        batch = Batch(record, by_record[record.name])
+        batch = Batch(record, by_record[record.name], words)
         batch.parse(index, existing.get(record.name), scope)
         if batch.index is not None:
             indexes[record.name] = batch.index
+            batch.index.unreadable = unreadable.get(record.name)
         tables[record.name] = batch.table()
         problems += batch.problems
         rejected.update(batch.rejected())
@@ -191,13 +202,6 @@ def parse_date(text: str) -> str:
     )
 
 
-def _parse_bool(text: str) -> bool:
-    code = BOOLEAN.match(text)
-    if code is None:
-        raise ValueError(f"应为 是 或 否；请改为 {BOOLEAN.choices()}。Write 是 (yes) or 否 (no).")
-    return code == "true"
-
-
 def _parse_int(text: str) -> int:
     t = norm(text).replace(",", "")
     if not _INT.fullmatch(t):
@@ -216,31 +220,53 @@ def _parse_number(text: str) -> float:
     return value
 
 
-def _enum_parser(column: Column) -> Callable[[str], str]:
-    vocab = VOCABULARIES[column.vocab]
+def unknown_word(column: Column, text: str) -> str:
+    """What to do about a word its column does not accept: why, when the word could mean two
+    things; else the closest accepted word; and the exact 词表 row that would map it."""
+    vocab = VOCABULARIES["boolean" if column.kind == "bool" else column.vocab]
+    name = column.zh[0]
+    code = vocab.closest(text)
+    standard = vocab.label(code) if code is not None else "（以上之一）"
+    why = vocab.why_ambiguous(text)
+    if why:
+        lead = f"「{text}」不能直接对应一个{name}：{why}。"
+    elif code is not None:
+        lead = f"不是「{name}」可接受的值；最接近的是「{standard}」。"
+    else:
+        lead = f"不是「{name}」可接受的值。"
+    return (
+        f"{lead}请改为以下之一：{vocab.choices()}；"
+        f"或者，如「{text}」在这些台账中就是「{standard}」，请在词表中加一行：原词 {text}，标准词 {standard}，列 {name}。"
+        f"Use one of: {vocab.choices('en')}; or add a 词表 row: 原词 {text}, 标准词 {standard}, 列 {name}."
+    )
 
-    def parse(text: str) -> str:
-        code = vocab.match(text)
+
+def _word_parser(column: Column, words: Mapping[str, str]) -> Callable[[str], Any]:
+    """The parser of a vocabulary column: the keeper's words (词表) first, then the glossary."""
+    vocab = VOCABULARIES["boolean" if column.kind == "bool" else column.vocab]
+
+    def parse(text: str) -> Any:
+        code = words.get(norm(text)) or vocab.match(text)
         if code is None:
-            raise UnknownWord(
-                f"不是可接受的值；请改为以下之一：{vocab.choices()}。Use one of: {vocab.choices('en')}."
-            )
-        return code
+            raise UnknownWord(unknown_word(column, text))
+        return code == "true" if column.kind == "bool" else code
 
     return parse
 
 
-def value_parser(column: Column) -> Callable[[str], Any]:
-    """The parser of a non-empty cell of a column that is not a reference."""
+def value_parser(column: Column, words: Mapping[str, str] | None = None) -> Callable[[str], Any]:
+    """The parser of a non-empty cell of a column that is not a reference. ``words``: a 词表's
+    words for this column (matching form -> code)."""
+    if column.kind in ("enum", "bool"):
+        return _word_parser(column, words or {})
     parsers: dict[str, Callable[[str], Any]] = {
         "text": str.strip,
         "texts": split,
         "date": parse_date,
-        "bool": _parse_bool,
         "int": _parse_int,
         "number": _parse_number,
     }
-    return _enum_parser(column) if column.kind == "enum" else parsers[column.kind]
+    return parsers[column.kind]
 
 
 def code_key(code: str) -> str:
@@ -405,7 +431,8 @@ class Index:
         self.written.update(zip(normed[named], names[named], strict=True))  # matching form -> as written
         self._choices: list[str] = []
         self._suggested = 0
-        self._failed: dict[str, tuple[str, Location | None]] = {}
+        self._failed: dict[str, tuple[str, Cited | None]] = {}
+        self.unreadable: Cited | None = None  # a sheet of this type that could not be read
         # Codes, names and aliases exactly as written resolve without norm(): most references
         # are written so. Only where their matching form leads back to their own record.
         self._resolved: dict[str, str] = {}
@@ -492,6 +519,14 @@ class Index:
             close = difflib.get_close_matches(wanted, self._choices, n=SUGGESTIONS, cutoff=0.5)
             if close:
                 hint = f"最接近的是：{'、'.join(self.written[c] for c in close)}。"
+        if self.unreadable is not None:
+            file, sheet_name, _ = self.unreadable
+            where = f"{file}［{sheet_name}］" if sheet_name else file
+            raise KnockOn(
+                f"未找到{sheet}「{text}」：{where} 整张表未能读取；请先改正该表。"
+                f"{where} could not be read; fix it first.",
+                self.unreadable,
+            )
         raise ValueError(
             f"未找到{sheet}「{text}」。{hint}请改正名称，或先在 {sheet} 表中添加该{sheet}。"
             f"Unknown {self.record.name}; fix the name or add it to the {sheet} sheet first."
@@ -558,8 +593,14 @@ def _index_rows(record: RecordType, batch: Batch | None, stored: pd.DataFrame | 
 class Batch:
     """The rows of one record type from every sheet of a ledger, being parsed."""
 
-    def __init__(self, record: RecordType, sheets: list[RawSheet]) -> None:
+    def __init__(
+        self,
+        record: RecordType,
+        sheets: list[RawSheet],
+        words: Mapping[tuple[str, str], Mapping[str, str]] | None = None,
+    ) -> None:
         self.record = record
+        self.words = words or {}
         raw = pd.concat([s.rows for s in sheets], ignore_index=True)
         self.n = len(raw)
         self.cells = {
@@ -582,7 +623,7 @@ class Batch:
         return sheet.file, sheet.sheet, int(self.rows[i])
 
     def fail(
-        self, i: int, column: str, value: str, message: str, cause: Location | None = None, term: str = ""
+        self, i: int, column: str, value: str, message: str, cause: Cited | None = None, term: str = ""
     ) -> None:
         sheet = self.sheets[self.sheet_of[i]]
         header = sheet.header.get(column, "")
@@ -638,9 +679,9 @@ class Batch:
         elif column.kind == "refs":
             parse = partial(_resolve_all, index(column.ref))
         else:
-            parse = value_parser(column)
+            parse = value_parser(column, self.words.get((self.record.name, column.name)))
         errors: dict[int, str] = {}
-        causes: dict[int, Location] = {}
+        causes: dict[int, Cited] = {}
         unknown: set[int] = set()
         for j in [j for j, value in enumerate(values) if value is None]:
             text = texts[j]
