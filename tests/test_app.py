@@ -531,22 +531,23 @@ def test_an_unknown_word_is_treated_as_a_term_saved_to_the_vocabulary_and_checke
     ledger = "名称,类型,所属区域\n林海社区第二党总支,党总支,林海社区\n林海小卖部,门面,林海社区\n好邻居,门面,林海社区\n"
     at.file_uploader[0].set_value(("单位.csv", ledger.encode(), "text/csv")).run()
     assert at.button(key="load").disabled
-    assert [s.label for s in at.selectbox if s.key and s.key.startswith("treat_as_")] == [
+    assert [s.label for s in at.selectbox if s.key and s.key.startswith("treat_as:")] == [
         "把「党总支」当作",
         "把「门面」当作",
     ]
+    assert at.selectbox(key="treat_as:organization.kind:门面").value == "商户"  # the closest term
     assert "也可能是驻区单位自己的党组织" in " ".join(c.value for c in at.caption)
-    at.selectbox(key="treat_as_1").set_value("社区党委").run()
-    at.button(key="treat_1").click().run()
+    at.selectbox(key="treat_as:organization.kind:党总支").set_value("社区党委").run()
+    at.button(key="treat:organization.kind:党总支").click().run()
     assert not at.exception
     assert vocabulary.read_text(encoding="utf-8-sig").splitlines() == [
         "原词,标准词,列",
         "党总支,社区党委,类型",
     ]
     assert "已记入词表" in at.success[0].value
-    assert [s.label for s in at.selectbox if s.key and s.key.startswith("treat_as_")] == ["把「门面」当作"]
-    at.selectbox(key="treat_as_1").set_value("商户").run()
-    at.button(key="treat_1").click().run()
+    assert [s.label for s in at.selectbox if s.key and s.key.startswith("treat_as:")] == ["把「门面」当作"]
+    assert at.selectbox(key="treat_as:organization.kind:门面").value == "商户"
+    at.button(key="treat:organization.kind:门面").click().run()
     assert any("没有发现问题" in s.value for s in at.success)
     at.button(key="load").click().run()
     store = EmbeddedStore(own_store)

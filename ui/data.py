@@ -95,9 +95,9 @@ def show_cause(n: int, cause: Cause) -> None:
             t("treat_as").format(word=cause.value),
             labels,
             index=labels.index(vocab.label(closest)) if closest else 0,
-            key=f"treat_as_{n}",
+            key=f"treat_as:{cause.term}:{cause.value}",  # per word: its choice stays its own
         )
-        if row.button(t("treat"), key=f"treat_{n}"):
+        if row.button(t("treat"), key=f"treat:{cause.term}:{cause.value}"):
             path = settings.vocabulary_path()
             add_word(path, cause.value, str(standard), column_.zh[0])
             st.session_state["word_saved"] = t("word_saved").format(
