@@ -185,7 +185,8 @@ def validate(obj: Context, path: Path, show_all: bool, neo4j: bool) -> None:
         fail(err)
     if problems:
         echo_problems(problems, show_all)
-        click.echo(f"{len(problems)} problem(s) in {path}.", err=True)
+        more = "" if show_all else "; --all lists each of them"
+        click.echo(f"{len(problems)} problem(s) in {path}{more}.", err=True)
         sys.exit(1)
     click.echo(f"{path}: no problems.")
 

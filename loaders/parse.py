@@ -234,10 +234,11 @@ def unknown_word(column: Column, text: str) -> str:
         lead = f"不是「{name}」可接受的值；最接近的是「{standard}」。"
     else:
         lead = f"不是「{name}」可接受的值。"
+    means = f"就是「{standard}」" if code is not None else "是以上某个值"
     return (
         f"{lead}请改为以下之一：{vocab.choices()}；"
-        f"或者，如「{text}」在这些台账中就是「{standard}」，请在词表中加一行：原词 {text}，标准词 {standard}，列 {name}。"
-        f"Use one of: {vocab.choices('en')}; or add a 词表 row: 原词 {text}, 标准词 {standard}, 列 {name}."
+        f"或者，如「{text}」在这些台账中{means}，请在词表中加一行：原词 {text}，标准词 {standard}，列 {name}。"
+        f"Not an accepted value: use one listed, or add a 词表 row (原词 {text}, 标准词 …, 列 {name})."
     )
 
 
