@@ -106,9 +106,9 @@ def _read_ledger(path: Path) -> list[RawSheet]:
         sheets: list[RawSheet] = []
         for file in sorted(path.iterdir()):
             if file.name.startswith((".", "~$")) or file.name.endswith(REJECTED_SUFFIX) or file.is_dir():
-                continue
-            if file.stem == VOCABULARY_NAME:
                 continue  # hidden files, Excel's lock files, the rejected rows of an earlier load
+            if file.stem == VOCABULARY_NAME:
+                continue
             named = record_named(file.stem)
             if file.suffix.lower() in SUFFIXES or named:
                 sheets += _read_file(file, f"{path.name}/{file.name}")
