@@ -261,7 +261,10 @@ DISTRICT_B = {
 
 def tables(store: EmbeddedStore) -> dict[str, list[dict[str, object]]]:
     return {
-        r.name: store.table(r.name).sort_values("key").drop(columns=["src_file", "src_row"]).to_dict("records")
+        r.name: store.table(r.name)
+        .sort_values("key")
+        .drop(columns=["src_file", "src_row"])
+        .to_dict("records")
         for r in RECORD_TYPES
     }
 
