@@ -82,6 +82,13 @@ def dependency_order() -> tuple[RecordType, ...]:
 
 
 ORDER = dependency_order()
+# Where a record is, to tell it from a namesake of another district: (field, what it names).
+WHERE = {
+    "organization": ("area", "area"),
+    "meeting": ("host", "organization"),
+    "agreement": ("parties", "organization"),
+    "project": ("community", "area"),
+}
 REFERENCED = frozenset(c.ref for r in RECORD_TYPES for c in r.columns if c.ref)
 
 
@@ -323,7 +330,7 @@ class Batch:
             if column.kind not in ("ref", "refs") or column.ref != record.name:
                 self._column(column, index)
         self._rules()
-        self._keys(stored, scope)
+        self._keys(stored, scope, index)
         self._duplicates()
         if record.name in REFERENCED:
             self.index = Index(record, self, stored, scope)
@@ -424,7 +431,12 @@ class Batch:
                     "The end is before the start; correct the dates.",
                 )
 
-    def _keys(self, stored: pd.DataFrame | None, scope: Scope | None = None) -> None:
+    def _keys(
+        self,
+        stored: pd.DataFrame | None,
+        scope: Scope | None = None,
+        index: Callable[[str], Index] | None = None,
+    ) -> None:
         """Code, else the key of the stored or coded record with the same natural key, else
         the natural key (a unit's with its district when another district's unit holds it)."""
         record = self.record
@@ -468,20 +480,40 @@ class Batch:
                         "请在「编码」列填写编码以指明是哪一个。"
                         "Several records share this name; fill in the code (编码) to say which.",
                     )
-        if record.name == "organization" and scope is not None and stored is not None and len(stored):
-            self._separate(keys, natural, coded, stored, scope)
+        if (
+            record.name in WHERE
+            and scope is not None
+            and index is not None
+            and stored is not None
+            and len(stored)
+        ):
+            self._separate(keys, natural, coded, stored, scope, index)
         self.keys = keys
 
     def _separate(
-        self, keys: Values, natural: Values, coded: npt.NDArray[np.bool_], stored: pd.DataFrame, scope: Scope
+        self,
+        keys: Values,
+        natural: Values,
+        coded: npt.NDArray[np.bool_],
+        stored: pd.DataFrame,
+        scope: Scope,
+        index: Callable[[str], Index],
     ) -> None:
-        """A unit without a code whose name a stored unit of another district holds is another
-        unit: its key is its name and its district (泰林社区居委会@D2), in whichever order the
-        districts load."""
-        area_of = dict(zip(stored["key"], stored["area"], strict=True))
-        hits = ~coded & ~self.bad & pd.Series(keys, dtype=object).isin(list(area_of)).to_numpy(dtype=bool)
+        """A record without a code whose natural key a stored record of another district holds
+        (a unit's name, a meeting's title and date) is another record: its key is its natural
+        key and its district (泰林社区居委会@D2), in whichever order the districts load."""
+        field, via = WHERE[self.record.name]
+        units = index("organization").place if via == "organization" else {}
+
+        def district(value: Any) -> str | None:
+            if isinstance(value, tuple):
+                value = value[0] if value else None
+            return scope.district(units.get(value) if via == "organization" else value)
+
+        stored_at = dict(zip(stored["key"], stored[field], strict=True))
+        hits = ~coded & ~self.bad & pd.Series(keys, dtype=object).isin(list(stored_at)).to_numpy(dtype=bool)
         for i in np.flatnonzero(hits).tolist():
-            mine, theirs = scope.district(self.values["area"][i]), scope.district(area_of[keys[i]])
+            mine, theirs = district(self.values[field][i]), district(stored_at[keys[i]])
             if mine is not None and theirs is not None and mine != theirs:
                 keys[i] = f"{natural[i]}@{mine}"
 

@@ -162,15 +162,15 @@ class Index:
         alias_own = aliases["own"].to_numpy(dtype=bool)
         self.place: dict[str, str | None] = dict(zip(keys, rows["place"], strict=True))
         self.since: dict[str, Any] = dict(zip(keys, rows["since"], strict=True))
-        # One lookup: the stored records' aliases and names, then this ledger's (hiding them),
-        # then codes and keys; a form found in a later tier hides the earlier ones.
+        # One lookup: the stored records' aliases, names, then codes and keys; then this ledger's
+        # (hiding them) in the same order; a form found in a later tier hides the earlier ones.
         self.lookup: Tier = {}
         for mine in (False, True):
             self.lookup.update(_tier(alias_forms[alias_own == mine], alias_keys[alias_own == mine]))
             self.lookup.update(_tier(normed[named & (own == mine)], keys[named & (own == mine)]))
-        self.lookup.update(
-            _tier(np.concatenate([key_forms, code_forms]), np.concatenate([keys, keys[coded]]))
-        )
+            part, coded_part = own == mine, coded & (own == mine)
+            forms = np.concatenate([key_forms[part], code_forms[own[coded] == mine]])
+            self.lookup.update(_tier(forms, np.concatenate([keys[part], keys[coded_part]])))
         self.display = dict(zip(keys[named][::-1], names[named][::-1], strict=True))  # the first wins
         self.codes = dict(zip(keys[coded], codes[coded], strict=True))
         self.written = dict(zip(alias_forms, aliases["aliases"], strict=True))  # for suggestions:

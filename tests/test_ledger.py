@@ -297,30 +297,42 @@ def test_two_districts_sharing_names_load_in_either_order_as_the_sum_of_both(tmp
     }
 
 
-def test_units_without_codes_sharing_a_name_in_two_districts_stay_two_units(tmp_path):
-    """Without codes a unit is known by its name; a namesake in another district is another unit."""
-    uncoded = {name: text.replace(",A1", ",").replace(",A2", ",") for name, text in DISTRICT_A.items()}
-    other = {name: text.replace(",B1", ",").replace(",B2", ",") for name, text in DISTRICT_B.items()}
-    areas = []
-    for name, order in (("ab", (uncoded, other)), ("ba", (other, uncoded))):
+def test_records_without_codes_sharing_a_name_in_two_districts_stay_two(tmp_path):
+    """Without codes a unit is known by its name and a meeting by its title and date; a namesake
+    in another district is another record."""
+    meeting = "名称,召开日期,主办单位\n泰林社区联席会议,2025-03-01,泰林社区居委会\n"
+    attendance = "会议,单位,出席情况\n泰林社区联席会议,泰山物业,{}\n"
+    a = {**DISTRICT_A, "联席会议": meeting, "参会": attendance.format("缺席")}
+    b = {**DISTRICT_B, "联席会议": meeting, "参会": attendance.format("请假")}
+    a = {name: text.replace(",A1", ",").replace(",A2", ",") for name, text in a.items()}
+    b = {name: text.replace(",B1", ",").replace(",B2", ",") for name, text in b.items()}
+    found = []
+    for name, order in (("ab", (a, b)), ("ba", (b, a))):
         store = EmbeddedStore(tmp_path / f"{name}.sqlite")
         for i, sheets in enumerate(order):
-            path = ledger(tmp_path / f"{name}{i}", 区域=sheets["区域"], 单位=sheets["单位"])
+            path = ledger(tmp_path / f"{name}{i}", **sheets)
             load(path, store)
             load(path, store)
-        units = store.table("organization")
-        areas.append(sorted(zip(units["name"], units["area"], strict=True)))
+        units = store.table("organization").set_index("key")
+        meetings = store.table("meeting")
+        came = store.table("attendance")
+        found.append(
+            (
+                sorted(zip(units["name"], units["area"], strict=True)),
+                sorted(units.loc[meetings["host"], "area"]),
+                sorted(zip(units.loc[came["org"], "area"], came["status"], strict=True)),
+            )
+        )
         store.close()
-    assert (
-        areas[0]
-        == areas[1]
-        == [
-            ("泰山物业", "C2"),
-            ("泰山物业", "C4"),
-            ("泰林社区居委会", "C1"),
-            ("泰林社区居委会", "C3"),
-        ]
-    )
+    assert found[0] == found[1]
+    assert found[0][0] == [
+        ("泰山物业", "C2"),
+        ("泰山物业", "C4"),
+        ("泰林社区居委会", "C1"),
+        ("泰林社区居委会", "C3"),
+    ]
+    assert found[0][1] == ["C1", "C3"]  # two meetings, each hosted in its own district
+    assert found[0][2] == [("C2", "absent"), ("C4", "excused")]
 
 
 def test_a_name_resolves_under_the_ledgers_own_district_else_the_message_tells_candidates_apart(
