@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 import click
 
 from graph import settings
-from graph.errors import GongjianError, LedgerError, Problem, SettingsError
+from graph.errors import GongjianError, LedgerError, Problem
 from graph.glossary import ORG_KIND
 from graph.model import RECORDS
 from graph.neo4j_store import Neo4jStore
@@ -309,29 +309,13 @@ def neo4j_status() -> None:
     click.echo(f"Running at {info.uri} (pid {info.pid}).")
 
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
-def app_address() -> str:
-    """The address the app listens on: loopback unless the app_address setting opens it, and
-    then only with an app_password."""
-    address = settings.get("app_address").strip() or LOOPBACK[0]
-    if not (address in LOOPBACK or address.startswith("127.")) and not settings.get("app_password"):
-        raise SettingsError(
-            f"app_address is {address}, which opens the app to the network, but app_password is empty: "
-            "anyone could read the names of party members. Set app_password (GONGJIAN_APP_PASSWORD), "
-            "or set app_address back to 127.0.0.1."
-        )
-    return address
-
-
 def run_app(store_name: str | None, port: int, neo4j: bool = False) -> NoReturn:
     """Become the Streamlit server (exec, not a child): stopping `gongjian app` stops it."""
     spec = importlib.util.find_spec("app")
     if spec is None or spec.origin is None:
         raise click.ClickException("Cannot find app.py; install gongjian with `pip install -e .`.")
     try:
-        address = app_address()
+        address = settings.app_address()
     except GongjianError as err:
         fail(err)
     env = dict(os.environ)
@@ -344,7 +328,7 @@ def run_app(store_name: str | None, port: int, neo4j: bool = False) -> NoReturn:
         "--server.headless", "true", "--server.port", str(port), "--server.address", address,
         "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
     ]  # fmt: skip
-    host = "localhost" if address in LOOPBACK or address.startswith("127.") else address
+    host = "localhost" if settings.is_loopback(address) else address
     click.echo(f"Serving the app on http://{host}:{port} (Ctrl+C to stop)")
     sys.stdout.flush()
     sys.stderr.flush()

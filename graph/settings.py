@@ -109,3 +109,23 @@ def store_path(store_name: str | None = None) -> Path:
             f"Store name {name!r} must be a plain file name such as 'default' or 'xigang-2025'."
         )
     return Path(get("data_dir")).expanduser() / f"{name}.sqlite"
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def is_loopback(address: str) -> bool:
+    return address in LOOPBACK or address.startswith("127.")
+
+
+def app_address() -> str:
+    """The address the app listens on: loopback unless the app_address setting opens it, and
+    then only with an app_password (the data names party members)."""
+    address = get("app_address").strip() or LOOPBACK[0]
+    if not is_loopback(address) and not get("app_password"):
+        raise SettingsError(
+            f"app_address is {address}, which opens the app to the network, but app_password is empty: "
+            "anyone could read the names of party members. Set app_password (GONGJIAN_APP_PASSWORD), "
+            "or set app_address back to 127.0.0.1."
+        )
+    return address

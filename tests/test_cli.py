@@ -203,7 +203,7 @@ def test_demo_s_then_m_into_one_store_holds_both_cities(runner: CliRunner, tmp_p
 
 
 def test_the_app_listens_on_localhost_unless_opened_with_a_password(monkeypatch: pytest.MonkeyPatch) -> None:
-    from cli import app_address
+    from graph.settings import app_address
 
     monkeypatch.delenv("GONGJIAN_APP_ADDRESS", raising=False)
     monkeypatch.delenv("GONGJIAN_APP_PASSWORD", raising=False)
