@@ -84,6 +84,7 @@ def dependency_order() -> tuple[RecordType, ...]:
 ORDER = dependency_order()
 # Where a record is, to tell it from a namesake of another district: (field, what it names).
 WHERE = {
+    "area": ("parent", "area"),
     "organization": ("area", "area"),
     "meeting": ("host", "organization"),
     "agreement": ("parties", "organization"),
@@ -480,13 +481,7 @@ class Batch:
                         "请在「编码」列填写编码以指明是哪一个。"
                         "Several records share this name; fill in the code (编码) to say which.",
                     )
-        if (
-            record.name in WHERE
-            and scope is not None
-            and index is not None
-            and stored is not None
-            and len(stored)
-        ):
+        if stored is not None and len(stored) and record.name in WHERE:
             self._separate(keys, natural, coded, stored, scope, index)
         self.keys = keys
 
@@ -496,26 +491,70 @@ class Batch:
         natural: Values,
         coded: npt.NDArray[np.bool_],
         stored: pd.DataFrame,
-        scope: Scope,
-        index: Callable[[str], Index],
+        scope: Scope | None,
+        index: Callable[[str], Index] | None,
     ) -> None:
         """A record without a code whose natural key a stored record of another district holds
-        (a unit's name, a meeting's title and date) is another record: its key is its natural
-        key and its district (泰林社区居委会@D2), in whichever order the districts load."""
-        field, via = WHERE[self.record.name]
-        units = index("organization").place if via == "organization" else {}
+        (a community's or a unit's name, a meeting's title and date) is another record: its key
+        is its natural key and its district (泰林社区居委会@D2), in whichever order districts load."""
+        stored_keys = stored["key"].tolist()
+        hits = ~coded & ~self.bad & pd.Series(keys, dtype=object).isin(stored_keys).to_numpy(dtype=bool)
+        if not hits.any():
+            return
+        mine: Callable[[int], str | None]
+        theirs: Callable[[str], str | None]
+        if self.record.name == "area":  # parents are not resolved yet: districts by name
+            areas = Scope(stored)
+            mine = self._district_name(areas)
+            theirs = lambda key: _name_of(areas, areas.district(key))  # noqa: E731
+        else:
+            if scope is None or index is None:
+                return
+            field, via = WHERE[self.record.name]
+            units = index("organization").place if via == "organization" else {}
 
-        def district(value: Any) -> str | None:
-            if isinstance(value, tuple):
-                value = value[0] if value else None
-            return scope.district(units.get(value) if via == "organization" else value)
+            def district(value: Any) -> str | None:
+                if isinstance(value, tuple):
+                    value = value[0] if value else None
+                return scope.district(units.get(value) if via == "organization" else value)
 
-        stored_at = dict(zip(stored["key"], stored[field], strict=True))
-        hits = ~coded & ~self.bad & pd.Series(keys, dtype=object).isin(list(stored_at)).to_numpy(dtype=bool)
+            stored_at = dict(zip(stored_keys, stored[field], strict=True))
+            mine = lambda i: district(self.values[field][i])  # noqa: E731
+            theirs = lambda key: district(stored_at[key])  # noqa: E731
         for i in np.flatnonzero(hits).tolist():
-            mine, theirs = district(self.values[field][i]), district(stored_at[keys[i]])
-            if mine is not None and theirs is not None and mine != theirs:
-                keys[i] = f"{natural[i]}@{mine}"
+            here, there = mine(i), theirs(keys[i])
+            if here is not None and there is not None and here != there:
+                keys[i] = f"{natural[i]}@{here}"
+
+    def _district_name(self, stored: Scope) -> Callable[[int], str | None]:
+        """The name of the district an area row lies in, following 上级 through this ledger's
+        rows (by name or code), then through the stored areas."""
+        names = [norm(str(n)) if n is not None else "" for n in self.values["name"]]
+        rows: dict[str, int] = {}
+        for j, (name, code) in enumerate(zip(names, self.values["code"], strict=True)):
+            rows.setdefault(name, j)
+            if code is not None:
+                rows.setdefault(norm(str(code)), j)
+        known: dict[str, str] = {}  # a stored area's key, name or code -> its key
+        for key, name, code in zip(stored.name, stored.name.values(), stored.codes, strict=True):
+            for form in (key, name, code):
+                if form:
+                    known.setdefault(norm(str(form)), key)
+
+        def district(i: int) -> str | None:
+            seen: set[int] = set()
+            j: int | None = i
+            while j is not None and j not in seen:
+                seen.add(j)
+                if self.values["level"][j] == "district":
+                    return names[j]
+                parent = norm(self.text(j, "parent"))
+                j = rows.get(parent)
+                if j is None:
+                    return _name_of(stored, stored.district(known.get(parent)))
+            return None
+
+        return district
 
     def _adopt(
         self, keys: Values, natural: Values, coded: npt.NDArray[np.bool_], stored: pd.DataFrame
@@ -657,6 +696,10 @@ class Batch:
 
     def rejected(self) -> set[Location]:
         return {self.location(i) for i in np.flatnonzero(self.bad).tolist()}
+
+
+def _name_of(areas: Scope, key: str | None) -> str | None:
+    return norm(areas.name[key]) if key is not None and key in areas.name else None
 
 
 def _resolve_all(index: Index, text: str) -> tuple[str, ...]:

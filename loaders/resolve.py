@@ -99,6 +99,9 @@ class Scope:
         }
         self.name: dict[str, str] = dict(zip(keys, areas["name"], strict=True))
         self.level: dict[str, str] = dict(zip(keys, areas["level"], strict=True))
+        self.codes: list[str | None] = [
+            c if isinstance(c, str) else None for c in areas.get("code", [None] * len(keys))
+        ]
         self.homes: set[str] = set()
 
     def chain(self, key: str | None) -> list[str]:

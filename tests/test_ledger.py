@@ -306,6 +306,12 @@ def test_records_without_codes_sharing_a_name_in_two_districts_stay_two(tmp_path
     b = {**DISTRICT_B, "联席会议": meeting, "参会": attendance.format("请假")}
     a = {name: text.replace(",A1", ",").replace(",A2", ",") for name, text in a.items()}
     b = {name: text.replace(",B1", ",").replace(",B2", ",") for name, text in b.items()}
+    a["区域"] = (
+        "名称,层级,上级\n大连市,市,\n中山区,区,大连市\n葵英街道,街道,中山区\n泰林社区,社区,葵英街道\n泰山社区,社区,葵英街道\n"
+    )
+    b["区域"] = (
+        "名称,层级,上级\n大连市,市,\n甘井子区,区,大连市\n泰山街道,街道,甘井子区\n泰林社区,社区,泰山街道\n泰山社区,社区,泰山街道\n"
+    )
     found = []
     for name, order in (("ab", (a, b)), ("ba", (b, a))):
         store = EmbeddedStore(tmp_path / f"{name}.sqlite")
@@ -313,7 +319,10 @@ def test_records_without_codes_sharing_a_name_in_two_districts_stay_two(tmp_path
             path = ledger(tmp_path / f"{name}{i}", **sheets)
             load(path, store)
             load(path, store)
+        assert store.counts()["area"] == 9
+        paths = areas_by_path(store)
         units = store.table("organization").set_index("key")
+        units["area"] = units["area"].map(paths)
         meetings = store.table("meeting")
         came = store.table("attendance")
         found.append(
@@ -326,13 +335,27 @@ def test_records_without_codes_sharing_a_name_in_two_districts_stay_two(tmp_path
         store.close()
     assert found[0] == found[1]
     assert found[0][0] == [
-        ("泰山物业", "C2"),
-        ("泰山物业", "C4"),
-        ("泰林社区居委会", "C1"),
-        ("泰林社区居委会", "C3"),
+        ("泰山物业", "中山区/葵英街道/泰山社区"),
+        ("泰山物业", "甘井子区/泰山街道/泰山社区"),
+        ("泰林社区居委会", "中山区/葵英街道/泰林社区"),
+        ("泰林社区居委会", "甘井子区/泰山街道/泰林社区"),
     ]
-    assert found[0][1] == ["C1", "C3"]  # two meetings, each hosted in its own district
-    assert found[0][2] == [("C2", "absent"), ("C4", "excused")]
+    # two meetings, each hosted in its own district, each with its own attendance
+    assert found[0][1] == ["中山区/葵英街道/泰林社区", "甘井子区/泰山街道/泰林社区"]
+    assert found[0][2] == [("中山区/葵英街道/泰山社区", "absent"), ("甘井子区/泰山街道/泰山社区", "excused")]
+
+
+def areas_by_path(store: EmbeddedStore) -> dict[str, str]:
+    """Each stored area's key -> its path of names below the city."""
+    areas = store.table("area").set_index("key")
+    paths = {}
+    for key in areas.index:
+        names, at = [], key
+        while isinstance(at, str) and areas.loc[at, "level"] != "city":
+            names.append(areas.loc[at, "name"])
+            at = areas.loc[at, "parent"]
+        paths[key] = "/".join(reversed(names))
+    return paths
 
 
 def test_a_name_resolves_under_the_ledgers_own_district_else_the_message_tells_candidates_apart(
