@@ -12,8 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
+from graph import glossary
 from graph.embedded import EmbeddedStore
-from graph.glossary import ORG_KIND
+from graph.glossary import ORG_KIND, Vocabulary
 from loaders.causes import causes
 from loaders.ledger import load, validate
 from loaders.vocabulary import add_word, read_words
@@ -194,3 +195,18 @@ def test_a_sheet_that_cannot_be_read_is_one_cause_and_what_refers_to_it_is_count
     assert (found[0].sheet, found[0].column, found[0].rows) == ("单位", "名称", [])
     assert found[0].dependents == {"联席会议": 4, "参会": 4}
     assert [c.value for c in found[1:]] == ["线上参会", "协调中"]
+
+
+@pytest.mark.parametrize(
+    "vocabulary, word, code",
+    [
+        (ORG_KIND, "社区党组织", "community_committee"),  # the words of the hand-made ledger
+        (glossary.ATTENDANCE, "代出席", "substitute"),
+        (glossary.NEED_STATUS, "处理中", "claimed"),
+        (glossary.PROJECT_STATUS, "办理中", "claimed"),
+        (glossary.ATTENDANCE, "委托参加", "substitute"),
+        (glossary.ATTENDANCE, "无故缺席", "absent"),
+    ],
+)
+def test_words_real_ledgers_use_are_read_as_they_are(vocabulary: Vocabulary, word: str, code: str) -> None:
+    assert vocabulary.match(word) == code
