@@ -92,7 +92,7 @@ def show_cause(n: int, cause: Cause) -> None:
         closest = vocab.closest(cause.value)
         row = box.container(horizontal=True, vertical_alignment="bottom")
         standard = row.selectbox(
-            t("treat_as").format(word=cause.value),
+            plain(t("treat_as").format(word=cause.value)),  # a label is markdown: the word is data
             labels,
             index=labels.index(vocab.label(closest)) if closest else 0,
             key=f"treat_as:{cause.term}:{cause.value}",  # per word: its choice stays its own
