@@ -476,7 +476,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "problems": ("台账问题", "Problems"),
     "causes_title": ("问题（按原因）", "Problems by cause"),
     "cause_rows": ("{where}{column}{value}：{rows} 行", "{where}{column}{value}: {rows} rows"),
-    "cause_rows_at": ("第 {rows} 行", "rows {rows}"),
+    "cause_rows_at": ("（第 {rows} 行）", " (rows {rows})"),
     "cause_sheet": ("{where}{column}：整张表", "{where}{column}: the whole sheet"),
     "cause_knock_on": (
         "另有 {count:,} 行引用这些行，随之不能导入：{sheets}。",

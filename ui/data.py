@@ -75,7 +75,7 @@ def show_cause(n: int, cause: Cause) -> None:
     if cause.rows:
         shown = "、".join(map(str, cause.rows[:5])) + ("…" if len(cause.rows) > 5 else "")
         head = t("cause_rows").format(where=where, column=column, value=value, rows=len(cause.rows))
-        head += f"（{t('cause_rows_at').format(rows=shown)}）"
+        head += t("cause_rows_at").format(rows=shown)
     else:
         head = t("cause_sheet").format(where=where, column=column)
     box.markdown(f"**{n}.** " + plain(head))
