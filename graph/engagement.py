@@ -39,22 +39,23 @@ same data and settings give the same result.
 from __future__ import annotations
 
 import math
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from graph import structure
-from graph.errors import AnalysisError, SettingsError
-from graph.glossary import ORG_KIND, norm
+from graph import bridges, structure
+from graph.errors import SettingsError
+from graph.glossary import ORG_KIND
+from graph.rules import ATTENDED, COMMITTEES, area_paths, is_member, part_time
+from graph.scope import Period, find_area
 from graph.store import Store
-from graph.structure import COMMITTEES, days  # COMMITTEES: the platform, not member units
+from graph.structure import days
 
 Tables = Mapping[str, pd.DataFrame]
 SETTINGS_FILE = Path(__file__).resolve().parent.parent / "engagement.toml"
@@ -74,57 +75,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "resource": ("key", "title", "org", "category", "published"),
     "registration": ("community", "date", "person", "org", "withdrawn"),
 }
-
-
-# --- periods ------------------------------------------------------------------------------
-
-QUARTER_ZH = "一二三四"
-
-
-@dataclass(frozen=True)
-class Period:
-    """A year (``2025``) or a quarter (``2025Q3``), first and last day included."""
-
-    label: str
-    start: date
-    end: date
-
-    @classmethod
-    def parse(cls, text: str | int) -> Period:
-        value = str(text).strip().upper()
-        if m := re.fullmatch(r"(\d{4})", value):
-            year = int(m[1])
-            return cls(value, date(year, 1, 1), date(year, 12, 31))
-        if m := re.fullmatch(r"(\d{4})-?Q([1-4])", value):
-            year, quarter = int(m[1]), int(m[2])
-            start = date(year, 3 * quarter - 2, 1)
-            end = date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1) - timedelta(days=1)
-            return cls(f"{year}Q{quarter}", start, end)
-        raise AnalysisError(f"Period {text!r} is neither a year nor a quarter; write it as 2025 or 2025Q3.")
-
-    @property
-    def is_quarter(self) -> bool:
-        return "Q" in self.label
-
-    def previous(self) -> Period:
-        year = self.start.year
-        if not self.is_quarter:
-            return Period.parse(year - 1)
-        quarter = int(self.label[-1])
-        return Period.parse(f"{year - 1}Q4" if quarter == 1 else f"{year}Q{quarter - 1}")
-
-    @property
-    def zh(self) -> str:
-        year = self.start.year
-        return f"{year}年第{QUARTER_ZH[int(self.label[-1]) - 1]}季度" if self.is_quarter else f"{year}年"
-
-    @property
-    def en(self) -> str:
-        return f"{self.start.year} Q{self.label[-1]}" if self.is_quarter else str(self.start.year)
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
 
 
 # --- indicators ---------------------------------------------------------------------------
@@ -189,17 +139,18 @@ INDICATORS: tuple[Indicator, ...] = (
         "agreements",
         "在期共建协议",
         "Agreements in force",
-        "期末仍在有效期内、本单位为签约方的共建协议份数。",
-        "Co-building agreements the unit is party to that are in force on the period's last day.",
+        "本期内（任一天）在有效期内、本单位为签约方的共建协议份数。",
+        "Co-building agreements the unit is party to that are in force on some day of the period.",
         "count",
     ),
     Indicator(
         "seat",
         "兼职委员席位",
         "Committee seat",
-        "本期本单位人员在街道或社区党组织担任兼职委员为 1，否则为 0；仅限有党组织的单位。",
-        "1 when one of the unit's people held a part-time seat on a street or community committee "
-        "in the period, else 0; units with a party organization only.",
+        "本期本单位人员（本职在本单位）在其所在社区、街道或区的党组织担任兼职委员为 1，否则为 0；"
+        "仅限有党组织的单位。",
+        "1 when someone whose own post is in the unit held a part-time seat on the committee of its "
+        "community, street or district in the period, else 0; units with a party organization only.",
         "yes",
         party=True,
     ),
@@ -217,9 +168,10 @@ INDICATORS: tuple[Indicator, ...] = (
         "cross_appointed",
         "交叉任职人数",
         "Cross-appointed people",
-        "本期同时在本单位和街道、社区党组织任职的人数（双向）；仅限有党组织的单位。",
-        "People holding posts in the period both in the unit and on a street or community "
-        "committee, either way; units with a party organization only.",
+        "本期与其所在社区、街道或区党组织双向交叉任职的人数（单位→党组织、党组织→单位合计）；"
+        "仅限有党组织的单位。",
+        "People tying the unit to the committee of its community, street or district in the period, "
+        "either way (see the 交叉任职 page); units with a party organization only.",
         "count",
         party=True,
     ),
@@ -429,29 +381,12 @@ def _ts(day: date) -> pd.Timestamp:
     return pd.Timestamp(day)
 
 
-def area_levels(areas: pd.DataFrame) -> dict[str, dict[str, str]]:
-    """For each area key, the keys of it and its ancestors by level: {"district": key, …}."""
-    parent = dict(zip(areas["key"], areas["parent"], strict=True))
-    level = dict(zip(areas["key"], areas["level"], strict=True))
-    out: dict[str, dict[str, str]] = {}
-    for key in parent:
-        path: dict[str, str] = {}
-        seen: set[str] = set()
-        here: str | None = key
-        while here is not None and here in parent and here not in seen:
-            seen.add(here)
-            path.setdefault(str(level[here]), here)
-            here = parent[here]
-        out[key] = path
-    return out
-
-
 def units_frame(tables: Tables) -> pd.DataFrame:
     """Every organization with its community, street and district (keys and names)."""
     orgs = tables["organization"].set_index("key", drop=False)
     areas = tables["area"]
     names = dict(zip(areas["key"], areas["name"], strict=True))
-    levels = area_levels(areas)
+    levels = area_paths(areas)
     frame = pd.DataFrame(
         {
             "key": orgs["key"],
@@ -491,6 +426,9 @@ class Ledger:
     resources: pd.DataFrame  # org, published
     registrations: pd.DataFrame  # org, person, own (the unit's own), day, withdrawn
     events: pd.DataFrame  # org, day, what: every activity, by org and day
+    posts: pd.DataFrame  # the post table, for the ties of each period (graph.bridges)
+    organizations: pd.DataFrame  # the organization table
+    areas: pd.DataFrame  # the area table
 
 
 def ledger(tables: Tables, settings: Settings) -> Ledger:
@@ -510,12 +448,11 @@ def ledger(tables: Tables, settings: Settings) -> Ledger:
     )
 
     posts = tables["post"]
-    part_time = (posts["part_time"] == True) | posts["role"].fillna("").str.contains("兼职")  # noqa: E712
     posts = pd.DataFrame(
         {
             "person": posts["person"],
             "org": posts["org"],
-            "part_time": part_time,
+            "part_time": part_time(posts),
             "since": days(posts["start"]),
             "until": days(posts["end"], last=True),
         }
@@ -554,7 +491,7 @@ def ledger(tables: Tables, settings: Settings) -> Ledger:
     )
     reg = reg[reg["org"].notna()]
 
-    took = att["status"].isin(("present", "substitute"))
+    took = att["status"].isin(ATTENDED)
     events = pd.concat(
         [
             pd.DataFrame({"org": att["org"][took], "day": att["day"][took], "what": "meeting"}),
@@ -574,7 +511,9 @@ def ledger(tables: Tables, settings: Settings) -> Ledger:
         ignore_index=True,
     )
     events = events[events["day"].notna() & events["org"].notna()].sort_values(["org", "day", "what"])
-    return Ledger(pd.Index(orgs["key"]), att, agr, pairs, proj, res, reg, events)
+    return Ledger(
+        pd.Index(orgs["key"]), att, agr, pairs, proj, res, reg, events, tables["post"], orgs, tables["area"]
+    )
 
 
 def facts(book: Ledger, period: Period) -> pd.DataFrame:
@@ -588,7 +527,7 @@ def facts(book: Ledger, period: Period) -> pd.DataFrame:
     # joint meetings
     att = book.attendance
     now = att[(att["day"] >= start) & (att["day"] <= end)]
-    weight = now["status"].map({"present": 1.0, "substitute": 0.5}).fillna(0.0)
+    weight = now["status"].map({ATTENDED[0]: 1.0, ATTENDED[1]: 0.5}).fillna(0.0)
     out["meetings_invited"] = per_org(now.groupby("org").size())
     out["meetings_attended"] = per_org(weight.groupby(now["org"]).sum())
     out["substitutes"] = per_org((now["status"] == "substitute").groupby(now["org"]).sum())
@@ -596,25 +535,27 @@ def facts(book: Ledger, period: Period) -> pd.DataFrame:
         out["meetings_invited"] > 0
     )
 
-    # agreements in force on the last day
+    # agreements in force on some day of the period
     agr = book.agreements
-    in_force = (agr["signed"] <= end) & (agr["expires"].isna() | (agr["expires"] >= end))
+    in_force = (agr["signed"] <= end) & (agr["expires"].isna() | (agr["expires"] >= start))
     out["agreements"] = per_org(agr[in_force].groupby("org").size())
 
-    # seats and cross-appointments: posts in a unit and on a committee, both held in the period
-    pairs = book.pairs
-    held = (
-        (pairs["since"].isna() | (pairs["since"] <= end))
-        & (pairs["since_c"].isna() | (pairs["since_c"] <= end))
-        & (pairs["until"].isna() | (pairs["until"] >= start))
-        & (pairs["until_c"].isna() | (pairs["until_c"] >= start))
+    # seats and cross-appointments with the committees above the unit (graph.bridges)
+    orgs = book.organizations
+    ties = bridges.level_ties(
+        bridges.held(book.posts, period.start.isoformat(), period.end.isoformat()),
+        orgs,
+        orgs[~orgs["kind"].isin(COMMITTEES)],
+        book.areas,
     )
-    current = pairs[held]
-    out["cross_appointed"] = per_org(current.groupby("org")["person"].nunique())
-    seats = current[~current["part_time"] & current["part_time_c"]]
-    out["seat"] = per_org(seats.groupby("org").size()).clip(upper=1)
+    tied = bridges.unit_figures(ties)
+    out["cross_appointed"] = per_org(tied["cross_appointed"].astype(float))
+    out["seat"] = per_org(tied["seat"].astype(float))
     present = set(now["person"][(now["status"] == "present") & now["person"].notna()])
-    attends = seats["person"].isin(present).groupby(seats["org"]).any().astype(float)
+    holders: dict[str, set[str]] = {}
+    for unit, up in zip(ties["unit"], ties["up"], strict=True):
+        holders.setdefault(unit, set()).update(up)
+    attends = pd.Series({u: float(bool(ps & present)) for u, ps in holders.items() if ps}, dtype=float)
     out["seat_attends"] = attends.reindex(out.index)
 
     # projects
@@ -725,7 +666,12 @@ def judge(
     all_units, book = made or (units_frame(tables), ledger(tables, settings))
     joined = days(all_units["joined"])
     end = _ts(period.end)
-    member = joined.notna() & (joined <= end) & ~all_units["kind"].isin(COMMITTEES)
+    last = period.end.isoformat()
+    member = pd.Series(
+        [is_member(k, j, last) for k, j in zip(all_units["kind"], all_units["joined"], strict=True)],
+        index=all_units.index,
+        dtype=bool,
+    )
     units = all_units[member].copy()
     joined = joined[member]
     values = facts(book, period).reindex(units.index)
@@ -855,6 +801,15 @@ def num(x: float) -> str:
     return f"{x:.1f}".removesuffix(".0")
 
 
+def count(x: float, unit: str = "") -> str:
+    """A count, or a median or expectation of counts, as a person reads it: never a fraction of
+    a thing. 2 → "2", 0.5 → "0–1" (between the two), with ``unit`` after it (个, 份…)."""
+    if math.isnan(x):
+        return "—"
+    lo, hi = math.floor(x + 1e-9), math.ceil(x - 1e-9)
+    return f"{lo}{unit}" if lo >= hi else f"{lo}–{hi}{unit}"
+
+
 def pct(x: float) -> str:
     return f"{x:.0%}"
 
@@ -916,7 +871,7 @@ def _reason(f: Facts, name: str) -> Reason:
     prorated_zh = prorated_en = ""
     if BY_NAME[name].flow and f.share < 1:
         months = max(1, round(f.share * f.period.days / 30.4))
-        joined, expected = str(f.unit["joined"]), num(f.expected[name])
+        joined, expected = str(f.unit["joined"]), count(f.expected[name])
         prorated_zh = f"；{month_zh(*_ym(joined))}加入，按{months}个月折算应为{expected}个"
         prorated_en = f", joined {joined}, pro-rated to {months} months: {expected} expected"
     if name == "attendance_rate":
@@ -938,8 +893,8 @@ def _reason(f: Facts, name: str) -> Reason:
         have_en = "no co-building agreement" if x == 0 else f"{num(x)} co-building agreements"
         return Reason(
             name,
-            f"截至{end_zh}{have_zh}（{peers_zh}中位数{num(peer)}份）",
-            f"{have_en} in force on {end_en} (median of {peers_en}: {num(peer)})",
+            f"{p_zh}{have_zh}（{peers_zh}中位数{count(peer, '份')}）",
+            f"{have_en} in force in {p_en} (median of {peers_en}: {count(peer)})",
         )
     if name == "seat":
         return Reason(
@@ -957,21 +912,21 @@ def _reason(f: Facts, name: str) -> Reason:
     if name == "cross_appointed":
         return Reason(
             name,
-            f"{p_zh}交叉任职{num(x)}人（{peers_zh}中位数{num(peer)}人）",
-            f"{num(x)} cross-appointed people in {p_en} (median of {peers_en}: {num(peer)})",
+            f"{p_zh}交叉任职{num(x)}人（{peers_zh}中位数{count(peer, '人')}）",
+            f"{num(x)} cross-appointed people in {p_en} (median of {peers_en}: {count(peer)})",
         )
     if name in PROJECT_WORDS:
         what_zh, what_en = PROJECT_WORDS[name]
         return Reason(
             name,
-            f"{p_zh}{what_zh}{num(x)}个（{peers_zh}中位数{num(peer)}个{prorated_zh}）",
-            f"{num(x)} {what_en} in {p_en} (median of {peers_en}: {num(peer)}{prorated_en})",
+            f"{p_zh}{what_zh}{num(x)}个（{peers_zh}中位数{count(peer, '个')}{prorated_zh}）",
+            f"{num(x)} {what_en} in {p_en} (median of {peers_en}: {count(peer)}{prorated_en})",
         )
     if name == "resources_offered":
         return Reason(
             name,
-            f"截至{end_zh}资源清单中提供资源{num(x)}项（{peers_zh}中位数{num(peer)}项）",
-            f"{num(x)} resources on the resource list on {end_en} (median of {peers_en}: {num(peer)})",
+            f"截至{end_zh}资源清单中提供资源{num(x)}项（{peers_zh}中位数{count(peer, '项')}）",
+            f"{num(x)} resources on the resource list on {end_en} (median of {peers_en}: {count(peer)})",
         )
     if name == "registered":
         return Reason(name, f"截至{end_zh}单位未到社区报到", f"not registered with a community on {end_en}")
@@ -1211,20 +1166,18 @@ def _seat_step(
 
 
 def _seat_kinds(tables: Tables, day: pd.Timestamp) -> dict[str, set[str]]:
-    """For each committee, the kinds of the units whose people hold a part-time seat on it on day."""
+    """For each committee, the kinds of the member units seated on it (tied unit → committee,
+    :mod:`graph.bridges`) on day."""
     orgs = tables["organization"]
     kind = dict(zip(orgs["key"], orgs["kind"], strict=True))
-    posts = tables["post"]
-    held = (days(posts["start"]).fillna(day) <= day) & (days(posts["end"], last=True).fillna(day) >= day)
-    posts = posts[held]
-    part_time = (posts["part_time"] == True) | posts["role"].fillna("").str.contains("兼职")  # noqa: E712
-    at_committee = posts["org"].map(kind).isin(COMMITTEES)
-    pairs = posts[part_time & at_committee].merge(
-        posts[~part_time & ~at_committee], on="person", suffixes=("", "_home")
+    on = day.date().isoformat()
+    ties = bridges.level_ties(
+        bridges.held(tables["post"], on, on), orgs, orgs[~orgs["kind"].isin(COMMITTEES)], tables["area"]
     )
     out: dict[str, set[str]] = {}
-    for committee, unit in zip(pairs["org"], pairs["org_home"], strict=True):
-        out.setdefault(str(committee), set()).add(str(kind.get(unit)))
+    for unit, committee, up in zip(ties["unit"], ties["committee"], ties["up"], strict=True):
+        if up:
+            out.setdefault(str(committee), set()).add(str(kind.get(unit)))
     return out
 
 
@@ -1271,23 +1224,6 @@ class Result:
         }
 
 
-def find_area(tables: Tables, area: str) -> tuple[str, str]:
-    """An area's key and name from its key or its (unique) name."""
-    areas = tables["area"]
-    if area in set(areas["key"]):
-        return area, str(areas.loc[areas["key"] == area, "name"].iloc[0])
-    hits = areas[areas["name"].map(norm) == norm(area)]
-    if len(hits) == 1:
-        return str(hits["key"].iloc[0]), str(hits["name"].iloc[0])
-    if len(hits) > 1:
-        raise AnalysisError(
-            f"{len(hits)} areas are named {area!r} (keys {', '.join(map(str, hits['key']))}); pass the key."
-        )
-    close = [str(n) for n in areas["name"] if norm(area) in norm(str(n)) or norm(str(n)) in norm(area)][:5]
-    hint = f" Did you mean {'、'.join(close)}?" if close else " `gongjian stats` lists the areas."
-    raise AnalysisError(f"No area named or keyed {area!r}.{hint}")
-
-
 def engagement(
     store: Store,
     period: str | int | Period = "2025",
@@ -1321,7 +1257,7 @@ def analyse(
     if area_key is None:
         keys = list(units.index)
     else:
-        levels = area_levels(tables["area"])
+        levels = area_paths(tables["area"])
         keys = [
             k
             for k, a in zip(units.index, units["area"], strict=True)

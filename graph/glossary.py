@@ -60,6 +60,12 @@ class Vocabulary:
 ORG_KIND = Vocabulary(
     "org_kind",
     (
+        Term(
+            "district_committee",
+            "区域化党建指导委员会",
+            "district guidance committee",
+            ("区域化党建工作指导委员会", "区党建指导委员会", "区委"),
+        ),
         Term("street_committee", "街道党工委", "street committee", ("街道", "街道党委", "街道办事处")),
         Term("community_committee", "社区党委", "community committee", ("社区党总支", "社区党支部", "社区")),
         Term("soe", "国企", "state-owned enterprise", ("国有企业", "央企", "国有")),
@@ -284,12 +290,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "signed": ("签订日期", "Signed"),
     "expires": ("到期日期", "Expires"),
     "parties": ("参与单位数", "Parties"),
-    "in_force_at_end": ("时段末在效", "In force at period end"),
+    "in_force_in_period": ("时段内在效", "In force in the period"),
     "meetings": ("联席会议", "Joint meetings"),
     "attendance_in_period": (
-        "时段内受邀 {invited} 次：出席 {present}，代参 {substitute}，请假 {excused}，缺席 {absent}。",
+        "时段内受邀 {invited} 次：出席 {present}，代参 {substitute}，请假 {excused}，缺席 {absent}"
+        "（下表与时间轴只列时段内的会议；全部受邀 {total} 次）。",
         "Invited {invited} times in the period: present {present}, substitute {substitute}, "
-        "excused {excused}, absent {absent}.",
+        "excused {excused}, absent {absent} (the table and timeline list the period's meetings; "
+        "{total} invitations in all).",
+    ),
+    "none_in_period": (
+        "时段内无受邀记录（全部受邀 {total} 次）。",
+        "No invitations in the period ({total} in all).",
     ),
     "date": ("日期", "Date"),
     "status": ("状态", "Status"),
