@@ -119,6 +119,8 @@ def unit_figures(ties: pd.DataFrame) -> pd.DataFrame:
 
 def per_committee(ties: pd.DataFrame) -> pd.DataFrame:
     """Per level and committee: its member units below and how many are tied each way."""
+    if ties.empty:
+        return pd.DataFrame(columns=["level", "committee", "members", *DIRECTIONS])
     counts = ties.groupby(["level", "committee", "direction"]).size().unstack(fill_value=0)
     counts = counts.reindex(columns=list(DIRECTIONS), fill_value=0)
     counts.insert(0, "members", counts.sum(axis=1))
@@ -128,11 +130,40 @@ def per_committee(ties: pd.DataFrame) -> pd.DataFrame:
 def per_level(ties: pd.DataFrame) -> pd.DataFrame:
     """Per level (from the top): member units with a committee at that level and how many are
     tied each way."""
+    if ties.empty:
+        return pd.DataFrame(columns=["level", "members", *DIRECTIONS])
     counts = ties.groupby(["level", "direction"]).size().unstack(fill_value=0)
     counts = counts.reindex(index=[lvl for lvl in LEVELS if lvl in counts.index], columns=list(DIRECTIONS))
     counts = counts.fillna(0).astype(int)
     counts.insert(0, "members", counts.sum(axis=1))
     return counts.reset_index()
+
+
+def cross_view(
+    posts: pd.DataFrame,
+    people: pd.DataFrame,
+    units: pd.DataFrame,
+    areas: pd.DataFrame,
+    inside: pd.DataFrame,
+    start: str,
+    end: str,
+) -> dict[str, Any]:
+    """What the 交叉任职 page and ``gongjian cross`` show for the units ``inside`` a scope in
+    [start, end]: the people bridging organizations (with a post in a unit inside), the ties of
+    each member unit with each committee above it, and their counts."""
+    now = held(posts, start, end)
+    local = set(now.loc[now["org"].isin(set(inside["key"])), "person"])
+    ties = level_ties(now, units, members(inside, end), areas)
+    figures = unit_figures(ties)
+    return {
+        "bridging": bridging_people(now[now["person"].isin(local)], people, units),
+        "ties": ties,
+        "per_level": per_level(ties),
+        "per_committee": per_committee(ties),
+        "members": len(members(inside, end)),
+        "with_seat": int(figures["seat"].sum()),
+        "cross_people": len({k for col in ("up", "down") for ps in ties[col] for k in ps}),
+    }
 
 
 def cross_records(store: Store, period: str, area: str | None = None) -> dict[str, Any]:
@@ -141,11 +172,12 @@ def cross_records(store: Store, period: str, area: str | None = None) -> dict[st
     level, with the people each way (keys and names, not masked)."""
     tables = {name: store.table(name) for name in ("area", "organization", "post", "person")}
     p = Period.parse(period)
-    start, end = p.start.isoformat(), p.end.isoformat()
     area_key, area_name = find_area(tables, area) if area else (None, "全部")
     units, areas = tables["organization"], tables["area"]
-    inside = members(units[units["area"].isin(below(areas, area_key))], end)
-    ties = level_ties(held(tables["post"], start, end), units, inside, areas)
+    inside = units[units["area"].isin(below(areas, area_key))]
+    view = cross_view(
+        tables["post"], tables["person"], units, areas, inside, p.start.isoformat(), p.end.isoformat()
+    )
     unit_names = dict(zip(units["key"], units["name"], strict=True))
     kinds = dict(zip(units["key"], units["kind"], strict=True))
     people = dict(zip(tables["person"]["key"], tables["person"]["name"], strict=True))
@@ -165,16 +197,18 @@ def cross_records(store: Store, period: str, area: str | None = None) -> dict[st
             "unit_to_committee": who(up),
             "committee_to_unit": who(down),
         }
-        for u, lvl, c, d, up, down in ties.itertuples(index=False, name=None)
+        for u, lvl, c, d, up, down in view["ties"].itertuples(index=False, name=None)
     ]
-    figures = unit_figures(ties)
     return {
         "period": p.label,
         "area": area_key,
         "area_name": area_name,
-        "member_units": len(inside),
-        "with_seat": int(figures["seat"].sum()),
-        "cross_appointed_people": len({k for col in ("up", "down") for ps in ties[col] for k in ps}),
-        "per_level": per_level(ties).to_dict("records"),
+        "member_units": view["members"],
+        "with_seat": view["with_seat"],
+        "cross_appointed_people": view["cross_people"],
+        "per_level": [
+            {"level": str(r["level"]), **{k: int(r[k]) for k in ("members", *DIRECTIONS)}}
+            for r in view["per_level"].to_dict("records")
+        ],
         "rows": rows,
     }

@@ -49,7 +49,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from graph import bridges, structure
+from graph import bridges, changes, structure
 from graph.errors import SettingsError
 from graph.glossary import ORG_KIND
 from graph.rules import ATTENDED, COMMITTEES, area_paths, is_member, part_time
@@ -824,7 +824,7 @@ def month_zh(year: int, month: int) -> str:
 
 @dataclass(frozen=True)
 class Reason:
-    indicator: str  # the indicator; "rule:<indicator>" for a hard rule; "decline" for a fall
+    indicator: str  # the indicator; "rule:<indicator>" for a hard rule; "decline" for a fall; "change" for an event behind it
     zh: str
     en: str
 
@@ -1264,7 +1264,11 @@ def analyse(
             if area_key in levels.get(a, {}).values()
         ]
     found = structure.analyse(tables, period.start, period.end) if with_structure else None
-    ranked = _ranked(now, before, flagged, declined, keys, settings, found)
+    was = (before.low | before.rules.any(axis=1)).reindex(units.index, fill_value=False)
+    watch = {k for k in keys if declined[k] or (flagged[k] and not was[k])}
+    lost = changes.events(tables, period.start.isoformat(), period.end.isoformat(), watch)
+    lost = lost[lost["event"].isin(changes.LOSSES)]
+    ranked = _ranked(now, before, flagged, declined, keys, settings, found, lost, watch)
     return Result(
         period=period,
         area=area_key,
@@ -1321,7 +1325,11 @@ def _ranked(
     keys: list[str],
     settings: Settings,
     found: structure.Structure | None,
+    lost: pd.DataFrame,
+    watch: set[str],
 ) -> pd.DataFrame:
+    """The ranked list; a declined or newly flagged unit (``watch``) also gives, after the
+    fall, what it lost in the period (``lost``: its loss events, :mod:`graph.changes`)."""
     frame = now.units.loc[keys].copy()
     frame["score"] = now.score
     frame["score_before"] = before.score.reindex(frame.index)
@@ -1331,6 +1339,10 @@ def _ranked(
     texts = {k: reasons(f, settings) for k, f in unit_facts(now, explained).items()}
     for k in frame.index[frame["declined"]]:
         texts[k].insert(0, _decline(now, before, k))
+    for k, zh, en in zip(lost["unit"], lost["zh"], lost["en"], strict=True):
+        if k in texts and k in watch:
+            at = 1 if frame.at[k, "declined"] else 0
+            texts[k].insert(at + sum(r.indicator == "change" for r in texts[k]), Reason("change", zh, en))
     frame["reasons_zh"] = [("；".join(r.zh for r in texts[k]) if k in texts else "") for k in frame.index]
     frame["reasons_en"] = [("; ".join(r.en for r in texts[k]) if k in texts else "") for k in frame.index]
     broken = now.rules.loc[keys]

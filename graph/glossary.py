@@ -329,18 +329,28 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "organizations": ("任职单位数", "Organizations"),
     "posts": ("任职", "Posts"),
-    "community_ties": ("社区与成员单位的双向任职", "Communities and their member units"),
-    "community_ties_help": (
-        "单位→社区：单位负责人（本职在单位）在社区党组织任职；社区→单位：社区党组织成员（本职在社区）"
-        "在单位任职。双向：两者都有。",
-        "Unit → community: someone whose own post is in the unit sits on the community committee; "
-        "community → unit: someone whose own post is on the community committee holds a post in the "
-        "unit. Both: the two together.",
+    "level_ties": ("各级党组织与成员单位的双向任职", "Committees at each level and their member units"),
+    "level_ties_help": (
+        "三级协调机构：区域化党建指导委员会（区）、党建协调委员会（街道）、兼职委员联席会（社区）。"
+        "单位→党组织：本职在单位的人员在该党组织担任兼职委员；党组织→单位：本职在该党组织的人员在单位任职。"
+        "双向：两者都有。每个成员单位与其所在社区、街道（及区）的党组织各算一行。",
+        "The three levels: the district guidance committee, the street coordination committee and the "
+        "community joint meeting. Unit → committee: someone whose own post is in the unit holds a "
+        "part-time seat on the committee; committee → unit: someone whose own post is on the committee "
+        "holds a post in the unit. Both: the two together. One row per member unit and each committee "
+        "above it (its community's, its street's, its district's).",
     ),
     "dir_both": ("双向", "Both ways"),
-    "dir_unit_to_community": ("仅单位→社区", "Unit → community only"),
-    "dir_community_to_unit": ("仅社区→单位", "Community → unit only"),
+    "dir_unit_to_committee": ("仅单位→党组织", "Unit → committee only"),
+    "dir_committee_to_unit": ("仅党组织→单位", "Committee → unit only"),
     "dir_none": ("无交叉任职", "None"),
+    "committee": ("党组织", "Committee"),
+    "area": ("所在区域", "Area"),
+    "up_people": ("单位→党组织（人员）", "Unit → committee (people)"),
+    "down_people": ("党组织→单位（人员）", "Committee → unit (people)"),
+    "by_committee": ("各党组织", "Each committee"),
+    "with_seat_units": ("有兼职委员席位的成员单位", "Member units with a seat"),
+    "cross_people": ("交叉任职人员", "Cross-appointed people"),
     "unit_ties": ("各成员单位的交叉任职", "Each member unit's ties"),
     "direction": ("方向", "Direction"),
     "through": ("经由人员", "Through"),
