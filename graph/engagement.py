@@ -551,10 +551,15 @@ def facts(book: Ledger, period: Period) -> pd.DataFrame:
     tied = bridges.unit_figures(ties)
     out["cross_appointed"] = per_org(tied["cross_appointed"].astype(float))
     out["seat"] = per_org(tied["seat"].astype(float))
+    out["has_seat"] = out["seat"]  # the fact for every unit (the indicator is for party units only)
+    out["tied_people"] = out["cross_appointed"]
     present = set(now["person"][(now["status"] == "present") & now["person"].notna()])
     holders: dict[str, set[str]] = {}
-    for unit, up in zip(ties["unit"], ties["up"], strict=True):
+    people: dict[str, set[str]] = {}
+    for unit, up, down in zip(ties["unit"], ties["up"], ties["down"], strict=True):
         holders.setdefault(unit, set()).update(up)
+        people.setdefault(unit, set()).update(up, down)
+    out["people"] = pd.Series({u: frozenset(ps) for u, ps in people.items()}, dtype=object).reindex(out.index)
     attends = pd.Series({u: float(bool(ps & present)) for u, ps in holders.items() if ps}, dtype=float)
     out["seat_attends"] = attends.reindex(out.index)
 
@@ -1200,6 +1205,25 @@ class Result:
     judgement: Judgement = field(repr=False)
 
     @property
+    def figures(self) -> dict[str, int]:
+        """The headline figures of the units ranked: member units, with an agreement in force, a
+        seat, a meeting attended in the period, and the cross-appointed people tying them to the
+        committees above them (each person once)."""
+        r = self.ranked
+        values = self.judgement.values.reindex(list(r["key"]))
+        tied: set[str] = set()
+        for people in values["people"]:
+            if isinstance(people, frozenset):
+                tied |= people
+        return {
+            "members": len(r),
+            "agreement": int((r["agreements"] > 0).sum()),
+            "seat": int(r["has_seat"].sum()),
+            "attended": int((r["meetings_attended"] > 0).sum()),
+            "cross_people": len(tied),
+        }
+
+    @property
     def flagged(self) -> pd.DataFrame:
         return self.ranked[self.ranked["flagged"]]
 
@@ -1302,6 +1326,7 @@ RANKED_HEAD = (
     "declined",
     "reasons_zh",
     "reasons_en",
+    "changes_zh",
     "rules",
     "new_member",
     "peer_level",
@@ -1341,8 +1366,14 @@ def _ranked(
         texts[k].insert(0, _decline(now, before, k))
     for k, zh, en in zip(lost["unit"], lost["zh"], lost["en"], strict=True):
         if k in texts and k in watch:
-            at = 1 if frame.at[k, "declined"] else 0
-            texts[k].insert(at + sum(r.indicator == "change" for r in texts[k]), Reason("change", zh, en))
+            # after the fall and the rules broken, before the indicators
+            at = sum(
+                r.indicator in ("decline", "change") or r.indicator.startswith("rule:") for r in texts[k]
+            )
+            texts[k].insert(at, Reason("change", zh, en))
+    frame["changes_zh"] = [
+        "；".join(r.zh for r in texts.get(k, []) if r.indicator == "change") for k in frame.index
+    ]
     frame["reasons_zh"] = [("；".join(r.zh for r in texts[k]) if k in texts else "") for k in frame.index]
     frame["reasons_en"] = [("; ".join(r.en for r in texts[k]) if k in texts else "") for k in frame.index]
     broken = now.rules.loc[keys]
@@ -1353,6 +1384,8 @@ def _ranked(
     values = now.values.loc[keys]
     for ind in INDICATORS:
         frame[ind.name] = values[ind.name].astype(float)
+    frame["has_seat"] = values["has_seat"].astype(bool)  # for every unit, with a party organization or not
+    frame["tied_people"] = values["tied_people"].astype(int)
     frame["last_activity"] = values["last_activity"].dt.strftime("%Y-%m-%d").astype(object)
     frame["last_activity"] = frame["last_activity"].where(values["last_activity"].notna(), None)
     if found is not None:
@@ -1410,6 +1443,7 @@ def to_records(result: Result) -> dict[str, Any]:
         "area": result.area,
         "area_name": result.area_name,
         "summary": result.summary,
+        "figures": result.figures,
         "indicators": _records(indicator_table(result.settings)),
         "units": _records(result.ranked),
         "changes": _records(result.changes),

@@ -249,6 +249,7 @@ B_REASONS_EN = [
 ]
 F_REASONS = [
     "得分由2024年的100降至40",
+    "连续4次未出席联席会议（2025-03-10至2025-12-10）",  # what it lost in the period (graph.changes)
     "2025年应参加联席会议4次，实际0次（出席率0%，同街道同类单位中位数88%）",
     "2025年领办项目0个（同街道同类单位中位数1个）",
     "自2024年10月起无任何活动（最近一次：2024年9月10日出席联席会议）",
@@ -380,7 +381,9 @@ def test_a_hard_rule_flags_outright_with_its_reason(hand_store: EmbeddedStore) -
     assert r.loc["C", "rules"] == "member_registration"
     assert r.loc["C", "reasons_zh"] == "在职党员报到率12%，低于规定的15%"
     assert r.loc["C", "reasons_en"] == "Members registered 12%, below the required 15%"
-    assert r.loc["F", "reasons_zh"].startswith("在职党员报到率0%，低于规定的15%；2025年应参加联席会议4次")
+    assert r.loc["F", "reasons_zh"].startswith(
+        "在职党员报到率0%，低于规定的15%；连续4次未出席联席会议（2025-03-10至2025-12-10）；2025年应参加联席会议4次"
+    )
     assert "在职党员到社区报到" not in r.loc["F", "reasons_zh"]  # said once, by the rule
     assert not r.loc["D", "flagged"]  # a unit without a party organization: the rule does not apply
 
@@ -389,7 +392,9 @@ def test_months_inactive_rule(hand_store: EmbeddedStore) -> None:
     settings = Settings(rules=(Rule("months_inactive", above=12),))
     r = by_key(engagement(hand_store, "2025", settings=settings, with_structure=False))
     assert r.loc["F", "flagged"] and not r.loc["F", "declined"]
-    assert r.loc["F", "reasons_zh"].startswith("连续15个月无任何活动，超过规定的12个月；")
+    assert r.loc["F", "reasons_zh"].startswith(
+        "连续15个月无任何活动，超过规定的12个月；连续4次未出席联席会议（2025-03-10至2025-12-10）；"
+    )
 
 
 def test_without_declines_every_low_unit_is_flagged(hand_store: EmbeddedStore) -> None:
