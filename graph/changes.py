@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from graph.rules import COMMITTEE_LEVEL, MISSED, part_time, upper
-from graph.scope import below
+from graph.scope import Scope, below, units_in_scope
 from graph.store import Store
 
 if TYPE_CHECKING:
@@ -312,3 +312,13 @@ def change_log(store: Store, period: str, area: str | None = None) -> dict[str, 
         "counts": counts(found),
         "events": to_records(found),
     }
+
+
+TABLES = ("organization", "area", "post", "agreement", "meeting", "attendance", "project", "registration")
+
+
+def in_scope(tables: Mapping[str, pd.DataFrame], s: Scope) -> pd.DataFrame:
+    """The events of the units in a page's scope (committees aside) over its quarters."""
+    units = units_in_scope(tables["organization"], tables["area"], s)
+    keys = set(units.loc[~units["kind"].isin(COMMITTEE_LEVEL), "key"])
+    return events(tables, s.start, s.end, keys)

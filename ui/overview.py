@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from graph import coverage
+from graph import changes, coverage
 from graph.model import RECORDS
 from graph.rules import LEVELS
 from graph.scope import Scope
@@ -41,7 +41,10 @@ def coverage_tables() -> coverage.Tables:
 @st.cache_data(max_entries=32, show_spinner=False)
 def figures(key: str, version: Any, s: Scope, span: tuple[str, ...]) -> dict[str, Any]:
     """Everything the page shows for a scope (cached per store state and scope)."""
-    return coverage.overview(coverage_tables(), s, list(span))
+    return {
+        **coverage.overview(coverage_tables(), s, list(span)),
+        "log": changes.in_scope({name: table(name) for name in changes.TABLES}, s),
+    }
 
 
 def percent(share: float) -> str:
@@ -124,6 +127,35 @@ def render() -> None:
         )
         st.line_chart(line, x=t("quarter"), y=[t(fig) for fig in coverage.FIGURES], y_label="%")
     show_table(_figure_table(trend, "quarter", t("quarter")), t("trend"), key="trend")
+
+    st.subheader(t("change_log"))
+    st.caption(t("change_log_help"))
+    log = f["log"]
+    if log.empty:
+        st.caption(t("none"))
+    else:
+        seen = changes.counts(log)
+        st.caption(
+            t("change_counts").format(
+                total=len(log),
+                counts="、".join(f"{t('ev_' + e)} {n}" for e, n in seen.items() if n)
+                if lang() == "zh"
+                else ", ".join(f"{t('ev_' + e)} {n}" for e, n in seen.items() if n),
+            )
+        )
+        show_table(
+            pd.DataFrame(
+                {
+                    t("date"): log["day"],
+                    t("unit"): log["unit_name"],
+                    t("event_kind"): log["event"].map(lambda e: t(f"ev_{e}")),
+                    t("event"): log["zh"] if lang() == "zh" else log["en"],
+                }
+            ),
+            t("change_log"),
+            key="change_log",
+            units=[f"organization:{k}" for k in log["unit"]],
+        )
 
     left, right = st.columns(2)
     with left:
