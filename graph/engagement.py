@@ -626,23 +626,27 @@ def peer_groups(units: pd.DataFrame) -> dict[str, np.ndarray]:
 
 def _peer_median(
     groups: Mapping[str, np.ndarray], values: pd.Series, min_peers: int
-) -> tuple[pd.Series, pd.Series]:
-    """For each unit, the median of ``values`` (NaN: not counted) over its peers, and the level
-    of :data:`PEER_LEVELS` used."""
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """For each unit, the median and the mean of ``values`` (NaN: not counted) over its peers,
+    and the level of :data:`PEER_LEVELS` used. The mean of a yes/no indicator is the share of
+    peers with a yes."""
     v = values.to_numpy(dtype=float)
     median = np.full(len(v), np.nan)
+    mean = np.full(len(v), np.nan)
     level = np.full(len(v), "", dtype=object)
     todo = np.ones(len(v), dtype=bool)
     for i, (name, _) in enumerate(PEER_LEVELS):
         codes = groups[name]  # 0, 1, … one number per group
         grouped = pd.Series(v).groupby(codes)
         med, n = grouped.median().to_numpy()[codes], grouped.count().to_numpy()[codes]
+        avg = grouped.mean().to_numpy()[codes]
         take = todo & ((n >= min_peers) | ((i == len(PEER_LEVELS) - 1) & (n > 0)))
-        median[take], level[take] = med[take], name
+        median[take], mean[take], level[take] = med[take], avg[take], name
         todo &= ~take
         if not todo.any():
             break
-    return pd.Series(median, index=values.index), pd.Series(level, index=values.index)
+    index = values.index
+    return pd.Series(median, index=index), pd.Series(level, index=index), pd.Series(mean, index=index)
 
 
 @dataclass(frozen=True)
@@ -655,6 +659,7 @@ class Judgement:
     expected: pd.DataFrame  # what the unit's peers lead us to expect, per scored indicator
     peer_median: pd.DataFrame  # the peer median per indicator
     peer_level: pd.DataFrame  # street, district or all, per indicator
+    peer_share: pd.DataFrame  # yes/no indicators: the share of the peers with a yes
     scores: pd.DataFrame  # per indicator, 0..1; NaN where it does not apply
     score: pd.Series
     rules: pd.DataFrame  # bool per rule (columns: rule index)
@@ -698,12 +703,15 @@ def judge(
     expected = pd.DataFrame(index=units.index)
     medians = pd.DataFrame(index=units.index)
     levels = pd.DataFrame(index=units.index)
+    shares = pd.DataFrame(index=units.index)
     scores = pd.DataFrame(index=units.index)
     for ind in INDICATORS:
         v = values[ind.name].astype(float)
         rate = v / share if ind.flow else v
-        peer, level = _peer_median(groups, rate.where(~grace), settings.min_peers)
+        peer, level, mean = _peer_median(groups, rate.where(~grace), settings.min_peers)
         medians[ind.name], levels[ind.name] = peer, level
+        if ind.kind == "yes":
+            shares[ind.name] = mean
         if ind.kind == "months":
             allowed = peer.fillna(0).clip(lower=settings.idle_months_ok)
             s = (allowed / v).clip(upper=1).where(v > allowed, 1.0)
@@ -733,7 +741,7 @@ def judge(
         broken[i] = rule.breaks(v).fillna(False).astype(bool) & applies
     low = (score < settings.flag_below).fillna(False).astype(bool) & ~grace
     return Judgement(
-        period, units, values, expected, medians, levels, scores, score, broken, low, grace, share
+        period, units, values, expected, medians, levels, shares, scores, score, broken, low, grace, share
     )
 
 
@@ -816,7 +824,7 @@ def count(x: float, unit: str = "") -> str:
 
 
 def pct(x: float) -> str:
-    return f"{x:.0%}"
+    return "—" if math.isnan(x) else f"{x:.0%}"
 
 
 def day_zh(day: pd.Timestamp) -> str:
@@ -848,6 +856,7 @@ class Facts:
     value: dict[str, Any]
     score: dict[str, float]
     peer: dict[str, float]
+    peer_share: dict[str, float]  # yes/no indicators: the share of peers with a yes
     level: dict[str, str]
     expected: dict[str, float]
     share: float
@@ -858,10 +867,20 @@ def unit_facts(j: Judgement, keys: list[str]) -> dict[str, Facts]:
     """The facts of the units in keys."""
     unit, value, score = rows(j.units, keys), rows(j.values, keys), rows(j.scores, keys)
     peer, level, expected = rows(j.peer_median, keys), rows(j.peer_level, keys), rows(j.expected, keys)
+    shares = rows(j.peer_share, keys)
     broken = j.rules.loc[keys].to_numpy().tolist()
     return {
         k: Facts(
-            j.period, unit[k], value[k], score[k], peer[k], level[k], expected[k], float(j.member_share[k]), b
+            j.period,
+            unit[k],
+            value[k],
+            score[k],
+            peer[k],
+            shares[k],
+            level[k],
+            expected[k],
+            float(j.member_share[k]),
+            b,
         )
         for k, b in zip(keys, broken, strict=True)
     }
@@ -902,11 +921,12 @@ def _reason(f: Facts, name: str) -> Reason:
             f"{have_en} in force in {p_en} (median of {peers_en}: {count(peer)})",
         )
     if name == "seat":
+        share = float(f.peer_share.get(name, float("nan")))
         return Reason(
             name,
-            f"有党组织，但{p_zh}无人在街道、社区党组织担任兼职委员（{peers_zh}多数有席位）",
-            f"has a party organization but none of its people held a part-time committee seat in {p_en} "
-            f"(most {peers_en} do)",
+            f"有党组织，但{p_zh}无人在所在社区、街道或区的党组织担任兼职委员（{peers_zh}中{pct(share)}有席位）",
+            f"has a party organization but none of its people held a part-time seat on a committee above "
+            f"it in {p_en} ({pct(share)} of {peers_en} do)",
         )
     if name == "seat_attends":
         return Reason(

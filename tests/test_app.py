@@ -370,7 +370,9 @@ def test_the_unit_profile_by_link_shows_its_posts_agreements_and_meetings(
     absent = sum(a["status"] == "absent" for a in invited)
     assert f"受邀 {len(invited)} 次：出席 {present}" in " ".join(c.value for c in at.caption)
     assert f"缺席 {absent}" in " ".join(c.value for c in at.caption)
-    assert len(dataframe(at, "参会人员")) == sum(a["org"] == unit for a in rows(tables["attendance"]))
+    total = sum(a["org"] == unit for a in rows(tables["attendance"]))
+    assert f"全部受邀 {total} 次" in " ".join(c.value for c in at.caption)
+    assert len(dataframe(at, "参会人员")) == len(invited)  # the table lists what the caption counts
 
 
 def test_a_unit_is_found_by_its_short_name_and_names_can_be_masked(
@@ -423,6 +425,7 @@ def test_cross_appointments_list_bridging_people_and_ties_per_community(
     bridging = sorted(people[p] for p, o in orgs.items() if len(o) >= 2)
     assert sorted(dataframe(at, "任职单位数")["人员"]) == bridging
     units = rows(tables["organization"])
+    names = {u["key"]: u["name"] for u in units}
     community = next(a for a in rows(tables["area"]) if a["level"] == "community")
     committee = next(
         u["key"] for u in units if u["kind"] == "community_committee" and u["area"] == community["key"]
@@ -439,17 +442,25 @@ def test_cross_appointments_list_bridging_people_and_ties_per_community(
     def home(p: dict[str, Any]) -> bool:
         return not (p["part_time"] is True or (p["part_time"] is None and "兼职" in p["role"]))
 
-    counts = {"双向": 0, "仅单位→社区": 0, "仅社区→单位": 0, "无交叉任职": 0}
+    expected = {}
     for unit in members:
-        up = any(home(p) and p["org"] == unit and committee in orgs[p["person"]] for p in posts)
-        down = any(home(p) and p["org"] == committee and unit in orgs[p["person"]] for p in posts)
-        counts[
-            "双向" if up and down else "仅单位→社区" if up else "仅社区→单位" if down else "无交叉任职"
-        ] += 1
-    table = dataframe(at, "双向").set_index("社区")
-    assert table.loc[community["name"], "共建成员单位"] == len(members)
-    for column, n in counts.items():
-        assert table.loc[community["name"], column] == n
+        up = {
+            p["person"]
+            for p in posts
+            if home(p)
+            and p["org"] == unit
+            and any(q["person"] == p["person"] and q["org"] == committee and not home(q) for q in posts)
+        }
+        down = {p["person"] for p in posts if home(p) and p["org"] == committee and unit in orgs[p["person"]]}
+        expected[names[unit]] = (
+            "双向" if up and down else "仅单位→党组织" if up else "仅党组织→单位" if down else "无交叉任职"
+        )
+    table = dataframe(at, "方向", "党组织")
+    shown = table[table["党组织"] == names[committee]]
+    assert dict(zip(shown["单位"], shown["方向"], strict=True)) == expected
+    assert set(table["层级"]) == {"街道", "社区"}  # every member unit, at each level above it
+    levels = dataframe(at, "层级", "双向").set_index("层级")
+    assert levels.loc["社区", "共建成员单位"] == levels.loc["街道", "共建成员单位"] == len(table) // 2
 
 
 # --- query --------------------------------------------------------------------------------
