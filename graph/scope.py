@@ -44,6 +44,14 @@ def quarters(first: str, last: str) -> list[str]:
     return out
 
 
+def period_choices(first: str, last: str) -> list[str]:
+    """The periods the page can judge within the quarters ``first``..``last``: the whole years
+    in it, newest first, then each quarter, newest first. The first is the default."""
+    span = quarters(first, last)
+    years = sorted({q[:4] for q in span if all(f"{q[:4]}Q{i}" in span for i in range(1, 5))}, reverse=True)
+    return [*years, *reversed(span)]
+
+
 @dataclass(frozen=True)
 class Scope:
     """What the pages look at: units under ``area`` (the deepest area chosen; None: all),

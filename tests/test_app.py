@@ -485,7 +485,12 @@ def test_a_named_query_runs_on_the_embedded_store_with_its_form_filled_from_the_
         for a in rows(tables["agreement"])
         if holds_on(a["signed"], a["expires"], PERIOD[1]) and any(where[p] in inside for p in a["parties"])
     }
-    assert set(dataframe(at, "agreement_key").iloc[:, 0]) == expected
+    shown = dataframe(at, "协议编码")
+    assert set(shown["协议编码"]) == expected
+    # in the Chinese interface: Chinese column names, no None
+    assert all(not c.isascii() for c in shown.columns), list(shown.columns)
+    assert not shown.isin([None, "None"]).any().any()
+    assert [w.label.split()[0] for w in at.date_input] == ["有效日期"]  # not the parameter's name, on
 
 
 # --- data ---------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ from streamlit.testing.v1 import AppTest
 import graph.engagement
 from graph.embedded import EmbeddedStore
 from graph.engagement import BY_NAME, INDICATORS, Result, engagement
-from ui.engagement import period_choices, split_reasons
+from graph.scope import period_choices
+from ui.engagement import split_reasons
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TABLE = "eng_ranked_{show}_{kind}"  # the key of the ranked table for a filter

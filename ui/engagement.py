@@ -33,7 +33,7 @@ from graph.engagement import (
     indicator_table,
 )
 from graph.glossary import ORG_KIND
-from graph.scope import Scope, quarters
+from graph.scope import Scope, period_choices
 from ui.common import kind_label, lang, plain, scope, scope_text, show_table, stamp, store_key, t, table
 
 SHOW = ("all", "flagged", "declined")
@@ -41,14 +41,6 @@ PICK_CAP = 500  # units in the unit list; any other is picked by a click in the 
 UNIT_COLOUR, PEER_COLOUR = "#d9534f", "#9e9e9e"
 
 # --- pure helpers (no Streamlit) -------------------------------------------------------------
-
-
-def period_choices(first: str, last: str) -> list[str]:
-    """The periods the page can judge within the quarters ``first``..``last``: the whole years
-    in it, newest first, then each quarter, newest first. The first is the default."""
-    span = quarters(first, last)
-    years = sorted({q[:4] for q in span if all(f"{q[:4]}Q{i}" in span for i in range(1, 5))}, reverse=True)
-    return [*years, *reversed(span)]
 
 
 def for_kinds(result: Result, kinds: tuple[str, ...]) -> Result:
