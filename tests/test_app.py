@@ -650,4 +650,4 @@ def test_on_neo4j_a_named_query_gives_the_embedded_answer(
     at.button[0].click().run()
     assert not at.exception
     expected = {a["key"] for a in rows(tables["agreement"]) if holds_on(a["signed"], a["expires"], PERIOD[1])}
-    assert set(dataframe(at, "agreement_key")["agreement_key"]) == expected
+    assert set(dataframe(at, "协议编码")["协议编码"]) == expected
