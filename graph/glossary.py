@@ -173,13 +173,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "party_orgs": ("建有党组织的单位", "Units with a party organization"),
     "coverage": ("成员单位覆盖情况", "Coverage of member units"),
     "coverage_help": (
-        "分母为时段结束前已加入共建平台的成员单位（不含街道党工委、社区党委）。"
-        "协议：时段内有在效的共建协议；席位：本单位人员在街道或社区党组织担任兼职委员；"
+        "分母为时段结束前已加入共建平台的成员单位（不含区、街道、社区三级党组织）。"
+        "协议：时段内有在效的共建协议；席位：本职在本单位的人员在其所在社区、街道或区的党组织担任兼职委员；"
         "参会：时段内出席或委托代参过联席会议。",
-        "Out of the units that joined the platform by the end of the period (committees excluded). "
-        "Agreement: party to an agreement in force in the period; seat: someone of the unit holds a "
-        "part-time seat on a street or community committee; attended: present or represented at a "
-        "joint meeting in the period.",
+        "Out of the units that joined the platform by the end of the period (the committees of the "
+        "three levels excluded). Agreement: party to an agreement in force in the period; seat: someone "
+        "whose own post is in the unit holds a part-time seat on the committee of its community, street "
+        "or district; attended: present or represented at a joint meeting in the period.",
     ),
     "agreement": ("有在效共建协议", "Agreement in force"),
     "seat": ("有兼职委员席位", "Committee seat"),
@@ -566,9 +566,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "eng_compared_with": ("比较对象：{peers}", "Compared with {peers}"),
     "eng_vs_peers": ("各项指标与同类单位中位数", "Indicators against the peer median"),
     "eng_chart_help": (
-        "每项指标的两根条按该项较大者缩放，数字为实际值；未活动月数越少越好，其余越多越好。不适用于本单位的指标不画出。",
-        "Each indicator's two bars are scaled to the larger of the two; the numbers are the values. "
-        "Fewer months inactive is better, more of anything else. Indicators that do not apply are left out.",
+        "每项指标的两根条按该项较大者缩放，数字为实际值；是否类指标（席位、报到）的同类单位一栏为其中“是”的占比，"
+        "个数类的中位数落在两数之间时写作 0–1。未活动月数越少越好，其余越多越好。不适用于本单位的指标不画出。",
+        "Each indicator's two bars are scaled to the larger of the two; the numbers are the values. For a "
+        "yes/no indicator (seat, registered) the peers' bar is the share of them with a yes; a median of "
+        "counts between two counts shows as 0–1. Fewer months inactive is better, more of anything else. "
+        "Indicators that do not apply are left out.",
     ),
     "eng_indicator": ("指标", "Indicator"),
     "eng_this_unit": ("本单位", "This unit"),

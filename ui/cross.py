@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -58,16 +59,34 @@ def render() -> None:
         chart = pd.DataFrame(
             {t("level"): per["level"].map(t), **{t(f"dir_{d}"): per[d] for d in bridges.DIRECTIONS}}
         )
-        st.bar_chart(
-            chart,
-            x=t("level"),
-            y=directions,
-            horizontal=True,
-            x_label="",
-            y_label="",
-            height=max(160, 60 * len(chart)),
-            color=COLOURS,
+        long = pd.DataFrame(
+            {
+                "level": [t(lvl) for lvl in per["level"] for _ in bridges.DIRECTIONS],
+                "direction": directions * len(per),
+                "rank": list(range(len(directions))) * len(per),
+                "units": [int(per.at[i, d]) for i in per.index for d in bridges.DIRECTIONS],
+            }
         )
+        bars = (
+            alt.Chart(long)
+            .mark_bar()
+            .encode(
+                y=alt.Y("level:N", sort=list(chart[t("level")]), title=None),
+                x=alt.X("sum(units):Q", title=None, axis=alt.Axis(format="d", tickMinStep=1)),
+                color=alt.Color(
+                    "direction:N",
+                    scale=alt.Scale(domain=directions, range=COLOURS),
+                    legend=alt.Legend(title=None, orient="bottom"),
+                ),
+                order=alt.Order("rank:Q"),
+                tooltip=[
+                    alt.Tooltip("level:N", title=t("level")),
+                    alt.Tooltip("direction:N", title=t("direction")),
+                    alt.Tooltip("units:Q", title=t("member_units")),
+                ],
+            )
+        )
+        st.altair_chart(bars, width="stretch", height=60 * len(per) + 60)
         show_table(
             chart.assign(**{t("member_units"): per["members"]})[[t("level"), t("member_units"), *directions]],
             t("level_ties"),
