@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from graph.engagement import INDICATORS, Result, indicator_table
+from graph.glossary import label
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 BOLD = Font(bold=True)
@@ -125,12 +126,12 @@ def _suggestions(result: Result) -> dict[str, str]:
     }
 
 
-HEADLINES = (
-    ("members", "共建成员单位"),
-    ("agreement", "有在期共建协议的成员单位"),
-    ("seat", "有兼职委员席位的成员单位"),
-    ("attended", "参加过联席会议的成员单位"),
-    ("cross_people", "交叉任职人员"),
+HEADLINES = (  # figure, glossary label
+    ("members", "member_units"),
+    ("agreement", "with_agreement_units"),
+    ("seat", "with_seat_units"),
+    ("attended", "attended_units"),
+    ("cross_people", "cross_people"),
 )
 NAMED = 5  # units named in a paragraph at most
 
@@ -147,7 +148,7 @@ def narrative(result: Result) -> list[str]:
     where = "全部区域" if result.area is None else result.area_name
     out = [
         f"{p.zh}，{where}共有共建成员单位{n}个。其中{f['agreement']}个有在期共建协议"
-        f"（{_share(f['agreement'], n)}），{f['seat']}个有兼职委员席位（{_share(f['seat'], n)}），"
+        f"（{_share(f['agreement'], n)}），{f['seat']}个{label('seat')}（{_share(f['seat'], n)}），"
         f"{f['attended']}个参加过联席会议（{_share(f['attended'], n)}）；"
         f"{f['cross_people']}人在成员单位与所在社区、街道（区）党组织之间交叉任职。",
         f"参与度预警单位{s['flagged']}个，比{before.zh}新增{s['newly_flagged']}个、解除{s['no_longer_flagged']}个；"
@@ -188,7 +189,9 @@ def _narrative(ws: Worksheet, result: Result) -> None:
         ws.cell(ws.max_row, 1).alignment = WRAP
     ws.append([])
     f = result.figures
-    _table(ws, pd.DataFrame([(label, f[key]) for key, label in HEADLINES]), ["主要数字", "数值"], [40, 12])
+    _table(
+        ws, pd.DataFrame([(label(word), f[key]) for key, word in HEADLINES]), ["主要数字", "数值"], [40, 12]
+    )
 
 
 def write_briefing(result: Result, path: Path) -> Path:

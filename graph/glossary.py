@@ -375,6 +375,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "down_people": ("党组织→单位（人员）", "Committee → unit (people)"),
     "by_committee": ("各党组织", "Each committee"),
     "with_seat_units": ("有兼职委员席位的成员单位", "Member units with a seat"),
+    "with_agreement_units": ("有在期共建协议的成员单位", "Member units with an agreement in force"),
+    "attended_units": ("参加过联席会议的成员单位", "Member units that attended a meeting"),
     "cross_people": ("交叉任职人员", "Cross-appointed people"),
     "unit_ties": ("各成员单位的交叉任职", "Each member unit's ties"),
     "direction": ("方向", "Direction"),

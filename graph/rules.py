@@ -5,8 +5,9 @@ through :func:`query_params`, the embedded twins directly) uses these and no oth
   the kind's: 区 guidance committee, 街道 coordination committee, 社区 joint meeting.
 - **Member unit**: an organization that is not a committee and joined the platform (加入日期)
   on or before the day asked about.
-- **Part-time post**: marked part-time (是否兼职 = 是); or, left unmarked, a role containing one
-  of the ``seat_roles`` words (default 兼职). A post marked not part-time is never one.
+- **Part-time post**: marked part-time (the part_time column says yes); or, left unmarked, a role
+  containing one of the ``seat_roles`` words (:mod:`graph.settings`). A post marked not
+  part-time is never one.
 - **Committee seat**: a part-time post on a committee. A unit *holds a seat* on a committee when
   someone with an own (not part-time) post in the unit holds a seat on it.
 - **Attended**: present, or represented by a substitute (:data:`ATTENDED`); excused or absent

@@ -1,5 +1,5 @@
 // title: 参与不足的单位 | Units taking little part
-// description: 区域内（含下级区域）已加入共建平台的驻区单位中，在期间内没有有效共建协议、没有席位（本职在本单位的人员在其所在社区、街道或区的党组织兼职任委员，见 README 的「规则」）或没有出席（含代参）联席会议的单位。 | Member resident units in the area (and the areas below it) that, in the period, had no agreement in force, no seat (someone whose own post is in the unit holding a part-time post on the committee of its community, street or district; see the README's Rules) or no meeting attended (present or by substitute).
+// description: 区域内（含下级区域）已加入共建平台的驻区单位中，在期间内没有有效共建协议、没有席位（本职在本单位的人员在其所在社区、街道或区的党组织任委员，见 README 的「规则」）或没有出席（含代参）联席会议的单位。 | Member resident units in the area (and the areas below it) that, in the period, had no agreement in force, no seat (someone whose own post is in the unit holding a part-time post on the committee of its community, street or district; see the README's Rules) or no meeting attended (present or by substitute).
 // param: area (text, optional) 区域名称或编码，空表示全部 | area name or code; empty: everywhere
 // param: since (date, default today-365) 期间开始日期 | the period starts on this date
 // param: until (date, default today) 期间结束日期 | the period ends on this date
