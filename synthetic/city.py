@@ -984,7 +984,9 @@ class _Builder:
                 assert host is not None
                 self._post(unit.leaders, host, SEAT, True, start, end)
                 unit.touch(start)
-                if unit.party_org and unit.profile in usual and rng.random() < 0.4:
+                drawn = rng.random() < 0.4
+                joint = street.name in SPECIAL_STREETS and unit in at_street  # the report's joint bodies
+                if unit.party_org and unit.profile in usual and (drawn or joint):
                     # two-way at the level of its seat: an officer of that committee on its party organization
                     self._cross_post(street.officers if unit in at_street else community.officers, unit)
 
@@ -995,9 +997,7 @@ class _Builder:
         if start > PERIOD_END:
             return
         current = [
-            s
-            for s in officers
-            if s.start <= start and (s.end is None or s.end > start + timedelta(days=60))
+            s for s in officers if s.start <= start and (s.end is None or s.end > start + timedelta(days=60))
         ]
         if current:
             stint = rng.choice(current)
