@@ -228,7 +228,7 @@ B_REASONS = [
     "2025年无在期共建协议（同街道同类单位中位数1份）",
     "2025年领办项目0个（同街道同类单位中位数1个）",
     "自2023年9月起无任何活动（最近一次：2023年8月15日出席联席会议）",
-    "有党组织，但2025年无人在街道、社区党组织担任兼职委员（同街道同类单位多数有席位）",
+    "有党组织，但2025年无人在所在社区、街道或区的党组织担任兼职委员（同街道同类单位中80%有席位）",
     "2025年交叉任职0人（同街道同类单位中位数1人）",
     "2025年办结项目0个（同街道同类单位中位数1个）",
     "截至2025年12月31日资源清单中提供资源0项（同街道同类单位中位数1项）",
@@ -239,8 +239,8 @@ B_REASONS_EN = [
     "no co-building agreement in force in 2025 (median of peers of its kind in its street: 1)",
     "0 projects claimed in 2025 (median of peers of its kind in its street: 1)",
     "no activity of any kind since September 2023 (the last: 2023-08-15, attended a joint meeting)",
-    "has a party organization but none of its people held a part-time committee seat in 2025 "
-    "(most peers of its kind in its street do)",
+    "has a party organization but none of its people held a part-time seat on a committee above it in 2025 "
+    "(80% of peers of its kind in its street do)",
     "0 cross-appointed people in 2025 (median of peers of its kind in its street: 1)",
     "0 projects completed in 2025 (median of peers of its kind in its street: 1)",
     "0 resources on the resource list on 2025-12-31 (median of peers of its kind in its street: 1)",

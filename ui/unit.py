@@ -167,7 +167,7 @@ def render() -> None:
             pd.DataFrame(
                 {
                     t("title"): projects["title"],
-                    t("category"): projects["category"],
+                    t("category"): projects["category"].fillna(""),
                     t("status"): projects["status"].map(
                         lambda c: PROJECT_STATUS.label(c, lang()) if c else ""
                     ),
@@ -186,7 +186,7 @@ def render() -> None:
         st.caption(t("none"))
     else:
         show_table(
-            resources.rename(
+            resources.fillna("").rename(
                 columns={"title": t("title"), "category": t("category"), "published": t("published")}
             ),
             t("resources"),
@@ -210,8 +210,8 @@ def render() -> None:
                     t("person"): regs["person"].map(lambda n: person(n) if n else t("unit_itself")),
                     t("community"): regs["community"].map(lambda a: names.get(a, a)),
                     t("date"): regs["date"],
-                    t("withdrawn"): regs["withdrawn"],
-                    t("hours"): regs["hours"],
+                    t("withdrawn"): regs["withdrawn"].fillna(""),
+                    t("hours"): regs["hours"].map(lambda h: "" if h is None or pd.isna(h) else h),
                 }
             ),
             t("registrations"),
