@@ -52,10 +52,9 @@ import pandas as pd
 from graph import bridges, changes, structure
 from graph.errors import SettingsError
 from graph.glossary import ORG_KIND
-from graph.rules import ATTENDED, COMMITTEES, area_paths, is_member, part_time
+from graph.rules import ATTENDED, COMMITTEES, area_paths, days, is_member, part_time
 from graph.scope import Period, find_area
 from graph.store import Store
-from graph.structure import days
 
 Tables = Mapping[str, pd.DataFrame]
 SETTINGS_FILE = Path(__file__).resolve().parent.parent / "engagement.toml"

@@ -14,7 +14,8 @@ through :func:`query_params`, the embedded twins directly) uses these and no oth
   is a meeting missed (:data:`MISSED`).
 - **Holds during a period**: begun on or before its last day and not over before its first;
   a date of month precision (``2024-12``) covers the whole month, a year the whole year
-  (:func:`upper`, the month-end rule).
+  (the month-end rule: :func:`upper` on ISO text, :func:`days` on timestamps; the Cypher
+  statements write it as ``CASE WHEN size(d) = 7 THEN d + '-31' …``).
 - **Area path**: an area and every area above it, walking up the area tree (:func:`area_paths`).
 """
 
@@ -55,6 +56,18 @@ def upper(date: str) -> str:
         year, month = int(date[:4]), int(date[5:7])
         return f"{date}-{calendar.monthrange(year, month)[1]:02d}"
     return date
+
+
+def days(values: pd.Series, last: bool = False) -> pd.Series:
+    """ISO days, months (``2023-02``) or years as timestamps: the first day they cover, or with
+    ``last`` the last one."""
+    text = values.astype(object).where(values.notna(), None)
+    first = pd.to_datetime(text, format="ISO8601")
+    if not last:
+        return first
+    size = text.str.len()
+    first = first.where(size != 7, first + pd.offsets.MonthEnd(0))
+    return first.where(size != 4, first + pd.offsets.YearEnd(0))
 
 
 def holds(since: Any, until: Any, start: str, end: str) -> bool:

@@ -15,9 +15,11 @@ import pandas as pd
 
 from graph.errors import AnalysisError
 from graph.glossary import ORG_KIND, norm
-from graph.rules import LEVELS  # the levels a scope can narrow down to
-from graph.rules import area_paths as ancestors  # noqa: F401  (the rule lives in graph.rules)
+from graph.rules import LEVELS as LEVELS  # the levels a scope can narrow down to
+from graph.rules import area_paths
 from graph.rules import upper as upper  # (the month-end rule lives in graph.rules)
+
+ancestors = area_paths  # the name ui/network.py knows it by (the rule lives in graph.rules)
 
 
 def quarter_of(date: str) -> str:

@@ -26,14 +26,13 @@ from graph.engagement import (
     INDICATORS,
     PEERS_EN,
     PEERS_ZH,
-    Period,
     Result,
     analyse,
     count,
     indicator_table,
 )
 from graph.glossary import ORG_KIND
-from graph.scope import Scope, period_choices
+from graph.scope import Period, Scope, period_choices
 from ui.common import kind_label, lang, plain, scope, scope_text, show_table, stamp, store_key, t, table
 
 SHOW = ("all", "flagged", "declined")
