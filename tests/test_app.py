@@ -60,7 +60,11 @@ def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def drawn_nodes(at: AppTest) -> list[dict[str, Any]]:
-    """The nodes handed to vis-network in the page's network iframe."""
+    """The nodes handed to vis-network: the network page's component, else a page's iframe."""
+    components = at.get("bidi_component")
+    if components:
+        drawn: list[dict[str, Any]] = json.loads(components[0].proto.json)["nodes"]
+        return drawn
     html = at.get("iframe")[0].proto.srcdoc
     found = re.search(r"var nodes = new vis\.DataSet\((\[.*?\])\);", html, re.S)
     assert found, "no nodes DataSet in the network view"
@@ -276,27 +280,60 @@ def test_the_ego_network_of_a_unit_draws_its_neighbours(
     assert names[busy].startswith(label.rstrip("…"))
 
 
-def test_the_scope_network_is_capped_with_a_notice_and_loads_nothing_from_outside(
+def test_a_street_opens_as_its_communities_and_drills_into_one(
     data_dir: Path, tables: dict[str, pd.DataFrame]
 ) -> None:
+    start, end = PERIOD
     areas = rows(tables["area"])
     district = next(a for a in areas if a["level"] == "district")
     street = next(a for a in areas if a["level"] == "street")
-    at = app("network", district=district["key"], street=street["key"])
-    nodes = drawn_nodes(at)
-    committees = {
-        f"organization:{u['key']}"
+    communities = {a["key"] for a in areas if a["parent"] == street["key"]}
+    members = [  # the unit network's nodes: committees and units joined by the end
+        u
         for u in rows(tables["organization"])
-        if u["kind"] in COMMITTEES
-        and (
-            u["area"] == street["key"]
-            or u["area"] in {a["key"] for a in areas if a["parent"] == street["key"]}
-        )
-    }
-    assert committees <= {n["id"] for n in nodes}
-    html = at.get("iframe")[0].proto.srcdoc
-    assert not re.search(r"<(script|link)[^>]+(src|href)=", html)  # everything inlined
-    assert not re.search(r"cdnjs|jsdelivr|unpkg|bootstrap", html, re.I)
+        if (u["kind"] in COMMITTEES or (u["joined"] and u["joined"] <= end))
+        and u["area"] in communities | {street["key"]}
+    ]
+    at = app("network", district=district["key"], street=street["key"])
+    groups = {n["id"].removeprefix("group:"): n["label"] for n in drawn_nodes(at)}
+    assert set(groups) <= communities | {street["key"]}
+    for key, label in groups.items():
+        assert label.endswith(f"（{sum(u['area'] == key for u in members)}）")
+    big = max(communities, key=lambda c: sum(u["area"] == c for u in members))
+    at.selectbox(key="net_drill").select(big).run()
+    inside = {f"organization:{u['key']}" for u in members if u["area"] == big}
+    drawn = {n["id"]: n for n in drawn_nodes(at)}
+    assert inside <= set(drawn)
+    ties: dict[str, set[str]] = {}  # a unit's partners: a person, an agreement or a project shared
+    groups_of = [
+        {
+            p["org"]
+            for p in rows(tables["post"])
+            if p["person"] == who and overlaps(p["start"], p["end"], start, end)
+        }
+        for who in set(tables["post"]["person"])
+    ]
+    groups_of += [
+        set(a["parties"])
+        for a in rows(tables["agreement"])
+        if overlaps(a["signed"], a["expires"], start, end)
+    ]
+    groups_of += [
+        set(p["contributors"])
+        for p in rows(tables["project"])
+        if p["start"] and overlaps(p["start"], p["end"], start, end)
+    ]
+    for group in groups_of:
+        for unit in group:
+            ties.setdefault(unit, set()).update(group - {unit})
+    partners = {f"organization:{p}" for u in inside for p in ties.get(u.removeprefix("organization:"), ())}
+    assert set(drawn) - inside and set(drawn) - inside <= partners
+    assert all(drawn[n].get("opacity") for n in set(drawn) - inside)  # partners drawn fainter
+
+
+def test_a_large_exploration_is_capped_with_a_notice(data_dir: Path, tables: dict[str, pd.DataFrame]) -> None:
+    street = next(a for a in rows(tables["area"]) if a["level"] == "street")
+    at = app("network", mode="ego", node=f"area:{street['key']}", depth="2")
     at.number_input(key="net_cap").set_value(30).run()
     notice = next(i.value for i in at.info if "汇总节点" in i.value)
     found = re.search(r"([\d,]+) 个节点（共 ([\d,]+) 个）", notice)
@@ -306,6 +343,9 @@ def test_the_scope_network_is_capped_with_a_notice_and_loads_nothing_from_outsid
     drawn = drawn_nodes(at)
     assert sum(not n["id"].startswith("rollup:") for n in drawn) == 30
     assert any(n["id"].startswith("rollup:") for n in drawn)
+    own = [n for n in drawn if not n["id"].startswith("rollup:")]
+    labelled = [n for n in own if n["label"]]  # the most connected and the focus; the rest on hover
+    assert 0 < len(labelled) <= 26 < len(own) and all(n["name"] for n in own)
 
 
 def test_the_shortest_connection_between_two_units_says_what_each_step_is(

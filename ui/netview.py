@@ -631,6 +631,9 @@ def network_data(drawing: Drawing) -> tuple[list[dict[str, Any]], list[dict[str,
         edge.pop("arrows", None)  # pyvis adds arrows to directed edges; ties are drawn without
     net.options = _options(drawing.physics)
     nodes, edges, _, _, _, _ = net.get_network_data()
+    labels = {node["id"]: node["label"] for node in drawing.nodes}
+    for node in nodes:
+        node["label"] = labels[node["id"]]  # pyvis puts the id where a label is empty
     return nodes, edges, net.options
 
 

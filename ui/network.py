@@ -173,6 +173,10 @@ def picture(
             names = {aggregate.GROUP + g: f"{t('cluster')} {g}" for g in set(group_of.values())}
             return aggregate.aggregate(graph, group_of), names
         group_of = aggregate.group_by_area(mine, areas, level)
+        deeper = {"district": "street", "street": "community"}
+        while len(set(group_of.values())) <= 1 and level in deeper:  # one group says nothing: go down
+            level = deeper[level]
+            group_of = aggregate.group_by_area(mine, areas, level)
         names = {aggregate.GROUP + g: area_names.get(g, g) for g in set(group_of.values())}
         return aggregate.aggregate(graph, group_of), names
 
@@ -236,6 +240,15 @@ def score_of(unit: str, s: Scope) -> float | None:
     return _scores(store_key(), stamp(), street, s.last[:4]).get(unit)
 
 
+def fact_label(record: str, field: str) -> str:
+    """A field's header in the ledger (the model's), else an interface word."""
+    try:
+        column = RECORDS[record].column(field)
+    except KeyError:
+        return t(field)
+    return column.zh[0] if lang() == "zh" else column.en[0]
+
+
 def show_details(node: str, s: Scope) -> None:
     """The details panel of a clicked node (graph/details.py), with a button to its unit page."""
     score = score_of(node.partition(":")[2], s) if node.startswith("organization:") else None
@@ -254,7 +267,7 @@ def show_details(node: str, s: Scope) -> None:
         if value is None or value == "":
             continue
         shown = words.get(field, f"{value:.0f}" if isinstance(value, float) else value)
-        st.markdown(f"**{t(field)}**：{plain(shown)}")
+        st.markdown(f"**{fact_label(found.record, field)}**：{plain(shown)}")
     if found.record == "organization" and st.button(
         t("open_unit"), key="net_open_unit", icon=":material/apartment:"
     ):
