@@ -68,7 +68,6 @@ export default function (component) {
     legend.appendChild(item);
   }
 
-  const kept = st.network ? { position: st.network.getViewPosition(), scale: st.network.getScale() } : null;
   if (st.network) st.network.destroy();
   st.nodes = new vis.DataSet(data.nodes);
   st.edges = new vis.DataSet(data.edges);
@@ -79,7 +78,6 @@ export default function (component) {
   if (data.physics) {
     network.once("stabilizationIterationsDone", () => network.setOptions({ physics: false }));
   }
-  if (kept && data.keep_view) network.moveTo({ position: kept.position, scale: kept.scale });
 
   const own = new Map(data.nodes.map((n) => [n.id, n.label || ""]));
   const label = (id, on) => {
@@ -159,11 +157,9 @@ def show(
     key: str,
     words: dict[str, str],
     selected: str | None = None,
-    keep_view: bool = False,
 ) -> Any:
     """Draw ``drawing``; returns the component's result (``select``, ``expand``, ``open``: the
-    node id sent by the last click, else None). ``keep_view``: keep the zoom and position (an
-    expansion)."""
+    node id sent by the last click, else None)."""
     nodes, edges, options = netview.network_data(drawing)
     data = {
         "nodes": nodes,
@@ -174,7 +170,6 @@ def show(
         "edge_legend": drawing.edge_legend,
         "height": netview.height_for(drawing),
         "words": words,
-        "keep_view": keep_view,
     }
     data["sig"] = hashlib.sha1(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
     data["selected"] = selected or ""  # not part of the signature: a click does not redraw

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import random
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -438,8 +439,25 @@ def layout(
     scale = 70 * math.sqrt(len(graph))
     fixed = [n for n in graph.nodes if anchor and n in anchor]
     if fixed and anchor:
+        # a new node starts just outside the anchored node it hangs from, away from the middle
         start = {n: (anchor[n][0] / scale, anchor[n][1] / scale) for n in fixed}
-        pos = nx.spring_layout(graph, seed=42, iterations=60, pos=start, fixed=fixed)
+        rng = random.Random(42)
+        for n in sorted(graph.nodes, key=str):
+            if n in start:
+                continue
+            near = [start[m] for m in graph[n] if m in start]
+            x, y = near[0] if near else (0.0, 0.0)
+            norm = math.hypot(x, y) or 1.0
+            step = 0.25 + 0.1 * rng.random()
+            angle = rng.uniform(-0.9, 0.9)
+            dx, dy = x / norm, y / norm
+            start[n] = (
+                x + step * (dx * math.cos(angle) - dy * math.sin(angle)),
+                y + step * (dx * math.sin(angle) + dy * math.cos(angle)),
+            )
+        pos = nx.spring_layout(
+            graph, seed=42, iterations=60, pos=start, fixed=fixed, k=1.5 / math.sqrt(len(graph))
+        )
     else:
         pos = nx.spring_layout(graph, seed=42, iterations=60)
     return {n: (float(p[0]) * scale, float(p[1]) * scale) for n, p in pos.items()}

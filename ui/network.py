@@ -121,6 +121,8 @@ def drawing(
         for i, step in enumerate(steps, 1):
             rows.append({"step": i, "text": netview.describe_step(graph, step, language, mask_fn)})
     d.note = heading
+    if mode == "ego":  # an exploration grows: its positions are Python's, kept from step to step
+        d.physics = False
     return {
         "drawing": d,
         "steps": rows,
@@ -273,7 +275,7 @@ def show_details(node: str, s: Scope) -> None:
     ):
         st.switch_page("ui/unit.py", query_params={"unit": node, **s.to_params()})
     if found.posts:
-        frame = pd.DataFrame(found.posts)
+        frame = pd.DataFrame(found.posts).fillna("")
         if "person" in frame:
             frame["person"] = frame["person"].map(person)
         cols = [c for c in ("person", "org", "role", "start", "end") if c in frame]
@@ -281,7 +283,7 @@ def show_details(node: str, s: Scope) -> None:
             frame[cols].rename(columns={c: t(c) if c != "org" else t("unit") for c in cols}), hide_index=True
         )
     if found.agreements:
-        frame = pd.DataFrame(found.agreements)[["title", "signed", "expires", "parties"]]
+        frame = pd.DataFrame(found.agreements)[["title", "signed", "expires", "parties"]].fillna("")
         st.dataframe(frame.rename(columns={c: t(c) for c in frame.columns}), hide_index=True)
     if found.meetings:
         frame = pd.DataFrame(found.meetings)
@@ -294,12 +296,12 @@ def show_details(node: str, s: Scope) -> None:
             frame[["name", "kind"]].rename(columns={"name": t("unit"), "kind": t("kind")}), hide_index=True
         )
     if found.projects:
-        frame = pd.DataFrame(found.projects)
+        frame = pd.DataFrame(found.projects).fillna("")
         frame["status"] = frame["status"].map(lambda c: PROJECT_STATUS.label(str(c), lang()) if c else "")
         st.dataframe(frame.rename(columns={c: t(c) for c in frame.columns}), hide_index=True)
 
 
-def canvas(d: netview.Drawing, *, key: str, keep_view: bool = False) -> Any:
+def canvas(d: netview.Drawing, *, key: str) -> Any:
     """The drawing, clickable; a click's node goes to ``net_selected``, an expansion to the
     explorer, an open to the unit page."""
     event = graphview.show(
@@ -307,7 +309,6 @@ def canvas(d: netview.Drawing, *, key: str, keep_view: bool = False) -> Any:
         key=key,
         words={"expand": t("expand"), "open": t("open_unit")},
         selected=st.session_state.get("net_selected"),
-        keep_view=keep_view,
     )
     if event is None:
         return None
@@ -512,7 +513,7 @@ def explore_or_path(
     if d.rolled:
         st.info(t("capped").format(shown=d.shown, total=d.total, rolled=d.rolled, groups=d.groups))
     st.caption(t("net_counts").format(nodes=d.total, edges=len(d.edges)))
-    event = canvas(d, key="net_canvas_explore", keep_view=bool(expanded))
+    event = canvas(d, key="net_canvas_explore")
     if mode == "ego" and event is not None and event.get("expand"):
         target = str(event["expand"])
         if target.startswith(netview.ROLLUP):
