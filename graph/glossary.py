@@ -297,6 +297,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "{quarter}：新出现 {added_nodes} 个单位、{added_edges} 条关系；结束 {ended_nodes} 个单位、{ended_edges} 条关系（与上季度相比）。",
         "{quarter}: {added_nodes} units and {added_edges} ties appeared, {ended_nodes} units and {ended_edges} ties ended (against the previous quarter).",
     ),
+    "search_everywhere_hint": ("单位、人员、协议、会议……", "Units, people, agreements…"),
+    "not_in_period": (
+        "{name} 在所选时段（{period}）内不存在或已结束，图中只画出与之相连、仍在时段内的部分。可在左侧调整时段。",
+        "{name} does not hold in the chosen period ({period}); only what it ties to in the period is drawn. Change the period on the left.",
+    ),
     "pick_area_first": ("请在左侧选择区或街道。", "Choose a district or street on the left."),
     "drawing": ("正在绘制网络…", "Drawing the network…"),
     "download_html": ("下载网络图（HTML，可离线打开）", "Download the view (HTML, works offline)"),

@@ -5,7 +5,8 @@ name, e.g. 大工委 or 党建联合体).
 Matching is on the normalized text (:func:`graph.glossary.norm`: full-width to half-width,
 spaces collapsed, Latin lower-cased), every word of the query anywhere. Ranking: a name or code
 equal to the query first, then one starting with it, then the rest; within each, by record
-(:data:`RANK`), people with posts before people without, shorter names first.
+(:data:`RANK`), people with posts before people without, shorter names first, the latest first
+(an agreement signed later, a later meeting).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pandas as pd
 
 from graph.embedded import node_id
 from graph.glossary import norm
+from graph.model import RECORDS
 
 # record: the fields a search matches (the first is the name shown), in rank order of records
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -65,10 +67,19 @@ def _context(record: str, frame: pd.DataFrame, tables: Mapping[str, pd.DataFrame
     return [v if isinstance(v, tuple) else (v,) if isinstance(v, str) else () for v in frame[column]]
 
 
+def _when(record: str, frame: pd.DataFrame) -> list[str]:
+    """The date each row holds from (an agreement's signing, a meeting's date), or ""."""
+    since = RECORDS[record].since
+    if not since or since not in frame:
+        return [""] * len(frame)
+    return [w if isinstance(w, str) else "" for w in frame[since]]
+
+
 def index(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per searchable record: ``id`` (graph node), ``record``, ``key``, ``name`` (as
     stored), ``terms`` (the normalized names and codes, for exact and prefix matches), ``text``
-    (all of them, what a search matches) and ``context`` (keys shown with it, see _context)."""
+    (all of them, what a search matches), ``when`` (the date it holds from, or "") and
+    ``context`` (keys shown with it, see _context)."""
     parts = []
     for record, columns in FIELDS.items():
         frame = tables.get(record)
@@ -87,12 +98,13 @@ def index(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
                     "name": frame[columns[0]].astype(str).to_numpy(),
                     "terms": terms,
                     "text": [" ".join(t) for t in terms],
+                    "when": _when(record, frame),
                     "context": _context(record, frame, tables),
                 }
             )
         )
     if not parts:
-        return pd.DataFrame(columns=["id", "record", "key", "name", "terms", "text", "context"])
+        return pd.DataFrame(columns=["id", "record", "key", "name", "terms", "text", "when", "context"])
     return pd.concat(parts, ignore_index=True)
 
 
@@ -124,9 +136,14 @@ def find(idx: pd.DataFrame, text: str, records: Iterable[str] = ALL, limit: int 
             "record": found["record"].map(RANK),
             "unposted": (found["record"] == "person") & found["context"].map(lambda c: len(c) == 0),
             "length": found["name"].str.len(),
+            "when": found["when"],
             "name": found["name"],
         },
         index=found.index,
     )
-    order = rank.sort_values(["match", "record", "unposted", "length", "name"], kind="stable").index
+    order = rank.sort_values(
+        ["match", "record", "unposted", "length", "when", "name"],
+        ascending=[True, True, True, True, False, True],
+        kind="stable",
+    ).index
     return found.loc[order].head(limit)

@@ -29,17 +29,20 @@ def idx() -> pd.DataFrame:
         "person": table("key name code", [("p1", "港生", None), ("p2", "王港", None), ("p3", "港生", "P9")]),
         "post": table("person org", [("p1", "u2")]),
         "agreement": table(
-            "key title kind code parties",
-            [("a1", "大连湾军警地企党建联合体共建协议", "共建协议", None, ("u1", "u2"))],
+            "key title kind code parties signed",
+            [
+                ("a1", "大连湾军警地企党建联合体共建协议", "共建协议", None, ("u1", "u2"), "2024-01-01"),
+                ("a0", "大连湾军警地企党建联合体共建协定", "共建协议", None, ("u1", "u2"), "2021-01-01"),
+            ],
         ),
         "area": table(
             "key name platform code parent",
             [("s1", "大连湾街道", "军警地企党建联合体", None, None), ("c1", "港湾社区", None, None, "s1")],
         ),
-        "meeting": table("key title code host", [("m1", "港湾社区联席会议", None, "u1")]),
-        "project": table("key title code contributors", [("j1", "港湾助老", None, ("u2",))]),
-        "need": table("key title code community", [("n1", "港湾路灯", None, "c1")]),
-        "resource": table("key title code org", [("r1", "港口会议室", None, "u2")]),
+        "meeting": table("key title code host date", [("m1", "港湾社区联席会议", None, "u1", "2025-01")]),
+        "project": table("key title code contributors start", [("j1", "港湾助老", None, ("u2",), None)]),
+        "need": table("key title code community published", [("n1", "港湾路灯", None, "c1", None)]),
+        "resource": table("key title code org published", [("r1", "港口会议室", None, "u2", None)]),
     }
     return search.index(tables)
 
@@ -49,7 +52,7 @@ def ids(idx: pd.DataFrame, text: str) -> list[str]:
 
 
 def test_a_joint_body_is_found_by_part_of_its_name_as_agreement_and_as_platform(idx: pd.DataFrame) -> None:
-    assert ids(idx, "联合体") == ["agreement:a1", "area:s1"]
+    assert ids(idx, "联合体") == ["agreement:a1", "agreement:a0", "area:s1"]  # the latest agreement first
 
 
 def test_exact_before_prefix_before_substring_then_by_kind(idx: pd.DataFrame) -> None:
@@ -77,7 +80,7 @@ def test_short_names_codes_full_width_and_several_words(idx: pd.DataFrame) -> No
     assert ids(idx, "dl-001") == ["organization:u2"]
     assert ids(idx, "abc") == ["organization:u4"]  # ＡＢＣ is matched half-width
     assert ids(idx, "ＡＢＣ　物业") == ["organization:u4"]  # full-width query, ideographic space
-    assert ids(idx, "大连 协议") == ["agreement:a1"]
+    assert ids(idx, "大连 协议") == ["agreement:a1", "agreement:a0"]
     assert ids(idx, "  ") == [] and ids(idx, "不存在") == []
 
 

@@ -282,7 +282,7 @@ def sidebar() -> None:
             format_func={c: kind_label(c) for c in ORG_KIND.codes}.__getitem__,
             placeholder=t("all"),
         )
-        st.text_input(t("search_go"), key="find_q", placeholder=t("search_hint"), on_change=_find)
+        st.text_input(t("search_go"), key="find_q", placeholder=t("search_everywhere_hint"), on_change=_find)
         if settings.flag("mask_names"):
             st.caption(t("names_masked"))
         else:

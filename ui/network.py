@@ -468,6 +468,8 @@ def explore_or_path(
             raw = st.query_params.get("depth", "1")
             st.session_state["net_depth"] = int(raw) if raw in ("1", "2", "3") else 1
         left, right = st.columns([3, 1])
+        if "_net_depth_to" in st.session_state:  # the center was expanded: one step further
+            st.session_state["net_depth"] = st.session_state.pop("_net_depth_to")
         depth = left.slider(t("depth"), 1, 3, key="net_depth")
         st.query_params["depth"] = str(depth)
         if center is None:
@@ -510,6 +512,8 @@ def explore_or_path(
     if d.total == 0:
         st.info(t("nothing_to_draw"))
         return None
+    if mode == "ego" and center not in {n["id"] for n in d.nodes}:
+        st.warning(t("not_in_period").format(name=plain(describe(center)), period=plain(scope_text(s))))
     if d.rolled:
         st.info(t("capped").format(shown=d.shown, total=d.total, rolled=d.rolled, groups=d.groups))
     st.caption(t("net_counts").format(nodes=d.total, edges=len(d.edges)))
@@ -518,6 +522,9 @@ def explore_or_path(
         target = str(event["expand"])
         if target.startswith(netview.ROLLUP):
             return d
+        if target == center and depth < 3:
+            st.session_state["_net_depth_to"] = depth + 1
+            st.rerun()
         if target not in expanded and target != center:
             st.session_state["net_expanded"] = [*expanded, target]
             st.rerun()
