@@ -280,7 +280,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "units_count": ("单位数", "Units"),
     "inner_ties": ("内部关系数", "Ties inside"),
     "legend_group": ("单位组（大小为单位数）", "Group of units (size: units)"),
-    "legend_partner": ("直接伙伴（组外）", "Direct partner (outside)"),
+    "legend_partner": ("直接伙伴（外圈，半透明）", "Direct partner (outer ring, faded)"),
     "legend_added": ("本季度新出现", "Appeared this quarter"),
     "legend_ended": ("本季度结束", "Ended this quarter"),
     "shared_people": ("共有人员", "Shared people"),

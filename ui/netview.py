@@ -76,6 +76,7 @@ ROLLUP_STYLE = ("box", "#e9ecef")
 GROUP_STYLE = ("dot", "#5b8def")  # a community, street or cluster of units in an aggregated picture
 LABELLED = 25  # nodes labelled in a large drawing: the most connected (and the focus, and the selected)
 ADDED, ENDED = "#2ca02c", "#d62728"  # time stepping: what appeared and what ended
+PICTURE_SPREAD, PICTURE_NODES, PICTURE_HEIGHT = 300.0, 80, 600  # aggregated pictures: px, nodes, px
 EDGE_COLORS = {
     "HOLDS": "#4e79a7",
     "PARTY_TO": "#d4ac0d",
@@ -209,6 +210,7 @@ class Drawing:
     legend: list[tuple[str, str, str]] = field(default_factory=list)  # (text, shape, colour)
     edge_legend: list[tuple[str, str]] = field(default_factory=list)  # (text, colour)
     note: str = ""  # a line under the heading (e.g. what changed in the quarter)
+    height: int = 0  # pixels for the canvas (0: by the number of nodes)
 
 
 def place(graph: nx.MultiDiGraph, node: str) -> str | None:
@@ -428,14 +430,61 @@ def _node(
     return node
 
 
+def packed(graph: nx.Graph, width: float = 1400.0) -> dict[str, tuple[float, float]]:
+    """Each connected part laid out on its own (largest first), the parts set side by side in
+    rows ``width`` pixels wide: a network of many small parts fills the frame."""
+    positions: dict[str, tuple[float, float]] = {}
+    x = y = row = 0.0
+    parts = sorted(nx.connected_components(graph), key=lambda c: (-len(c), min(map(str, c))))
+    for part in parts:
+        sub = graph.subgraph(part)
+        radius = 40.0 * math.sqrt(len(part)) if len(part) > 1 else 0.0
+        own = (
+            nx.spring_layout(sub, seed=42, k=1.8 / math.sqrt(len(part)))
+            if len(part) > 1
+            else {next(iter(part)): (0, 0)}
+        )
+        box = 2 * radius + 90.0
+        if x + box > width and x > 0:
+            x, y, row = 0.0, y + row, 0.0
+        for n, p in own.items():
+            positions[n] = (x + box / 2 + float(p[0]) * radius, y + box / 2 + float(p[1]) * radius)
+        x += box
+        row = max(row, box)
+    return positions
+
+
+def rings(graph: nx.Graph, gap: float = 42.0) -> dict[str, tuple[float, float]]:
+    """Positions on two circles: the group's own units inside, their partners (``partner``)
+    outside, each circle by kind then name, ``gap`` pixels apart along it."""
+    positions: dict[str, tuple[float, float]] = {}
+    radius = 0.0
+    for outside in (False, True):
+        ring = sorted(
+            (n for n, p in graph.nodes(data="partner") if bool(p) == outside),
+            key=lambda n: (str(graph.nodes[n].get("kind") or ""), str(graph.nodes[n].get("name") or n)),
+        )
+        if not ring:
+            continue
+        radius = max(radius + 170.0, gap * len(ring) / (2 * math.pi), 110.0)
+        for i, n in enumerate(ring):
+            angle = 2 * math.pi * i / len(ring) + (0.5 if outside else 0.0)
+            positions[n] = (radius * math.cos(angle), radius * math.sin(angle))
+    return positions
+
+
 def layout(
-    graph: nx.Graph, anchor: Mapping[str, tuple[float, float]] | None = None
+    graph: nx.Graph, anchor: Mapping[str, tuple[float, float]] | None = None, spread: float = 0.0
 ) -> dict[str, tuple[float, float]]:
-    """Seeded spring layout, in pixels; the nodes in ``anchor`` stay where they are."""
+    """Seeded spring layout, in pixels; the nodes in ``anchor`` stay where they are. With
+    ``spread`` (pixels), a small picture is laid out that wide and its nodes kept apart."""
     if len(graph) == 0:
         return {}
     if len(graph) == 1:
         return {next(iter(graph.nodes)): (0.0, 0.0)}
+    if spread:
+        pos = nx.spring_layout(graph, seed=42, iterations=100, k=2.5 / math.sqrt(len(graph)), weight=None)
+        return {n: (float(p[0]) * spread, float(p[1]) * spread) for n, p in pos.items()}
     scale = 70 * math.sqrt(len(graph))
     fixed = [n for n in graph.nodes if anchor and n in anchor]
     if fixed and anchor:
@@ -489,8 +538,16 @@ def draw_picture(
         return n if n.startswith(GROUP) else f"organization:{n}"
 
     names: dict[str, str] = {}
-    positions = layout(graph)
-    out = Drawing(total=len(graph), shown=len(graph), physics=len(graph) <= PHYSICS_MAX)
+    if any(p for _, p in graph.nodes(data="partner")):
+        positions = rings(graph)
+    else:
+        grouped = any(str(n).startswith(GROUP) for n in graph.nodes)
+        if grouped and len(graph) <= PICTURE_NODES:
+            positions = layout(graph, spread=PICTURE_SPREAD)
+        else:
+            positions = packed(graph)
+    biggest = max((int(u) for _, u in graph.nodes(data="units", default=0)), default=0) or 1
+    out = Drawing(total=len(graph), shown=len(graph), height=PICTURE_HEIGHT)
     legend: dict[str, tuple[str, str, str]] = {}
     for n in graph.nodes:
         attrs = graph.nodes[n]
@@ -508,7 +565,7 @@ def draw_picture(
                 ]
             )
             shape, colour = GROUP_STYLE
-            node = _node(n, text, tip, shape, colour, 12 + 6 * math.sqrt(units), x, y)
+            node = _node(n, text, tip, shape, colour, 10 + 30 * math.sqrt(units / biggest), x, y)
             node["name"] = text
             legend["group"] = (_word("legend_group", lang), shape, colour)
             names[n] = name
@@ -517,7 +574,7 @@ def draw_picture(
             kind = str(attrs.get("kind") or "other")
             colour = KIND_COLORS.get(kind, "#999999")
             tip = "\n".join([name, ORG_KIND.label(kind, lang), f"{_word('ties', lang)}: {weight.get(n, 0)}"])
-            size = 8 + 22 * math.sqrt(weight.get(n, 0) / top)
+            size = 7 + 16 * math.sqrt(weight.get(n, 0) / top)
             node = _node(ident(n), short(name) if n in labelled else "", tip, "dot", colour, size, x, y)
             node["name"] = short(name)
             legend[f"kind:{kind}"] = (ORG_KIND.label(kind, lang), "dot", colour)
@@ -620,7 +677,7 @@ def _vis(name: str) -> Markup:
 
 def height_for(drawing: Drawing) -> int:
     """Pixels for the canvas: small drawings need less."""
-    return 360 if len(drawing.nodes) <= 12 else 640
+    return drawing.height or (360 if len(drawing.nodes) <= 12 else 640)
 
 
 LEGEND_CSS = """

@@ -422,6 +422,8 @@ def scope_picture(s: Scope, where: Any) -> netview.Drawing | None:
         )
         if "_net_drill_to" in st.session_state:
             st.session_state["net_drill"] = st.session_state.pop("_net_drill_to")
+        elif "net_drill" not in st.session_state:  # arrived by a link
+            st.session_state["net_drill"] = st.query_params.get("group", "")
         drill = st.session_state.get("net_drill") or ""
         result = picture(store_key(), stamp(), s, group_by, drill, quarter, lang(), masking())
         groups: dict[str, str] = result["groups"]
@@ -438,6 +440,10 @@ def scope_picture(s: Scope, where: Any) -> netview.Drawing | None:
                 t("whole_picture") if not g else names.get(g) or areas.get(g) or f"{t('cluster')} {g}"
             ),
         )
+        if st.session_state.get("net_drill"):
+            st.query_params["group"] = st.session_state["net_drill"]
+        elif "group" in st.query_params:
+            del st.query_params["group"]
         d: netview.Drawing = result["drawing"]
         if d.note:
             st.caption(plain(d.note))
