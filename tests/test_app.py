@@ -232,11 +232,10 @@ def test_english_and_an_empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def ego_expected(t: dict[str, pd.DataFrame], unit: str) -> set[str]:
-    """The unit's neighbours through posts, agreements, meetings attended, projects and its area,
-    as the network shows them by default for the period."""
+    """The unit's neighbours through posts, agreements, meetings attended and projects (areas
+    are off by default), as the network shows them by default for the period."""
     start, end = PERIOD
-    org = next(u for u in rows(t["organization"]) if u["key"] == unit)
-    found = {f"organization:{unit}", f"area:{org['area']}"}
+    found = {f"organization:{unit}"}
     found |= {
         f"person:{p['person']}"
         for p in rows(t["post"])
@@ -285,8 +284,12 @@ def test_a_street_opens_as_its_communities_and_drills_into_one(
 ) -> None:
     start, end = PERIOD
     areas = rows(tables["area"])
-    district = next(a for a in areas if a["level"] == "district")
-    street = next(a for a in areas if a["level"] == "street")
+    late = next(  # a unit that joined in the middle of the period: its community is drilled into
+        u for u in rows(tables["organization"]) if u["joined"] and "2025-04-01" <= u["joined"] <= "2025-09-30"
+    )
+    parent = {a["key"]: a["parent"] for a in areas}
+    street = next(a for a in areas if a["key"] == parent[late["area"]])
+    district = next(a for a in areas if a["key"] == street["parent"])
     communities = {a["key"] for a in areas if a["parent"] == street["key"]}
     members = [  # the unit network's nodes: committees and units joined by the end
         u
@@ -299,7 +302,7 @@ def test_a_street_opens_as_its_communities_and_drills_into_one(
     assert set(groups) <= communities | {street["key"]}
     for key, label in groups.items():
         assert label.endswith(f"（{sum(u['area'] == key for u in members)}）")
-    big = max(communities, key=lambda c: sum(u["area"] == c for u in members))
+    big = late["area"]
     at.selectbox(key="net_drill").select(big).run()
     inside = {f"organization:{u['key']}" for u in members if u["area"] == big}
     drawn = {n["id"]: n for n in drawn_nodes(at)}
@@ -329,6 +332,27 @@ def test_a_street_opens_as_its_communities_and_drills_into_one(
     partners = {f"organization:{p}" for u in inside for p in ties.get(u.removeprefix("organization:"), ())}
     assert set(drawn) - inside and set(drawn) - inside <= partners
     assert all(drawn[n].get("opacity") for n in set(drawn) - inside)  # partners drawn fainter
+    # quarter by quarter: the units that joined in the quarter are marked as appeared
+    joined_in = f"2025Q{(int(late['joined'][5:7]) - 1) // 3 + 1}"
+    for quarter, first, last in (
+        ("2025Q2", "2025-04-01", "2025-06-30"),
+        ("2025Q3", "2025-07-01", "2025-09-30"),
+    ):
+        at.select_slider(key="net_quarter").set_value(quarter).run()
+        note = next(c.value for c in at.caption if c.value.startswith(f"{quarter}："))
+        marked = {
+            n["id"]
+            for n in drawn_nodes(at)
+            if isinstance(n["color"], dict) and n["color"]["border"] == "#2ca02c"
+        }
+        said = re.search(r"新出现 (\d+) 个单位", note)
+        assert said and int(said[1]) == len(marked)
+        joined = {
+            f"organization:{u['key']}"
+            for u in members
+            if u["area"] == big and first <= (u["joined"] or "") <= last
+        }
+        assert joined <= marked and (f"organization:{late['key']}" in marked) == (quarter == joined_in)
 
 
 def test_a_large_exploration_is_capped_with_a_notice(data_dir: Path, tables: dict[str, pd.DataFrame]) -> None:

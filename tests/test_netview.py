@@ -53,8 +53,10 @@ def test_the_legend_shows_each_shape_and_colour_as_drawn() -> None:
 
 
 def test_people_look_unlike_any_unit() -> None:
-    shape, colour = netview.RECORD_STYLE["person"]
-    assert [r for r, (s, _) in netview.RECORD_STYLE.items() if s == "ring"] == ["person"]  # units: filled dots
+    _, colour = netview.RECORD_STYLE["person"]
+    assert [r for r, (s, _) in netview.RECORD_STYLE.items() if s == "ring"] == [
+        "person"
+    ]  # units: filled dots
     for kind, other in netview.KIND_COLORS.items():
         distance = sum((a - b) ** 2 for a, b in zip(rgb(colour), rgb(other), strict=True)) ** 0.5
         assert distance > 60, kind

@@ -92,6 +92,8 @@ def drawing(
     if mode == "scope":
         graph = netview.in_period(netview.by_types(view(s.area, s.end), types), s.start)
     elif mode == "ego":
+        if nodes[0].startswith("area:"):  # an area's neighbours are its units and areas
+            types = tuple(dict.fromkeys([*types, "IN_AREA", "PART_OF"]))
         graph = reach.explore(whole(s), nodes[0], depth, expanded, types)
     else:  # a connection runs through people, agreements, meetings, projects: not areas
         found = reach.path(whole(s), nodes[0], nodes[1], [r for r in types if r not in netview.AREA_TYPES])
