@@ -144,6 +144,33 @@ def changes(before: nx.Graph, after: nx.Graph) -> Changes:
     )
 
 
+def touching(tables: Mapping[str, pd.DataFrame], units: Iterable[str]) -> dict[str, pd.DataFrame]:
+    """The tables :func:`unit_network` needs for the ties of ``units`` (to anyone): the posts
+    of the people holding a post in one of them, the agreements and projects one of them is in,
+    and the organizations those name. The unit network of these tables has every tie touching
+    ``units`` that the whole tables' has, for a fraction of the work on a large city."""
+    mine = set(units)
+    posts = tables["post"]
+    people = set(posts.loc[posts["org"].isin(mine), "person"])
+    posts = posts[posts["person"].isin(people)]
+    agreements = tables["agreement"]
+    agreements = agreements[agreements["parties"].map(lambda ps: not mine.isdisjoint(ps or ()))]
+    projects = tables["project"]
+    projects = projects[projects["contributors"].map(lambda cs: not mine.isdisjoint(cs or ()))]
+    named = mine | set(posts["org"])
+    for column in (agreements["parties"], projects["contributors"]):
+        for keys in column:
+            named.update(keys or ())
+    orgs = tables["organization"]
+    return {
+        **tables,
+        "organization": orgs[orgs["key"].isin(named)],
+        "post": posts,
+        "agreement": agreements,
+        "project": projects,
+    }
+
+
 def unit_network(tables: Mapping[str, pd.DataFrame], start: str, end: str) -> nx.Graph:
     """:func:`graph.structure.unit_network` for ISO days."""
     return structure.unit_network(tables, date.fromisoformat(start), date.fromisoformat(end))

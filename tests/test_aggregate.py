@@ -110,3 +110,29 @@ def test_changes_between_quarters() -> None:
     found = aggregate.changes(before, after)
     assert found.added_nodes == {"d"} and found.ended_nodes == {"c"}
     assert found.added_edges == {("a", "d")} and found.ended_edges == {("b", "c")}
+
+
+def test_the_tables_touching_some_units_give_all_their_ties() -> None:
+    rng = random.Random(42)
+    keys = [f"u{i:02d}" for i in range(30)]
+    tables = {
+        "organization": table("key name kind joined", [(k, k, "soe", "2020-01-01") for k in keys]),
+        "post": table(
+            "person org start end",
+            [(f"p{rng.randrange(15)}", rng.choice(keys), "2021-01-01", None) for _ in range(40)],
+        ),
+        "agreement": table(
+            "key parties signed expires",
+            [(f"g{i}", tuple(rng.sample(keys, 3)), "2021-01-01", None) for i in range(8)],
+        ),
+        "project": table(
+            "key contributors start end",
+            [(f"j{i}", tuple(rng.sample(keys, 2)), "2025-02-01", None) for i in range(8)],
+        ),
+    }
+    mine = keys[:5]
+    whole = aggregate.unit_network(tables, "2025-01-01", "2025-12-31")
+    part = aggregate.unit_network(aggregate.touching(tables, mine), "2025-01-01", "2025-12-31")
+    expected = {tuple(sorted((a, b))): d for a, b, d in whole.edges(mine, data=True)}
+    assert {tuple(sorted((a, b))): d for a, b, d in part.edges(mine, data=True)} == expected
+    assert expected and set(part.nodes) <= set(whole.nodes)

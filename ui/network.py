@@ -132,14 +132,17 @@ def drawing(
     }
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _unit_net(key: str, version: Any, start: str, end: str) -> Any:
-    return aggregate.unit_network({r: table(r) for r in RECORDS}, start, end)
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _unit_net(key: str, version: Any, s: Scope, start: str, end: str) -> Any:
+    units = units_in_scope(table("organization"), table("area"), s)
+    tables = aggregate.touching({r: table(r) for r in RECORDS}, units["key"])
+    return aggregate.unit_network(tables, start, end)
 
 
-def unit_net(start: str, end: str) -> Any:
-    """The unit network (graph.structure.unit_network) of a span, shared: do not modify it."""
-    return _unit_net(store_key(), stamp(), start, end)
+def unit_net(s: Scope, start: str, end: str) -> Any:
+    """The unit network (graph.structure.unit_network) of a span, with every tie touching the
+    scope's units; shared: do not modify it."""
+    return _unit_net(store_key(), stamp(), s, start, end)
 
 
 def level_below(s: Scope) -> str:
@@ -157,7 +160,7 @@ def picture(
     area_names = dict(zip(areas["key"], areas["name"], strict=True))
     units = units_in_scope(table("organization"), areas, s)
     start, end = (quarter_start(quarter), quarter_end(quarter)) if quarter else (s.start, s.end)
-    net = unit_net(start, end)
+    net = unit_net(s, start, end)
     keys = [k for k in units["key"] if k in net]
 
     def shape(graph: Any, keys: list[str]) -> tuple[Any, dict[str, str]]:
@@ -189,7 +192,7 @@ def picture(
     note = ""
     if quarter:
         before_q = quarters("1900Q1", quarter)[-2]
-        before_net = unit_net(quarter_start(before_q), quarter_end(before_q))
+        before_net = unit_net(s, quarter_start(before_q), quarter_end(before_q))
         before, _ = shape(before_net, [k for k in units["key"] if k in before_net])
         changed = aggregate.changes(before, now)
         union = before.copy()
