@@ -355,6 +355,20 @@ def test_a_street_opens_as_its_communities_and_drills_into_one(
         assert joined <= marked and (f"organization:{late['key']}" in marked) == (quarter == joined_in)
 
 
+def test_the_sidebar_search_opens_the_best_match_in_the_explorer(
+    data_dir: Path, tables: dict[str, pd.DataFrame]
+) -> None:
+    agreements = tables["agreement"]
+    current = agreements[agreements["expires"].map(lambda e: not e or e >= PERIOD[1])]
+    joint = current.loc[current["parties"].map(len).idxmax()]
+    at = app("unit")
+    at.sidebar.text_input(key="find_q").input(joint["title"][2:10]).run()
+    assert not at.exception
+    assert at.query_params["node"] == f"agreement:{joint['key']}" and at.query_params["mode"] == "ego"
+    drawn = {n["id"] for n in drawn_nodes(at)}
+    assert drawn == {f"agreement:{joint['key']}"} | {f"organization:{k}" for k in joint["parties"]}
+
+
 def test_a_large_exploration_is_capped_with_a_notice(data_dir: Path, tables: dict[str, pd.DataFrame]) -> None:
     street = next(a for a in rows(tables["area"]) if a["level"] == "street")
     at = app("network", mode="ego", node=f"area:{street['key']}", depth="2")

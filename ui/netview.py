@@ -331,9 +331,15 @@ def draw(
         full = display_name(attrs, mask)
         names[n] = full
         text = short(full) if n in labelled or len(drawn) <= LABELLED else ""
-        out.nodes.append(
-            _node(n, text, tooltip(attrs, lang, mask, degree.get(n, 0)), shape, colour, size, x, y)
-        )
+        tip = tooltip(attrs, lang, mask, degree.get(n, 0))
+        if record == "person":  # the posts drawn: role · unit · dates
+            held = [
+                f"{d.get('role') or ''} · {display_name(graph.nodes[v], mask)} {_dates(graph, n, v, d)}".strip()
+                for _, v, d in graph.out_edges(n, data=True)
+                if d.get("type") == "HOLDS"
+            ]
+            tip = "\n".join([tip, *sorted(held)[:8]])
+        out.nodes.append(_node(n, text, tip, shape, colour, size, x, y))
         out.nodes[-1]["name"] = short(full)
         if n in focus:
             fill = out.nodes[-1]["color"]
@@ -507,6 +513,10 @@ def layout(
         pos = nx.spring_layout(
             graph, seed=42, iterations=60, pos=start, fixed=fixed, k=1.5 / math.sqrt(len(graph))
         )
+        return {
+            n: anchor[n] if n in anchor else (float(p[0]) * scale, float(p[1]) * scale)
+            for n, p in pos.items()
+        }
     else:
         pos = nx.spring_layout(graph, seed=42, iterations=60)
     return {n: (float(p[0]) * scale, float(p[1]) * scale) for n, p in pos.items()}
