@@ -127,8 +127,9 @@ def network_nodes(page: Any) -> list[dict[str, Any]]:
     while time.monotonic() < deadline:
         for frame in page.frames:
             try:
-                found = frame.evaluate(
-                    "() => (typeof nodes !== 'undefined' && nodes.get) ? JSON.stringify(nodes.get()) : null"
+                found = frame.evaluate(  # the network page's component, or a page's iframe
+                    "() => globalThis.gongjianNodes ? JSON.stringify(globalThis.gongjianNodes.get()) :"
+                    " (typeof nodes !== 'undefined' && nodes.get) ? JSON.stringify(nodes.get()) : null"
                 )
             except Exception:  # a frame navigating away
                 continue

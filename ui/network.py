@@ -516,15 +516,15 @@ def explore_or_path(
     d: netview.Drawing = result["drawing"]
     if mode == "path":
         if not result["found"]:
-            st.warning(t("no_path").format(a=plain(describe(nodes[0])), b=plain(describe(nodes[1]))))
+            st.warning(t("no_path").format(a=plain(describe(nodes[0])), b=plain(describe(nodes[-1]))))
         else:
             steps = pd.DataFrame(result["steps"]).rename(columns={"step": t("step"), "text": t("connection")})
             show_table(steps, t("net_path"), key="path_steps")
     if d.total == 0:
         st.info(t("nothing_to_draw"))
         return None
-    if mode == "ego" and center not in {n["id"] for n in d.nodes}:
-        st.warning(t("not_in_period").format(name=plain(describe(center)), period=plain(scope_text(s))))
+    if mode == "ego" and nodes[0] not in {n["id"] for n in d.nodes}:
+        st.warning(t("not_in_period").format(name=plain(describe(nodes[0])), period=plain(scope_text(s))))
     if d.rolled:
         st.info(t("capped").format(shown=d.shown, total=d.total, rolled=d.rolled, groups=d.groups))
     st.caption(t("net_counts").format(nodes=d.total, edges=len(d.edges)))
