@@ -95,7 +95,7 @@ def test_with_an_app_password_nothing_shows_until_it_is_given(
     assert at.error and not at.metric
     at.text_input[0].input("共建-s3cret")
     at.button[0].click().run()
-    assert not at.exception and at.metric and not at.text_input  # the overview, no form
+    assert not at.exception and at.metric and not at.main.text_input  # the overview, no form
     assert all("s3cret" not in str(e.value) for e in at.markdown)
 
 
