@@ -576,6 +576,7 @@ def draw_picture(
             )
             shape, colour = GROUP_STYLE
             node = _node(n, text, tip, shape, colour, 10 + 30 * math.sqrt(units / biggest), x, y)
+            node["font"] = {"size": 18}  # a picture's few groups are read from afar
             node["name"] = text
             legend["group"] = (_word("legend_group", lang), shape, colour)
             names[n] = name
