@@ -369,6 +369,36 @@ def test_the_sidebar_search_opens_the_best_match_in_the_explorer(
     assert drawn == {f"agreement:{joint['key']}"} | {f"organization:{k}" for k in joint["parties"]}
 
 
+def test_interlocks_link_units_by_the_people_they_share(
+    data_dir: Path, tables: dict[str, pd.DataFrame]
+) -> None:
+    end = PERIOD[1]
+    areas = rows(tables["area"])
+    street = next(a for a in areas if a["level"] == "street")
+    inside = {street["key"]} | {a["key"] for a in areas if a["parent"] == street["key"]}
+    units = {u["key"]: u["name"] for u in rows(tables["organization"])}
+    local = {u["key"] for u in rows(tables["organization"]) if u["area"] in inside}
+    people = dict(zip(tables["person"]["key"], tables["person"]["name"], strict=True))
+    held: dict[str, set[str]] = {}
+    for p in rows(tables["post"]):
+        if holds_on(p["start"], p["end"], end):
+            held.setdefault(p["person"], set()).add(p["org"])
+    expected: dict[tuple[str, str], set[str]] = {}
+    for who, orgs in held.items():
+        for a, b in itertools.combinations(sorted(orgs), 2):
+            if a in local or b in local:
+                expected.setdefault((a, b), set()).add(people[who])
+    at = app("network", district=street["parent"], street=street["key"], mode="interlock")
+    component = json.loads(at.get("bidi_component")[0].proto.json)
+    found = {}
+    for e in component["edges"]:
+        a, b = sorted((e["from"].removeprefix("organization:"), e["to"].removeprefix("organization:")))
+        head, shared = e["title"].split("\n")
+        assert head in (f"{units[a]} — {units[b]}", f"{units[b]} — {units[a]}")
+        found[(a, b)] = set(shared.removeprefix("共有人员: ").split("、"))
+    assert found == expected
+
+
 def test_a_large_exploration_is_capped_with_a_notice(data_dir: Path, tables: dict[str, pd.DataFrame]) -> None:
     street = next(a for a in rows(tables["area"]) if a["level"] == "street")
     at = app("network", mode="ego", node=f"area:{street['key']}", depth="2")
