@@ -136,3 +136,22 @@ def test_the_tables_touching_some_units_give_all_their_ties() -> None:
     expected = {tuple(sorted((a, b))): d for a, b, d in whole.edges(mine, data=True)}
     assert {tuple(sorted((a, b))): d for a, b, d in part.edges(mine, data=True)} == expected
     assert expected and set(part.nodes) <= set(whole.nodes)
+
+
+def test_a_picture_goes_down_a_level_while_it_has_one_group_and_drills_into_areas() -> None:
+    g = net()
+    graph, groups = aggregate.picture(g, UNITS, AREAS, "district")  # one district: its streets
+    assert groups == {GROUP + "st": "st", GROUP + "st2": "st2"}
+    graph, groups = aggregate.picture(g, UNITS, AREAS, "street", drill="st")  # a street: its communities
+    assert set(groups.values()) == {"c1", "c2", "st"} and graph.nodes[GROUP + "c1"]["units"] == 2
+    graph, groups = aggregate.picture(g, UNITS, AREAS, "community", drill="c2")  # a community: focus
+    assert groups == {} and sorted(graph.nodes) == ["a1", "a2", "b1", "x"]
+    graph, groups = aggregate.picture(g, UNITS[UNITS["area"] == "c1"], AREAS, "unit")
+    assert sorted(graph.nodes) == ["a1", "a2", "b1", "s"] and graph.nodes["s"]["partner"]
+    graph, groups = aggregate.picture(g, UNITS, AREAS, "street", group_by="cluster")
+    assert sum(graph.nodes[n]["units"] for n in groups) == len(UNITS)
+    first = next(iter(sorted(groups.values())))
+    drilled, _ = aggregate.picture(g, UNITS, AREAS, "street", group_by="cluster", drill=first)
+    assert {n for n, p in drilled.nodes(data="partner") if not p} == {
+        u for u, c in aggregate.group_by_cluster(g, list(UNITS["key"])).items() if c == first
+    }

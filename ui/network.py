@@ -15,10 +15,17 @@ import streamlit as st
 from graph import aggregate, details, engagement, reach, search
 from graph.glossary import ATTENDANCE, ORG_KIND, PROJECT_STATUS
 from graph.model import RECORDS, RELATIONSHIP_TYPES
-from graph.scope import Scope, ancestors, quarter_end, quarter_start, quarters, units_in_scope
+from graph.scope import (
+    Scope,
+    ancestors,
+    previous_quarter,
+    quarter_end,
+    quarter_start,
+    quarters,
+    units_in_scope,
+)
 from ui import graphview, netview
 from ui.common import (
-    current_store,
     describe,
     lang,
     masking,
@@ -34,19 +41,8 @@ from ui.common import (
     table,
 )
 
-LARGE = 3000  # units in scope beyond which the scope network asks for a smaller area
 MODES = ("ego", "scope", "interlock", "path")
 INTERLOCK_MAX = 120  # units drawn in the interlock view: the most interlocked
-
-
-@st.cache_resource(max_entries=6, show_spinner=False)
-def _view(key: str, version: Any, area: str | None, as_of: str) -> nx.MultiDiGraph:
-    return current_store().view(area=area, as_of=as_of)
-
-
-def view(area: str | None, as_of: str) -> nx.MultiDiGraph:
-    """The store's graph of an area as of a day, shared between sessions: do not modify it."""
-    return _view(store_key(), stamp(), area, as_of)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -79,9 +75,9 @@ def drawing(
     heading: str,
     expanded: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """The drawing of one view, its HTML, and for a path the steps (cached per choice). An
-    exploration with ``expanded`` nodes keeps the positions of the drawing before the last
-    expansion."""
+    """The drawing of an exploration (``ego``) or a connection (``path``), and for a path the
+    steps (cached per choice). An exploration with ``expanded`` nodes keeps the positions of the
+    drawing before the last expansion."""
     steps: list[netview.Step] | None = None
     anchor = None
     if mode == "ego" and expanded:
@@ -89,9 +85,7 @@ def drawing(
             key, version, mode, s, nodes, depth, types, cap, measure, language, mask, heading, expanded[:-1]
         )
         anchor = {n["id"]: (n["x"], n["y"]) for n in before["drawing"].nodes}
-    if mode == "scope":
-        graph = netview.in_period(netview.by_types(view(s.area, s.end), types), s.start)
-    elif mode == "ego":
+    if mode == "ego":
         if nodes[0].startswith("area:"):  # an area's neighbours are its units and areas
             types = tuple(dict.fromkeys([*types, "IN_AREA", "PART_OF"]))
         graph = reach.explore(whole(s), nodes[0], depth, expanded, types)
@@ -161,39 +155,21 @@ def picture(
     units = units_in_scope(table("organization"), areas, s)
     start, end = (quarter_start(quarter), quarter_end(quarter)) if quarter else (s.start, s.end)
     net = unit_net(s, start, end)
-    keys = [k for k in units["key"] if k in net]
+    level = "unit" if s.community else level_below(s)
 
-    def shape(graph: Any, keys: list[str]) -> tuple[Any, dict[str, str]]:
-        mine = units[units["key"].isin(keys)]
-        level = level_below(s)
-        if drill and group_by == "area":
-            level = "community"
-            mine = mine[mine["area"].isin({drill} | set(areas.loc[areas["parent"] == drill, "key"]))]
-            if areas.loc[areas["key"] == drill, "level"].eq("community").any():
-                return aggregate.focus(graph, list(mine["key"])), {}
-        if s.community:
-            return aggregate.focus(graph, list(mine["key"])), {}
-        if group_by == "cluster":
-            group_of = aggregate.group_by_cluster(graph, list(mine["key"]))
-            if drill:
-                return aggregate.focus(graph, [u for u, g in group_of.items() if g == drill]), {}
-            names = {aggregate.GROUP + g: f"{t('cluster')} {g}" for g in set(group_of.values())}
-            return aggregate.aggregate(graph, group_of), names
-        group_of = aggregate.group_by_area(mine, areas, level)
-        deeper = {"district": "street", "street": "community"}
-        while len(set(group_of.values())) <= 1 and level in deeper:  # one group says nothing: go down
-            level = deeper[level]
-            group_of = aggregate.group_by_area(mine, areas, level)
-        names = {aggregate.GROUP + g: area_names.get(g, g) for g in set(group_of.values())}
-        return aggregate.aggregate(graph, group_of), names
+    def shape(graph: Any) -> tuple[Any, dict[str, str]]:
+        found, groups = aggregate.picture(graph, units, areas, level, group_by, drill)
+        cluster = t("cluster")
+        return found, {
+            n: f"{cluster} {g}" if group_by == "cluster" else area_names.get(g, g) for n, g in groups.items()
+        }
 
-    now, names = shape(net, keys)
+    now, names = shape(net)
     changed = None
     note = ""
     if quarter:
-        before_q = quarters("1900Q1", quarter)[-2]
-        before_net = unit_net(s, quarter_start(before_q), quarter_end(before_q))
-        before, _ = shape(before_net, [k for k in units["key"] if k in before_net])
+        before_q = previous_quarter(quarter)
+        before, _ = shape(unit_net(s, quarter_start(before_q), quarter_end(before_q)))
         changed = aggregate.changes(before, now)
         union = before.copy()
         union.add_nodes_from(now.nodes(data=True))
