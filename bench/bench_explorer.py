@@ -92,8 +92,10 @@ def one(scale: str, seed: int, work: Path) -> list[dict[str, Any]]:
         if cold:
             st.cache_data.clear()
             st.cache_resource.clear()
-        for k, v in (state or {}).items():
-            at.session_state[k] = v
+        if state:  # the view first, then the change
+            at.run()
+            for k, v in state.items():
+                at.session_state[k] = v
         started = time.perf_counter()
         at.run()
         seconds = time.perf_counter() - started
@@ -106,9 +108,10 @@ def one(scale: str, seed: int, work: Path) -> list[dict[str, Any]]:
     run("district (default)", {"district": district, "mode": "scope"})
     ego = {"mode": "ego", "node": f"organization:{busy}", "depth": "1"}
     run("explore: a unit", ego)
-    counts = posts["person"].value_counts()
-    neighbour = max(posts.loc[posts["org"] == busy, "person"], key=lambda p: (counts[p], p))  # most posts
-    run("explore: + expansion", ego, {"net_expanded": [f"person:{neighbour}"]}, cold=False)
+    agreements = tables["agreement"]
+    theirs = agreements[agreements["parties"].map(lambda ps: busy in ps)].sort_values("signed")
+    partner = next(p for p in theirs["parties"].iloc[-1] if p != busy)  # a fellow party: its people, meetings
+    run("explore: + expansion", ego, {"net_expanded": [f"organization:{partner}"]}, cold=False)
 
     # 1,500 nodes in Chromium: the district's unit network, as a picture
     start, end = "2025-01-01", "2025-12-31"
