@@ -135,10 +135,12 @@ def picture(
     """What a scope's picture shows of the unit network ``net``: the ``units`` (the scope's,
     with ``key`` and ``area``) grouped by their area at ``level`` (or deeper, while that gives
     a single group) or by Louvain cluster (``group_by="cluster"``), as :func:`aggregate` draws
-    them; or, with ``drill`` (an area key, or a cluster number), that group's own picture: a
-    street's communities, or a community's or a cluster's units and their direct partners
-    (:func:`focus`); at ``level`` "unit" (a community scope), its units and partners. Returns
-    the graph and, for each group node, the area key or cluster number it stands for."""
+    them. With ``drill`` (an area key, or a cluster number) that group's own picture: a street
+    of a district shows its communities; a community, a cluster, or the units placed directly
+    in an area above the level (a street committee among communities) show those units and
+    their direct partners (:func:`focus`). At ``level`` "unit" (a community scope): its units
+    and their partners. Returns the graph and, for each group node, the area key or cluster
+    number it stands for."""
     mine = units[units["key"].isin([k for k in units["key"] if k in net])]
     if level == "unit":
         return focus(net, list(mine["key"])), {}
@@ -147,18 +149,20 @@ def picture(
         if drill:
             return focus(net, [u for u, g in group_of.items() if g == drill]), {}
         return aggregate(net, group_of), {GROUP + g: g for g in set(group_of.values())}
-    if drill:
-        levels = dict(zip(areas["key"], areas["level"], strict=True))
-        inside = {drill} | set(areas.loc[areas["parent"] == drill, "key"])
-        mine = mine[mine["area"].isin(inside)]
-        if levels.get(drill) == "community":
-            return focus(net, list(mine["key"])), {}
-        level = "community"
     group_of = group_by_area(mine, areas, level)
     while len(set(group_of.values())) <= 1 and level in DEEPER:  # one group says nothing: go down
         level = DEEPER[level]
         group_of = group_by_area(mine, areas, level)
-    return aggregate(net, group_of), {GROUP + g: g for g in set(group_of.values())}
+    if not drill:
+        return aggregate(net, group_of), {GROUP + g: g for g in set(group_of.values())}
+    levels = dict(zip(areas["key"], areas["level"], strict=True))
+    if levels.get(drill) == "community" and level == "street":  # a community of a street drilled into
+        group_of = group_by_area(mine, areas, "community")
+    members = mine[mine["key"].isin([u for u, g in group_of.items() if g == drill])]
+    if levels.get(drill) == "street" and level == "street":
+        inner = group_by_area(members, areas, "community")
+        return aggregate(net, inner), {GROUP + g: g for g in set(inner.values())}
+    return focus(net, list(members["key"])), {}
 
 
 @dataclass(frozen=True)

@@ -290,6 +290,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "group_area": ("按下级区域", "By area below"),
     "group_cluster": ("按聚类（Louvain）", "By cluster (Louvain)"),
     "drill": ("进入分组", "Drill into"),
+    "group_hint": (
+        "双击该组或点其下的“展开”进入，看组内单位及其直接伙伴。",
+        "Double-click the group, or press Expand under it, to see its units and their direct partners.",
+    ),
     "whole_picture": ("全部分组", "All groups"),
     "whole_period": ("整个时段", "Whole period"),
     "cluster": ("聚类", "Cluster"),

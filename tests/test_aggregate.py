@@ -144,8 +144,15 @@ def test_a_picture_goes_down_a_level_while_it_has_one_group_and_drills_into_area
     assert groups == {GROUP + "st": "st", GROUP + "st2": "st2"}
     graph, groups = aggregate.picture(g, UNITS, AREAS, "street", drill="st")  # a street: its communities
     assert set(groups.values()) == {"c1", "c2", "st"} and graph.nodes[GROUP + "c1"]["units"] == 2
-    graph, groups = aggregate.picture(g, UNITS, AREAS, "community", drill="c2")  # a community: focus
+    graph, groups = aggregate.picture(g, UNITS, AREAS, "street", drill="c2")  # and one of those: focus
     assert groups == {} and sorted(graph.nodes) == ["a1", "a2", "b1", "x"]
+    street = UNITS[UNITS["area"] != "c3"]
+    graph, groups = aggregate.picture(g, street, AREAS, "community")  # a street scope
+    assert set(groups.values()) == {"c1", "c2", "st"}
+    graph, groups = aggregate.picture(g, street, AREAS, "community", drill="c2")
+    assert groups == {} and sorted(graph.nodes) == ["a1", "a2", "b1", "x"]
+    graph, groups = aggregate.picture(g, street, AREAS, "community", drill="st")  # the committee placed there
+    assert groups == {} and {n for n, p in graph.nodes(data="partner") if not p} == {"s"}
     graph, groups = aggregate.picture(g, UNITS[UNITS["area"] == "c1"], AREAS, "unit")
     assert sorted(graph.nodes) == ["a1", "a2", "b1", "s"] and graph.nodes["s"]["partner"]
     graph, groups = aggregate.picture(g, UNITS, AREAS, "street", group_by="cluster")

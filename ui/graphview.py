@@ -48,6 +48,7 @@ export default function (component) {
   const legend = root.querySelector(".gj-legend");
   if (st.sig === data.sig) return;
   st.sig = data.sig;
+  actions.style.display = "none";
   canvas.style.height = data.height + "px";
 
   legend.replaceChildren();

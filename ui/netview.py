@@ -472,6 +472,9 @@ def rings(graph: nx.Graph, gap: float = 42.0) -> dict[str, tuple[float, float]]:
         )
         if not ring:
             continue
+        if len(ring) == 1 and not outside:  # one unit: in the middle
+            positions[ring[0]] = (0.0, 0.0)
+            continue
         radius = max(radius + 170.0, gap * len(ring) / (2 * math.pi), 110.0)
         for i, n in enumerate(ring):
             angle = 2 * math.pi * i / len(ring) + (0.5 if outside else 0.0)

@@ -374,6 +374,13 @@ def render() -> None:
         st.caption(t("click_hint"))
         if selected and not selected.startswith((aggregate.GROUP, netview.ROLLUP)):
             show_details(selected, s)
+        elif selected and d is not None:  # a group or a roll-up: what it holds, how to open it
+            node = next((n for n in d.nodes if n["id"] == selected), None)
+            if node is not None:
+                st.subheader(plain(node["label"] or node.get("name", "")))
+                st.text(node["title"])
+                if selected.startswith(aggregate.GROUP):
+                    st.caption(t("group_hint"))
     if d is not None and d.nodes:
         html = netview.to_html(d, heading=d.note or scope_text(s), lang=lang())
         draw_col.download_button(
