@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import subprocess
 import sys
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -16,7 +15,7 @@ from typing import Any, NoReturn
 import click
 
 from graph import settings
-from graph.errors import GongjianError, LedgerError
+from graph.errors import GongjianError, LedgerError, Problem
 from graph.glossary import ORG_KIND
 from graph.model import RECORDS
 from graph.neo4j_store import Neo4jStore
@@ -137,36 +136,57 @@ def generate(scale: str, seed: int, out: Path | None, mess: float, fmt: str) -> 
 
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path), default=Path("共建台账模板.xlsx"))
-def template(path: Path) -> None:
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def template(path: Path, force: bool) -> None:
     """Write an empty ledger template (one sheet per record type and a 说明 sheet) to PATH."""
     from loaders.template import write_template
 
+    if path.exists() and not force:
+        click.echo(f"{path} exists; nothing was written. Pick another name, or pass --force to overwrite it.")
+        sys.exit(1)
     click.echo(f"Wrote {write_template(path)}")
+
+
+ALL_OPTION = click.option(
+    "--all", "show_all", is_flag=True, help="List every problem, row by row, not only each root cause once."
+)
+
+
+def echo_problems(problems: list[Problem], show_all: bool, skipping: bool = False) -> None:
+    """Each root cause once (a few lines each), or with --all every problem on its own line."""
+    from loaders.causes import report
+
+    lines = [str(p) for p in problems] if show_all else report(problems, skipping)
+    for line in lines:
+        click.echo(line, err=True)
 
 
 @main.command()
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
+@ALL_OPTION
 @neo4j_option
 @click.pass_obj
-def validate(obj: Context, path: Path, neo4j: bool) -> None:
+def validate(obj: Context, path: Path, show_all: bool, neo4j: bool) -> None:
     """Check a ledger (workbook, CSV file or folder) and report every problem at once.
 
-    Names are also resolved against what the store already holds. Exits 1 when there are problems.
+    Each root cause is reported once, with the rows it stands on and the rows that depend on
+    it (--all: every problem). Names are also resolved against what the store already holds.
+    Exits 1 when there are problems.
     """
     from loaders.ledger import validate as check
 
     try:
         store = obj.open_store(neo4j)
         try:
-            problems = check(path, store)
+            problems = check(path, store, settings.vocabulary_path())
         finally:
             store.close()
     except GongjianError as err:
         fail(err)
-    for p in problems:
-        click.echo(str(p))
     if problems:
-        click.echo(f"{len(problems)} problem(s) in {path}.", err=True)
+        echo_problems(problems, show_all)
+        more = "" if show_all else "; --all lists each of them"
+        click.echo(f"{len(problems)} problem(s) in {path}{more}.", err=True)
         sys.exit(1)
     click.echo(f"{path}: no problems.")
 
@@ -178,18 +198,29 @@ def validate(obj: Context, path: Path, neo4j: bool) -> None:
     is_flag=True,
     help="Load the good rows; write the rejected ones with reasons to <ledger>.rejected.csv.",
 )
+@ALL_OPTION
+@neo4j_option
 @click.pass_obj
-def load(obj: Context, path: Path, skip_bad_rows: bool) -> None:
+def load(obj: Context, path: Path, skip_bad_rows: bool, show_all: bool, neo4j: bool) -> None:
     """Load a ledger into the store: all of it or, when it has problems, none of it."""
     from loaders.ledger import load as load_ledger
 
-    store = obj.open_store()
+    try:
+        store = obj.open_store(neo4j)
+    except GongjianError as err:
+        fail(err)
     try:
         with progress_bar(f"Loading {path.name}") as update:
-            report = load_ledger(path, store, skip_bad_rows=skip_bad_rows, progress=update)
+            report = load_ledger(
+                path,
+                store,
+                skip_bad_rows=skip_bad_rows,
+                progress=update,
+                skipping=lambda problems: echo_problems(problems, show_all, skipping=True),
+                vocabulary=settings.vocabulary_path(),
+            )
     except LedgerError as err:
-        for p in err.problems:
-            click.echo(str(p), err=True)
+        echo_problems(err.problems, show_all)
         click.echo(
             f"{len(err.problems)} problem(s); nothing was loaded. Fix them, or pass --skip-bad-rows.",
             err=True,
@@ -278,10 +309,15 @@ def neo4j_status() -> None:
     click.echo(f"Running at {info.uri} (pid {info.pid}).")
 
 
-def run_app(store_name: str | None, port: int, neo4j: bool = False) -> None:
+def run_app(store_name: str | None, port: int, neo4j: bool = False) -> NoReturn:
+    """Become the Streamlit server (exec, not a child): stopping `gongjian app` stops it."""
     spec = importlib.util.find_spec("app")
     if spec is None or spec.origin is None:
         raise click.ClickException("Cannot find app.py; install gongjian with `pip install -e .`.")
+    try:
+        address = settings.app_address()
+    except GongjianError as err:
+        fail(err)
     env = dict(os.environ)
     if store_name:
         env["GONGJIAN_STORE_NAME"] = store_name
@@ -289,11 +325,14 @@ def run_app(store_name: str | None, port: int, neo4j: bool = False) -> None:
         env["GONGJIAN_STORE"] = "neo4j"
     command = [
         sys.executable, "-m", "streamlit", "run", spec.origin,
-        "--server.headless", "true", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-        "--client.toolbarMode", "viewer",
+        "--server.headless", "true", "--server.port", str(port), "--server.address", address,
+        "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
     ]  # fmt: skip
-    click.echo(f"Serving the app on http://localhost:{port} (Ctrl+C to stop)")
-    raise SystemExit(subprocess.call(command, env=env))
+    host = "localhost" if settings.is_loopback(address) else address
+    click.echo(f"Serving the app on http://{host}:{port} (Ctrl+C to stop)")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, command, env)
 
 
 @main.command()

@@ -25,6 +25,13 @@ class Problem:
     message: (
         str  # what is wrong and what to do, e.g. "未知单位 …；最接近的是 …。请改正名称或先在 单位 表中添加。"
     )
+    # A knock-on problem: the row (file, sheet, row) whose problem this one follows from, e.g.
+    # a post naming a unit whose row is rejected; row None: a sheet that could not be read.
+    # None: a root cause.
+    cause: tuple[str, str, int | None] | None = None
+    # An unknown word in a vocabulary column: the column as "record.field" (organization.kind),
+    # so a 词表 row can map it. "" otherwise.
+    term: str = ""
 
     def __str__(self) -> str:
         where = f"{self.file}"
@@ -45,10 +52,13 @@ class GongjianError(Exception):
 class LedgerError(GongjianError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        shown = "\n".join(f"- {p}" for p in problems[:20])
-        more = f"\n… and {len(problems) - 20} more" if len(problems) > 20 else ""
+        roots = [p for p in problems if p.cause is None]
+        shown = "\n".join(f"- {p}" for p in roots[:20])
+        more = f"\n… and {len(roots) - 20} more" if len(roots) > 20 else ""
+        knock_on = len(problems) - len(roots)
+        after = f"\n{knock_on} more row(s) refer to these rows and fail with them." if knock_on else ""
         super().__init__(
-            f"{len(problems)} problem(s) in the ledger; nothing was loaded:\n{shown}{more}\n"
+            f"{len(roots)} problem(s) in the ledger; nothing was loaded:\n{shown}{more}{after}\n"
             "Fix them and load again, or pass --skip-bad-rows to load the good rows."
         )
 

@@ -7,6 +7,7 @@ Column headers live next to their fields in :mod:`graph.model`.
 
 from __future__ import annotations
 
+import difflib
 import unicodedata
 from dataclasses import dataclass
 
@@ -27,14 +28,19 @@ class Term:
 
 @dataclass(frozen=True)
 class Vocabulary:
+    """A fixed vocabulary. ``ambiguous``: words real ledgers use that could mean two terms, with
+    why; they are never mapped silently (a keeper's 词表 row says what they mean in that ledger)."""
+
     name: str
     terms: tuple[Term, ...]
+    ambiguous: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         index: dict[str, str] = {}
         for term in self.terms:
             for word in (term.code, term.zh, term.en, *term.synonyms):
                 index[norm(word)] = term.code
+        assert not {norm(w) for w, _ in self.ambiguous} & set(index), "a word is either mapped or ambiguous"
         object.__setattr__(self, "_index", index)
 
     def match(self, value: str) -> str | None:
@@ -56,24 +62,112 @@ class Vocabulary:
         """The accepted values, for error messages: 国企、非公企业、..."""
         return "、".join(self.label(code, lang) for code in self.codes)
 
+    def why_ambiguous(self, value: str) -> str | None:
+        """Why a word is not mapped, when it is a known ambiguous one."""
+        return next((why for word, why in self.ambiguous if norm(word) == norm(value)), None)
 
+    def closest(self, value: str) -> str | None:
+        """The code whose label or synonym is closest to an unknown value, if any is close."""
+        index: dict[str, str] = self._index  # type: ignore[attr-defined]
+        words = [w for w in index if len(w) > 1 or len(norm(value)) == 1]
+        close = difflib.get_close_matches(norm(value), words, n=1, cutoff=0.4)
+        return index[close[0]] if close else None
+
+
+# Words from real 区域化党建 ledgers and templates (驻区单位 lists, 联席会议 sign-in sheets,
+# 三张清单 "居民点单、社区派单、单位接单"). A word goes into a term's synonyms only when, in
+# that column, it can mean nothing else; otherwise into ``ambiguous`` with the reason.
 ORG_KIND = Vocabulary(
     "org_kind",
     (
-        Term("street_committee", "街道党工委", "street committee", ("街道", "街道党委", "街道办事处")),
-        Term("community_committee", "社区党委", "community committee", ("社区党总支", "社区党支部", "社区")),
-        Term("soe", "国企", "state-owned enterprise", ("国有企业", "央企", "国有")),
-        Term("private_firm", "非公企业", "private firm", ("民营企业", "私营企业", "非公", "企业")),
-        Term("military_police", "军警单位", "military/police", ("部队", "军队", "公安", "派出所", "武警")),
-        Term("school", "学校", "school", ("中学", "小学", "幼儿园", "高校")),
-        Term("hospital", "医院", "hospital", ("卫生院", "卫生服务中心")),
-        Term("government", "机关事业单位", "government body", ("机关", "事业单位", "政府机关")),
-        Term("social_org", "社会组织", "social organization", ("协会", "社团")),
-        Term("property_company", "物业公司", "property company", ("物业",)),
+        Term(
+            "street_committee",
+            "街道党工委",
+            "street committee",
+            ("街道", "街道党委", "街道办事处", "街道党工委会", "乡镇党委", "镇党委"),
+        ),
+        Term(
+            "community_committee",
+            "社区党委",
+            "community committee",
+            (
+                "社区党总支",
+                "社区党支部",
+                "社区",
+                "社区党组织",
+                "村党组织",
+                "村(社区)党组织",
+                "村党委",
+                "村党总支",
+                "村党支部",
+            ),
+        ),
+        Term(
+            "soe",
+            "国企",
+            "state-owned enterprise",
+            ("国有企业", "央企", "国有", "国有控股企业", "国有独资企业"),
+        ),
+        Term(
+            "private_firm",
+            "非公企业",
+            "private firm",
+            (
+                "民营企业",
+                "私营企业",
+                "非公",
+                "非公有制企业",
+                "新经济组织",
+                "民企",
+                "外资企业",
+                "外商投资企业",
+            ),
+        ),
+        Term(
+            "military_police",
+            "军警单位",
+            "military/police",
+            ("部队", "军队", "公安", "派出所", "武警", "驻军"),
+        ),
+        Term("school", "学校", "school", ("中学", "小学", "幼儿园", "高校", "大学", "职业学校")),
+        Term("hospital", "医院", "hospital", ("卫生院", "卫生服务中心", "社区卫生服务中心", "医疗机构")),
+        Term(
+            "government",
+            "机关事业单位",
+            "government body",
+            ("机关", "事业单位", "政府机关", "行政机关", "党政机关", "机关单位"),
+        ),
+        Term(
+            "social_org",
+            "社会组织",
+            "social organization",
+            ("协会", "社团", "新社会组织", "社会团体", "民办非企业单位", "基金会"),
+        ),
+        Term("property_company", "物业公司", "property company", ("物业", "物业服务企业")),
         Term("owners_committee", "业主委员会", "owners' committee", ("业委会",)),
-        Term("residents_committee", "居委会", "residents' committee", ("居民委员会", "社区居委会")),
-        Term("shop", "商户", "shop", ("商铺", "门店", "个体工商户", "店铺")),
+        Term(
+            "residents_committee",
+            "居委会",
+            "residents' committee",
+            ("居民委员会", "社区居委会", "社区居民委员会", "村委会", "村民委员会"),
+        ),
+        Term("shop", "商户", "shop", ("商铺", "门店", "个体工商户", "店铺", "个体户", "商店")),
         Term("other", "其他", "other", ("其它",)),
+    ),
+    ambiguous=(
+        (
+            "党总支",
+            "党总支可能是社区党组织（社区党委），也可能是驻区单位自己的党组织，后者应填该单位本身的类型"
+            "（国企、学校…）",
+        ),
+        (
+            "党支部",
+            "党支部可能是社区党组织（社区党委），也可能是驻区单位自己的党组织，后者应填该单位本身的类型",
+        ),
+        ("党委", "党委可能是街道党工委、社区党委，也可能是驻区单位自己的党组织"),
+        ("党组织", "党组织可能是街道、社区的党组织，也可能是驻区单位自己的党组织"),
+        ("两新组织", "两新组织包括新经济组织（非公企业）和新社会组织（社会组织）两类"),
+        ("企业", "企业可能是国企，也可能是非公企业"),
     ),
 )
 
@@ -81,49 +175,79 @@ AREA_LEVEL = Vocabulary(
     "area_level",
     (
         Term("city", "市", "city", ("地级市",)),
-        Term("district", "区", "district", ("区县", "县", "区级")),
-        Term("street", "街道", "street", ("乡镇", "镇", "街道级")),
-        Term("community", "社区", "community", ("村", "社区级")),
+        Term("district", "区", "district", ("区县", "县", "区级", "县级市")),
+        Term("street", "街道", "street", ("乡镇", "镇", "街道级", "乡", "街道办事处", "街道办")),
+        Term("community", "社区", "community", ("村", "社区级", "村(社区)", "居委会")),
     ),
 )
 
 ATTENDANCE = Vocabulary(
     "attendance",
     (
-        Term("present", "出席", "present", ("参加", "到会", "已参加", "是", "√")),
-        Term("substitute", "代参", "substitute", ("委托参加", "代为参加", "代会")),
-        Term("excused", "请假", "excused", ("因事请假",)),
-        Term("absent", "缺席", "absent", ("未参加", "未到", "否", "×")),
+        Term(
+            "present",
+            "出席",
+            "present",
+            ("参加", "到会", "已参加", "是", "√", "参会", "已参会", "出席会议", "列席", "实到"),
+        ),
+        Term(
+            "substitute",
+            "代参",
+            "substitute",
+            (
+                "委托参加",
+                "代为参加",
+                "代会",
+                "代出席",
+                "委托出席",
+                "代参加",
+                "委派参加",
+                "替代出席",
+                "派员参加",
+            ),
+        ),
+        Term("excused", "请假", "excused", ("因事请假", "事假", "病假", "公假", "请假未参加")),
+        Term(
+            "absent",
+            "缺席",
+            "absent",
+            ("未参加", "未到", "否", "×", "无故缺席", "未出席", "未参会", "未到会", "旷会"),
+        ),
     ),
 )
 
 PROJECT_STATUS = Vocabulary(
     "project_status",
     (
-        Term("open", "待认领", "open", ("未认领",)),
-        Term("claimed", "领办中", "in progress", ("已认领", "进行中", "实施中")),
-        Term("done", "已办结", "completed", ("已完成", "完成", "办结")),
+        Term("open", "待认领", "open", ("未认领", "待接单", "未接单")),
+        Term(
+            "claimed",
+            "领办中",
+            "in progress",
+            ("已认领", "进行中", "实施中", "处理中", "办理中", "推进中", "已接单", "领办"),
+        ),
+        Term("done", "已办结", "completed", ("已完成", "完成", "办结", "已结项", "结项")),
     ),
 )
 
 NEED_STATUS = Vocabulary(
     "need_status",
     (
-        Term("open", "待认领", "open", ("未认领", "未解决")),
-        Term("claimed", "已认领", "claimed", ("领办中", "解决中")),
-        Term("closed", "已解决", "closed", ("已办结", "已完成", "办结")),
+        Term("open", "待认领", "open", ("未认领", "未解决", "待解决", "待接单", "未接单")),
+        Term("claimed", "已认领", "claimed", ("领办中", "解决中", "处理中", "办理中", "已接单", "已对接")),
+        Term("closed", "已解决", "closed", ("已办结", "已完成", "办结", "已满足", "已实现")),
     ),
 )
 
 BOOLEAN = Vocabulary(
     "boolean",
     (
-        Term("true", "是", "yes", ("有", "已建立", "已建", "y", "1", "√", "true")),
-        Term("false", "否", "no", ("无", "未建立", "未建", "n", "0", "×", "false")),
+        Term("true", "是", "yes", ("有", "已建立", "已建", "y", "1", "√", "true", "中共党员", "党员")),
+        Term("false", "否", "no", ("无", "未建立", "未建", "n", "0", "×", "false", "群众", "非党员")),
     ),
 )
 
-VOCABULARIES = {v.name: v for v in (ORG_KIND, AREA_LEVEL, ATTENDANCE, PROJECT_STATUS, NEED_STATUS)}
+VOCABULARIES = {v.name: v for v in (ORG_KIND, AREA_LEVEL, ATTENDANCE, PROJECT_STATUS, NEED_STATUS, BOOLEAN)}
 
 # Interface words shared by the app and the CLI.
 LABELS: dict[str, tuple[str, str]] = {
@@ -399,6 +523,30 @@ LABELS: dict[str, tuple[str, str]] = {
         "to load only the good rows.",
     ),
     "problems": ("台账问题", "Problems"),
+    "causes_title": ("问题（按原因）", "Problems by cause"),
+    "cause_rows": ("{where}{column}{value}：{rows} 行", "{where}{column}{value}: {rows} rows"),
+    "cause_rows_at": ("（第 {rows} 行）", " (rows {rows})"),
+    "cause_sheet": ("{where}{column}：整张表", "{where}{column}: the whole sheet"),
+    "cause_knock_on": (
+        "另有 {count:,} 行引用这些行，随之不能导入：{sheets}。",
+        "{count:,} more rows refer to these rows and fail with them: {sheets}.",
+    ),
+    "cause_cost": (
+        "只导入无误的行时，此问题会使 {count:,} 行不能导入。",
+        "Loading only the good rows leaves out {count:,} rows for this.",
+    ),
+    "treat_as": ("把「{word}」当作", "Treat “{word}” as"),
+    "treat": ("记入词表并重新检查", "Add to the vocabulary and check again"),
+    "word_saved": (
+        "已记入词表 {path}：{word} → {standard}（列 {column}）。",
+        "Added to the vocabulary {path}: {word} → {standard} (column {column}).",
+    ),
+    "vocabulary_file": ("词表文件：{path}", "Vocabulary file: {path}"),
+    "every_problem": ("全部问题（逐行，可下载）", "Every problem, row by row (downloadable)"),
+    "more_causes": (
+        "另有 {count:,} 个问题未列出，见下方全部问题。",
+        "{count:,} more causes are not shown; see every problem below.",
+    ),
     "file": ("文件", "File"),
     "sheet": ("工作表", "Sheet"),
     "row": ("行", "Row"),

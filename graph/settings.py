@@ -50,6 +50,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "mask_names", "false", "true: every page shows person names masked (张*明), with no switch to unmask."
     ),
+    Setting(
+        "app_address",
+        "127.0.0.1",
+        "Address the app listens on; 0.0.0.0 opens it to the network, and then app_password must be set.",
+    ),
+    Setting(
+        "vocabulary",
+        "",
+        "A 词表 file (xlsx or CSV: 原词, 标准词, 列) applying to every ledger; empty: <data_dir>/词表.csv.",
+    ),
 )
 
 
@@ -85,6 +95,12 @@ def flag(name: str) -> bool:
     return get(name).strip().lower() in ("1", "true", "yes", "on")
 
 
+def vocabulary_path() -> Path:
+    """The vocabulary file every ledger uses (it may not exist yet: the app creates it)."""
+    named = get("vocabulary").strip()
+    return Path(named).expanduser() if named else Path(get("data_dir")).expanduser() / "词表.csv"
+
+
 def store_path(store_name: str | None = None) -> Path:
     """The file of the embedded store named in settings (or the one asked for)."""
     name = store_name or get("store_name")
@@ -93,3 +109,23 @@ def store_path(store_name: str | None = None) -> Path:
             f"Store name {name!r} must be a plain file name such as 'default' or 'xigang-2025'."
         )
     return Path(get("data_dir")).expanduser() / f"{name}.sqlite"
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def is_loopback(address: str) -> bool:
+    return address in LOOPBACK or address.startswith("127.")
+
+
+def app_address() -> str:
+    """The address the app listens on: loopback unless the app_address setting opens it, and
+    then only with an app_password (the data names party members)."""
+    address = get("app_address").strip() or LOOPBACK[0]
+    if not is_loopback(address) and not get("app_password"):
+        raise SettingsError(
+            f"app_address is {address}, which opens the app to the network, but app_password is empty: "
+            "anyone could read the names of party members. Set app_password (GONGJIAN_APP_PASSWORD), "
+            "or set app_address back to 127.0.0.1."
+        )
+    return address

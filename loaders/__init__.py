@@ -1,7 +1,9 @@
 """Loaders: ledger files (Excel, CSV) into record tables for a store.
 
-``read`` decodes files into raw text cells, ``parse`` parses and resolves them, ``ledger``
-checks and loads a ledger into a store, ``template`` writes the empty ledger workbook.
+``read`` decodes files into raw text cells, ``parse`` parses them and ``resolve`` resolves
+their references, ``vocabulary`` reads the keeper's 词表, ``ledger`` checks and loads a ledger
+into a store, ``causes`` groups its problems by root cause, ``template`` writes the empty
+ledger workbook.
 """
 
 from loaders.ledger import LoadReport, load, validate

@@ -8,6 +8,7 @@ too) and lists the rejected ones, with the reason, in ``<ledger>.rejected.csv`` 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from graph.model import RECORDS
 from graph.store import Changes, Progress, Store
 from loaders.parse import Parsed, parse_ledger
 from loaders.read import REJECTED_SUFFIX, read_ledger
+from loaders.vocabulary import words_for
 
 REJECTED_COLUMNS = ("file", "sheet", "row", "column", "value", "problem")
 
@@ -30,19 +32,30 @@ class LoadReport:
     problems: list[Problem]
 
 
-def validate(path: Path, store: Store | None = None) -> list[Problem]:
-    """Every problem of a ledger, checked against what the store already holds."""
-    return _parse(Path(path), store).problems
+def validate(path: Path, store: Store | None = None, vocabulary: Path | None = None) -> list[Problem]:
+    """Every problem of a ledger, checked against what the store already holds. ``vocabulary``:
+    the shared 词表 file (the ledger's own 词表 sheet applies in any case)."""
+    return _parse(Path(path), store, vocabulary).problems
 
 
 def load(
-    path: Path, store: Store, *, skip_bad_rows: bool = False, progress: Progress | None = None
+    path: Path,
+    store: Store,
+    *,
+    skip_bad_rows: bool = False,
+    progress: Progress | None = None,
+    skipping: Callable[[list[Problem]], None] | None = None,
+    vocabulary: Path | None = None,
 ) -> LoadReport:
-    """Write a ledger to the store, all of it or none of it (see the module docstring)."""
+    """Write a ledger to the store, all of it or none of it (see the module docstring).
+    ``skipping``: called with the problems before the good rows are written, when skipping;
+    ``vocabulary``: the shared 词表 file."""
     path = Path(path)
-    parsed = _parse(path, store)
+    parsed = _parse(path, store, vocabulary)
     if parsed.problems and not skip_bad_rows:
         raise LedgerError(parsed.problems)
+    if parsed.problems and skipping is not None:
+        skipping(parsed.problems)
     rejected = write_rejected(parsed.problems, rejected_file(path)) if parsed.problems else None
     changes = store.write(parsed.tables, progress)
     return LoadReport(changes, len(parsed.rejected), rejected, parsed.problems)
@@ -73,11 +86,14 @@ def _inert(text: str) -> str:
     return f"'{text}" if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 
-def _parse(path: Path, store: Store | None) -> Parsed:
-    sheets = read_ledger(path)
+def _parse(path: Path, store: Store | None, vocabulary: Path | None = None) -> Parsed:
+    words = words_for(path, vocabulary)
+    sheets = read_ledger(path, words.headers)
     existing: dict[str, pd.DataFrame] = {}
     if store is not None:
         wanted = {s.record for s in sheets if s.record}
         wanted |= {c.ref for name in wanted for c in RECORDS[name].columns if c.ref}
         existing = {name: store.table(name) for name in sorted(wanted)}
-    return parse_ledger(sheets, existing)
+    parsed = parse_ledger(sheets, existing, words.values)
+    parsed.problems[:0] = words.problems
+    return parsed

@@ -1,10 +1,12 @@
 """Parsing and resolving raw sheets (:mod:`loaders.read`) into record tables.
 
-Each cell is parsed by its column's kind (:data:`graph.model.FieldKind`); references are
-resolved to the key of the record they name, by code, name or alias (after
-:func:`graph.glossary.norm`), against the records of this ledger and those already stored.
+Each cell is parsed by its column's kind (:data:`graph.model.FieldKind`); vocabulary columns
+read the keeper's 词表 words first (:mod:`loaders.vocabulary`); references are resolved
+(:mod:`loaders.resolve`) to the key of the record they name, by code, name or alias, against the
+records of this ledger and those already stored.
 Record types are resolved in dependency order, so a row that refers to a row with a problem
-gets a problem too, citing that row.
+gets a knock-on problem too, citing that row (:attr:`graph.errors.Problem.cause`); a row with a
+problem is never also reported as a duplicate.
 
 A record's key is its code (编码) when given; otherwise the key of the record of that type,
 stored or in this ledger, that has the same natural key (:attr:`RecordType.natural_key`,
@@ -17,10 +19,9 @@ over distinct values and over the rows that have a problem, never over every row
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -32,17 +33,30 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph.errors import Problem
-from graph.glossary import BOOLEAN, VOCABULARIES, norm
+from graph.glossary import VOCABULARIES, norm
 from graph.model import RECORD_TYPES, RECORDS, SOURCE_COLUMNS, Column, RecordType
 from loaders.read import RawSheet
+from loaders.resolve import (
+    Cited,
+    Factorized,
+    Index,
+    KnockOn,
+    Location,
+    Scope,
+    Values,
+    as_objects,
+    factorize,
+    key_form,
+    ledger_scope,
+    matching_form,
+    per_value,
+)
 
-Values = npt.NDArray[np.object_]
-Factorized = tuple[npt.NDArray[np.intp], Values]  # codes into the distinct values (-1: missing), values
-Location = tuple[str, str, int]  # file, sheet, row
-
-SUGGESTIONS = 3
-SUGGEST_LIMIT = 200  # distinct unknown names per reference index that get suggestions (difflib is slow)
 DATE_FORMATS = "2023-01-05、2023/1/5、2023.1.5、2023年1月5日、20230105、2023-01、2023.1、2023年1月"
+
+
+class UnknownWord(ValueError):
+    """A value that is not a word of its column's vocabulary."""
 
 
 @dataclass
@@ -68,37 +82,58 @@ def dependency_order() -> tuple[RecordType, ...]:
 
 
 ORDER = dependency_order()
+# Where a record is, to tell it from a namesake of another district: (field, what it names).
+WHERE = {
+    "area": ("parent", "area"),
+    "organization": ("area", "area"),
+    "meeting": ("host", "organization"),
+    "agreement": ("parties", "organization"),
+    "project": ("community", "area"),
+}
 REFERENCED = frozenset(c.ref for r in RECORD_TYPES for c in r.columns if c.ref)
 
 
-def parse_ledger(sheets: list[RawSheet], existing: Mapping[str, pd.DataFrame] | None = None) -> Parsed:
+def parse_ledger(
+    sheets: list[RawSheet],
+    existing: Mapping[str, pd.DataFrame] | None = None,
+    words: Mapping[tuple[str, str], Mapping[str, str]] | None = None,
+) -> Parsed:
     """Parse and resolve the raw sheets of one ledger. ``existing``: the stored tables (same
-    columns as :attr:`Parsed.tables`) that references may point to and keys are matched with."""
+    columns as :attr:`Parsed.tables`) that references may point to and keys are matched with.
+    ``words``: a 词表's value words, (record, field) -> matching form -> code."""
     existing = existing or {}
+    words = words or {}
     problems: list[Problem] = []
     rejected: set[Location] = set()
     by_record: dict[str, list[RawSheet]] = {}
+    unreadable: dict[str, Cited] = {}
     for sheet in sheets:
         problems += sheet.problems
         if sheet.problems:  # a sheet that cannot be read as a whole is left out as a whole
             rejected.update((sheet.file, sheet.sheet, int(r)) for r in sheet.rows["_row"])
+            unreadable.setdefault(sheet.record, (sheet.file, sheet.sheet, None))
         else:
             by_record.setdefault(sheet.record, []).append(sheet)
     indexes: dict[str, Index] = {}
+    scope: Scope | None = None
 
     def index(name: str) -> Index:
         if name not in indexes:
-            indexes[name] = Index(RECORDS[name], None, existing.get(name))
+            indexes[name] = Index(RECORDS[name], None, existing.get(name), scope)
+            indexes[name].unreadable = unreadable.get(name)
         return indexes[name]
 
     tables: dict[str, pd.DataFrame] = {}
     for record in ORDER:
+        if record.name != "area" and scope is None:  # areas come first: the others resolve in scope
+            scope = ledger_scope(tables.get("area"), existing.get("area"), by_record, index)
         if record.name not in by_record:
             continue
-        batch = Batch(record, by_record[record.name])
-        batch.parse(index, existing.get(record.name))
+        batch = Batch(record, by_record[record.name], words)
+        batch.parse(index, existing.get(record.name), scope)
         if batch.index is not None:
             indexes[record.name] = batch.index
+            batch.index.unreadable = unreadable.get(record.name)
         tables[record.name] = batch.table()
         problems += batch.problems
         rejected.update(batch.rejected())
@@ -147,13 +182,6 @@ def parse_date(text: str) -> str:
     )
 
 
-def _parse_bool(text: str) -> bool:
-    code = BOOLEAN.match(text)
-    if code is None:
-        raise ValueError(f"应为 是 或 否；请改为 {BOOLEAN.choices()}。Write 是 (yes) or 否 (no).")
-    return code == "true"
-
-
 def _parse_int(text: str) -> int:
     t = norm(text).replace(",", "")
     if not _INT.fullmatch(t):
@@ -172,31 +200,54 @@ def _parse_number(text: str) -> float:
     return value
 
 
-def _enum_parser(column: Column) -> Callable[[str], str]:
-    vocab = VOCABULARIES[column.vocab]
+def unknown_word(column: Column, text: str) -> str:
+    """What to do about a word its column does not accept: why, when the word could mean two
+    things; else the closest accepted word; and the exact 词表 row that would map it."""
+    vocab = VOCABULARIES["boolean" if column.kind == "bool" else column.vocab]
+    name = column.zh[0]
+    code = vocab.closest(text)
+    standard = vocab.label(code) if code is not None else "（以上之一）"
+    why = vocab.why_ambiguous(text)
+    if why:
+        lead = f"「{text}」不能直接对应一个{name}：{why}。"
+    elif code is not None:
+        lead = f"不是「{name}」可接受的值；最接近的是「{standard}」。"
+    else:
+        lead = f"不是「{name}」可接受的值。"
+    means = f"就是「{standard}」" if code is not None else "是以上某个值"
+    return (
+        f"{lead}请改为以下之一：{vocab.choices()}；"
+        f"或者，如「{text}」在这些台账中{means}，请在词表中加一行：原词 {text}，标准词 {standard}，列 {name}。"
+        f"Not an accepted value: use one listed, or add a 词表 row (原词 {text}, 标准词 …, 列 {name})."
+    )
 
-    def parse(text: str) -> str:
-        code = vocab.match(text)
+
+def _word_parser(column: Column, words: Mapping[str, str]) -> Callable[[str], Any]:
+    """The parser of a vocabulary column: the keeper's words (词表) first, then the glossary."""
+    vocab = VOCABULARIES["boolean" if column.kind == "bool" else column.vocab]
+
+    def parse(text: str) -> Any:
+        code = words.get(norm(text)) or vocab.match(text)
         if code is None:
-            raise ValueError(
-                f"不是可接受的值；请改为以下之一：{vocab.choices()}。Use one of: {vocab.choices('en')}."
-            )
-        return code
+            raise UnknownWord(unknown_word(column, text))
+        return code == "true" if column.kind == "bool" else code
 
     return parse
 
 
-def value_parser(column: Column) -> Callable[[str], Any]:
-    """The parser of a non-empty cell of a column that is not a reference."""
+def value_parser(column: Column, words: Mapping[str, str] | None = None) -> Callable[[str], Any]:
+    """The parser of a non-empty cell of a column that is not a reference. ``words``: a 词表's
+    words for this column (matching form -> code)."""
+    if column.kind in ("enum", "bool"):
+        return _word_parser(column, words or {})
     parsers: dict[str, Callable[[str], Any]] = {
         "text": str.strip,
         "texts": split,
         "date": parse_date,
-        "bool": _parse_bool,
         "int": _parse_int,
         "number": _parse_number,
     }
-    return _enum_parser(column) if column.kind == "enum" else parsers[column.kind]
+    return parsers[column.kind]
 
 
 def code_key(code: str) -> str:
@@ -208,37 +259,13 @@ def _empty(column: Column) -> Any:
     return () if column.kind in ("texts", "refs") else None
 
 
-def _objects(values: Iterable[Any], n: int) -> Values:
-    """An object array of n values (tuples stay elements)."""
-    return np.fromiter(values, dtype=object, count=n)
-
-
-def _factorize(values: Sequence[Any] | Values) -> Factorized:
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object))
-    return codes, _objects(uniques, len(uniques))
-
-
-def _per_value(column: Factorized, fn: Callable[[Any], Any]) -> Values:
-    """fn of each value of a column, computed once per distinct value (None when missing)."""
-    codes, uniques = column
-    return _objects([*(fn(u) for u in uniques), fn(None)], len(uniques) + 1)[codes]
-
-
-def _key_form(value: object) -> str:
-    return "" if value is None else str(value)
-
-
-def _matching_form(value: object) -> str:
-    return "" if value is None else norm(str(value))
-
-
 def natural_key_parts(record: RecordType, columns: Mapping[str, Factorized]) -> list[pa.Array]:
     """The natural-key fields of each row as text: normalized, or for references the key they
     resolved to; "" when missing. Arrow arrays, built from the distinct values."""
     parts = []
     for name in record.natural_key:
         codes, uniques = columns[name]
-        form = _key_form if record.column(name).kind == "ref" else _matching_form
+        form = key_form if record.column(name).kind == "ref" else matching_form
         texts = pa.array([*(form(u) for u in uniques), ""], pa.string())
         parts.append(texts.take(np.where(codes < 0, len(uniques), codes)))
     return parts
@@ -249,170 +276,20 @@ def natural_keys(parts: list[pa.Array]) -> pa.Array:
     return parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "|")
 
 
-# --- references ---------------------------------------------------------------------------
-
-
-Tier = dict[str, str | tuple[str, ...]]  # matching form -> the key it names, or the keys when ambiguous
-
-
-def _tier(texts: Sequence[Any] | Values, keys: Sequence[Any] | Values) -> Tier:
-    pairs = pd.DataFrame({"text": texts, "key": keys}, dtype=object).drop_duplicates()
-    pairs = pairs[pairs["text"].ne("")]
-    shared = pairs["text"].duplicated(keep=False).to_numpy()
-    tier: Tier = dict(zip(pairs["text"][~shared], pairs["key"][~shared], strict=True))
-    several: dict[str, list[str]] = {}
-    for text, key in zip(pairs["text"][shared], pairs["key"][shared], strict=True):
-        several.setdefault(text, []).append(key)
-    tier.update((text, tuple(keys)) for text, keys in several.items())
-    return tier
-
-
-class Index:
-    """Where references to one record type resolve: codes (and keys), then names, then aliases,
-    compared after norm(); from the rows of this ledger and the stored ones it does not redefine."""
-
-    def __init__(self, record: RecordType, batch: Batch | None, stored: pd.DataFrame | None) -> None:
-        self.record = record
-        self.bad: dict[str, Location] = {}  # key -> a rejected row holding it
-        if batch is not None:
-            good = set(batch.keys[~batch.bad])
-            for i in np.flatnonzero(batch.bad).tolist():
-                if batch.keys[i] not in good:
-                    self.bad.setdefault(batch.keys[i], batch.location(i))
-        rows = _index_rows(record, batch, stored)
-        keys = rows["key"].to_numpy(dtype=object)
-        names = rows["name"].to_numpy(dtype=object)
-        normed = rows["normed"].to_numpy(dtype=object)
-        codes = rows["code"].to_numpy(dtype=object)
-        coded, named = pd.notna(codes), pd.notna(names)
-        key_forms = keys.copy()  # a key is a code, or already in matching form
-        key_forms[coded] = [norm(k) for k in keys[coded]]
-        aliases = rows[["key", "aliases"]].explode("aliases").dropna()
-        alias_forms = _per_value(_factorize(aliases["aliases"].to_numpy()), _matching_form)
-        # One lookup, codes (and keys) first, then names, then aliases: a form found in an
-        # earlier tier hides the later ones.
-        self.lookup = _tier(alias_forms, aliases["key"].to_numpy())
-        self.lookup.update(_tier(normed[named], keys[named]))
-        self.lookup.update(_tier(key_forms, keys))
-        self.display = dict(zip(keys[named][::-1], names[named][::-1], strict=True))  # the first wins
-        self.codes = dict(zip(keys[coded], codes[coded], strict=True))
-        self.written = dict(zip(alias_forms, aliases["aliases"], strict=True))  # for suggestions:
-        self.written.update(zip(normed[named], names[named], strict=True))  # matching form -> as written
-        self._choices: list[str] = []
-        self._suggested = 0
-        self._failed: dict[str, str] = {}
-        # Codes, names and aliases exactly as written resolve without norm(): most references
-        # are written so. Only where their matching form leads back to their own record.
-        self._resolved: dict[str, str] = {}
-        written = [(codes[coded], key_forms[coded], keys[coded]), (names[named], normed[named], keys[named])]
-        written.append((aliases["aliases"].to_numpy(), alias_forms, aliases["key"].to_numpy()))
-        for texts, forms, owners in written:
-            home = _objects((self.lookup.get(form) for form in forms), len(forms)) == owners
-            if self.bad:
-                home &= ~pd.Series(owners, dtype=object).isin(list(self.bad)).to_numpy()
-            self._resolved.update(zip(texts[home], owners[home], strict=True))
-
-    def _described(self, key: str) -> str:
-        name = self.display.get(key, key)
-        return f"{name}（编码 {self.codes[key]}）" if key in self.codes else name
-
-    def known(self, texts: list[str]) -> list[str | None]:
-        """The keys of the texts already resolved (or written exactly as in their sheet); None
-        for the others."""
-        resolved = self._resolved
-        return [resolved.get(text) for text in texts]
-
-    def resolve(self, text: str) -> str:
-        """The key a reference names; ValueError with what to do when it names none or several.
-        Remembered: the same names come back in every sheet that refers to this one."""
-        key = self._resolved.get(text)
-        if key is not None:
-            return key
-        if text in self._failed:
-            raise ValueError(self._failed[text])
-        try:
-            key = self._resolved[text] = self._resolve(text)
-        except ValueError as err:
-            self._failed[text] = str(err)
-            raise
-        return key
-
-    def _resolve(self, text: str) -> str:
-        sheet = self.record.sheet_zh
-        wanted = norm(text)
-        found = self.lookup.get(wanted)
-        if isinstance(found, tuple):
-            candidates = "、".join(self._described(k) for k in sorted(found))
-            raise ValueError(
-                f"「{text}」对应多个{sheet}：{candidates}；请改用编码或全称。"
-                f"Ambiguous: several records match; use the code or the full name."
-            )
-        if found in self.bad:
-            file, sheet_name, row = self.bad[found]
-            where = f"{file}［{sheet_name}］" if sheet_name else file
-            raise ValueError(
-                f"引用的{sheet}「{text}」在 {where} 第{row}行，该行有问题；请先改正该行。"
-                f"The referenced row ({where} row {row}) has a problem; fix that row first."
-            )
-        if found is not None:
-            return found
-        hint = ""
-        if self._suggested < SUGGEST_LIMIT:
-            self._suggested += 1
-            self._choices = self._choices or sorted(self.written)
-            close = difflib.get_close_matches(wanted, self._choices, n=SUGGESTIONS, cutoff=0.5)
-            if close:
-                hint = f"最接近的是：{'、'.join(self.written[c] for c in close)}。"
-        raise ValueError(
-            f"未找到{sheet}「{text}」。{hint}请改正名称，或先在 {sheet} 表中添加该{sheet}。"
-            f"Unknown {self.record.name}; fix the name or add it to the {sheet} sheet first."
-        )
-
-
-def _index_rows(record: RecordType, batch: Batch | None, stored: pd.DataFrame | None) -> pd.DataFrame:
-    """key, name, normed (the name in matching form), code and aliases of the records of one
-    type: this ledger's, then the stored ones it does not redefine."""
-    name = record.natural_key[0]
-    columns = ["key", "name", "normed", "code", "aliases"]
-    frames = [pd.DataFrame(columns=columns, dtype=object)]
-    if batch is not None:
-        frames.append(
-            pd.DataFrame(
-                {
-                    "key": batch.keys,
-                    "name": batch.values[name],
-                    "normed": batch.normed_name.to_numpy(zero_copy_only=False),
-                    "code": batch.values["code"],
-                    "aliases": batch.values.get("aliases"),
-                },
-                dtype=object,
-            )
-        )
-    if stored is not None and len(stored):
-        others = stored[~stored["key"].isin(batch.keys if batch is not None else [])].reset_index(drop=True)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "key": others["key"],
-                    "name": others[name],
-                    "normed": _per_value(_factorize(others[name].to_numpy()), _matching_form),
-                    "code": others["code"],
-                    "aliases": others.get("aliases"),
-                },
-                dtype=object,
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
-
-
 # --- one record type ----------------------------------------------------------------------
 
 
 class Batch:
     """The rows of one record type from every sheet of a ledger, being parsed."""
 
-    def __init__(self, record: RecordType, sheets: list[RawSheet]) -> None:
+    def __init__(
+        self,
+        record: RecordType,
+        sheets: list[RawSheet],
+        words: Mapping[tuple[str, str], Mapping[str, str]] | None = None,
+    ) -> None:
         self.record = record
+        self.words = words or {}
         raw = pd.concat([s.rows for s in sheets], ignore_index=True)
         self.n = len(raw)
         self.cells = {
@@ -434,10 +311,13 @@ class Batch:
         sheet = self.sheets[self.sheet_of[i]]
         return sheet.file, sheet.sheet, int(self.rows[i])
 
-    def fail(self, i: int, column: str, value: str, message: str) -> None:
+    def fail(
+        self, i: int, column: str, value: str, message: str, cause: Cited | None = None, term: str = ""
+    ) -> None:
         sheet = self.sheets[self.sheet_of[i]]
         header = sheet.header.get(column, "")
-        self.problems.append(Problem(sheet.file, sheet.sheet, int(self.rows[i]), header, value, message))
+        row = int(self.rows[i])
+        self.problems.append(Problem(sheet.file, sheet.sheet, row, header, value, message, cause, term))
         self.bad[i] = True
 
     def text(self, i: int, column: str) -> str:
@@ -445,22 +325,22 @@ class Batch:
 
     # parsing
 
-    def parse(self, index: Callable[[str], Index], stored: pd.DataFrame | None) -> None:
+    def parse(self, index: Callable[[str], Index], stored: pd.DataFrame | None, scope: Scope | None) -> None:
         record = self.record
         for column in record.columns:
             if column.kind not in ("ref", "refs") or column.ref != record.name:
                 self._column(column, index)
         self._rules()
-        self._keys(stored)
+        self._keys(stored, scope, index)
         self._duplicates()
         if record.name in REFERENCED:
-            self.index = Index(record, self, stored)
+            self.index = Index(record, self, stored, scope)
         for column in record.columns:
             if column.kind in ("ref", "refs") and column.ref == record.name:
                 self._column(column, lambda _: self._index())
                 self._cycles(column, stored)
                 self._cascade(column)
-                self.index = Index(record, self, stored)
+                self.index = Index(record, self, stored, scope)
 
     def _index(self) -> Index:
         assert self.index is not None
@@ -469,7 +349,7 @@ class Batch:
     def _column(self, column: Column, index: Callable[[str], Index]) -> None:
         """Parse one column: each distinct cell once, then map back to the rows."""
         if column.name not in self.cells:
-            self.factorized[column.name] = (np.zeros(self.n, dtype=np.intp), _objects([_empty(column)], 1))
+            self.factorized[column.name] = (np.zeros(self.n, dtype=np.intp), as_objects([_empty(column)], 1))
             self.values[column.name] = np.empty(self.n, dtype=object)
             self.values[column.name].fill(_empty(column))
             return
@@ -488,8 +368,10 @@ class Batch:
         elif column.kind == "refs":
             parse = partial(_resolve_all, index(column.ref))
         else:
-            parse = value_parser(column)
+            parse = value_parser(column, self.words.get((self.record.name, column.name)))
         errors: dict[int, str] = {}
+        causes: dict[int, Cited] = {}
+        unknown: set[int] = set()
         for j in [j for j, value in enumerate(values) if value is None]:
             text = texts[j]
             values[j] = empty
@@ -502,21 +384,28 @@ class Batch:
                 continue
             try:
                 values[j] = parse(text)
+            except KnockOn as err:
+                errors[j], causes[j] = str(err), err.cause
+            except UnknownWord as err:
+                errors[j] = str(err)
+                unknown.add(j)
             except ValueError as err:
                 errors[j] = str(err)
-        parsed = _objects(values, len(values))
+        parsed = as_objects(values, len(values))
         self.factorized[column.name] = (codes, parsed)
         self.values[column.name] = parsed[codes]
+        term = f"{self.record.name}.{column.name}"
         if errors:
             for i in np.flatnonzero(np.isin(codes, list(errors))).tolist():
-                self.fail(i, column.name, texts[codes[i]], errors[int(codes[i])])
+                j = int(codes[i])
+                self.fail(i, column.name, texts[j], errors[j], causes.get(j), term if j in unknown else "")
 
     def _rules(self) -> None:
         """Rules on whole rows."""
         v = self.values
         name = self.record.name
         if name == "agreement":
-            for i in np.flatnonzero(_per_value(self.factorized["parties"], _one_item)).tolist():
+            for i in np.flatnonzero(per_value(self.factorized["parties"], _one_item)).tolist():
                 self.fail(
                     i,
                     "parties",
@@ -543,15 +432,22 @@ class Batch:
                     "The end is before the start; correct the dates.",
                 )
 
-    def _keys(self, stored: pd.DataFrame | None) -> None:
+    def _keys(
+        self,
+        stored: pd.DataFrame | None,
+        scope: Scope | None = None,
+        index: Callable[[str], Index] | None = None,
+    ) -> None:
         """Code, else the key of the stored or coded record with the same natural key, else
-        the natural key."""
+        the natural key (a unit's with its district when another district's unit holds it)."""
         record = self.record
         coded = pd.notna(self.values["code"])
         self.normed_name = (parts := natural_key_parts(record, self.factorized))[0]
         natural = natural_keys(parts).to_numpy(zero_copy_only=False)
         keys = natural.copy()
-        keys[coded] = _per_value(self.factorized["code"], lambda c: c and code_key(c))[coded]
+        keys[coded] = per_value(self.factorized["code"], lambda c: c and code_key(c))[coded]
+        if stored is not None and len(stored) and coded.any():
+            self._adopt(keys, natural, coded, stored)
         by_natural: dict[str, set[str]] = {}
         if coded.all():
             self.keys = keys
@@ -560,7 +456,7 @@ class Batch:
             by_natural.setdefault(nk, set()).add(key)
         if stored is not None and len(stored):  # the ledger's coded rows come first
             stored_parts = natural_key_parts(
-                record, {f: _factorize(stored[f].to_numpy()) for f in record.natural_key}
+                record, {f: factorize(stored[f].to_numpy()) for f in record.natural_key}
             )
             stored_natural = natural_keys(stored_parts).to_numpy(zero_copy_only=False)
             other = stored_natural != stored["key"].to_numpy()
@@ -570,7 +466,7 @@ class Batch:
             by_natural = from_store | by_natural
         if by_natural:
             for i in np.flatnonzero(
-                ~coded & pd.Series(natural, dtype=object).isin(list(by_natural))
+                ~coded & ~self.bad & pd.Series(natural, dtype=object).isin(list(by_natural))
             ).tolist():
                 found = by_natural[natural[i]]
                 if len(found) == 1:
@@ -585,11 +481,133 @@ class Batch:
                         "请在「编码」列填写编码以指明是哪一个。"
                         "Several records share this name; fill in the code (编码) to say which.",
                     )
+        if stored is not None and len(stored) and record.name in WHERE:
+            self._separate(keys, natural, coded, stored, scope, index)
         self.keys = keys
 
+    def _separate(
+        self,
+        keys: Values,
+        natural: Values,
+        coded: npt.NDArray[np.bool_],
+        stored: pd.DataFrame,
+        scope: Scope | None,
+        index: Callable[[str], Index] | None,
+    ) -> None:
+        """A record without a code whose natural key a stored record of another district holds
+        (a community's or a unit's name, a meeting's title and date) is another record: its key
+        is its natural key and its district (泰林社区居委会@D2), in whichever order districts load."""
+        stored_keys = stored["key"].tolist()
+        hits = ~coded & ~self.bad & pd.Series(keys, dtype=object).isin(stored_keys).to_numpy(dtype=bool)
+        if not hits.any():
+            return
+        mine: Callable[[int], str | None]
+        theirs: Callable[[str], str | None]
+        if self.record.name == "area":  # parents are not resolved yet: districts by name
+            areas = Scope(stored)
+            mine = self._district_name(areas)
+            theirs = lambda key: _name_of(areas, areas.district(key))  # noqa: E731
+        else:
+            if scope is None or index is None:
+                return
+            field, via = WHERE[self.record.name]
+            units = index("organization").place if via == "organization" else {}
+
+            def district(value: Any) -> str | None:
+                if isinstance(value, tuple):
+                    value = value[0] if value else None
+                return scope.district(units.get(value) if via == "organization" else value)
+
+            stored_at = dict(zip(stored_keys, stored[field], strict=True))
+            mine = lambda i: district(self.values[field][i])  # noqa: E731
+            theirs = lambda key: district(stored_at[key])  # noqa: E731
+        for i in np.flatnonzero(hits).tolist():
+            here, there = mine(i), theirs(keys[i])
+            if here is not None and there is not None and here != there:
+                keys[i] = f"{natural[i]}@{here}"
+
+    def _district_name(self, stored: Scope) -> Callable[[int], str | None]:
+        """The name of the district an area row lies in, following 上级 through this ledger's
+        rows (by name or code), then through the stored areas."""
+        names = [norm(str(n)) if n is not None else "" for n in self.values["name"]]
+        rows: dict[str, int] = {}
+        for j, (name, code) in enumerate(zip(names, self.values["code"], strict=True)):
+            rows.setdefault(name, j)
+            if code is not None:
+                rows.setdefault(norm(str(code)), j)
+        known: dict[str, str] = {}  # a stored area's key, name or code -> its key
+        for key, name, code in zip(stored.name, stored.name.values(), stored.codes, strict=True):
+            for form in (key, name, code):
+                if form:
+                    known.setdefault(norm(str(form)), key)
+
+        def district(i: int) -> str | None:
+            seen: set[int] = set()
+            j: int | None = i
+            while j is not None and j not in seen:
+                seen.add(j)
+                if self.values["level"][j] == "district":
+                    return names[j]
+                parent = norm(self.text(j, "parent"))
+                j = rows.get(parent)
+                if j is None:
+                    return _name_of(stored, stored.district(known.get(parent)))
+            return None
+
+        return district
+
+    def _adopt(
+        self, keys: Values, natural: Values, coded: npt.NDArray[np.bool_], stored: pd.DataFrame
+    ) -> None:
+        """Coded rows keep the key of the stored record they are: the one that carries their code,
+        else the one stored without a code under the same natural key and in the same place (a
+        ledger without codes loaded before one with codes does not leave two of each)."""
+        stored_keys = stored["key"].to_numpy(dtype=object)
+        codes = stored["code"].to_numpy(dtype=object)
+        has = pd.notna(codes)
+        by_code = {
+            code_key(c): k for c, k in zip(codes[has], stored_keys[has], strict=True) if code_key(c) != k
+        }
+        uncoded = {k: j for j, k in enumerate(stored_keys) if not has[j]}  # their key is their natural key
+        key_series, natural_series = pd.Series(keys, dtype=object), pd.Series(natural, dtype=object)
+        once = ~natural_series.where(coded).duplicated(keep=False).to_numpy(dtype=bool)
+        new = ~key_series.isin(stored_keys).to_numpy(dtype=bool) & natural_series.isin(
+            list(uncoded)
+        ).to_numpy(dtype=bool)
+        candidates = coded & (key_series.isin(list(by_code)).to_numpy(dtype=bool) | (new & once))
+        for i in np.flatnonzero(candidates).tolist():
+            if keys[i] in by_code:
+                keys[i] = by_code[keys[i]]
+            elif self._same_place(i, stored, uncoded[natural[i]]):
+                keys[i] = natural[i]
+
+    def _same_place(self, i: int, stored: pd.DataFrame, j: int) -> bool:
+        """Whether row i lies where stored row j does: a unit in the same area, an area under a
+        parent of the same name."""
+        if self.record.name == "organization":
+            return bool(self.values["area"][i] == stored["area"].iat[j])
+        if self.record.name != "area":
+            return True
+        names = {norm(str(n)) for n in self.values["name"] if n is not None}
+        forms = dict(
+            zip(map(norm, map(str, stored["key"])), map(norm, map(str, stored["name"])), strict=True)
+        )
+        forms.update(
+            (norm(str(c)), norm(str(n)))
+            for c, n in zip(self.values["code"], self.values["name"], strict=True)
+            if c is not None and n is not None
+        )
+        forms.update((n, n) for n in names)
+        written = norm(self.text(i, "parent"))
+        mine = forms.get(written, written) if written else ""
+        theirs = stored["parent"].iat[j]
+        return mine == (forms.get(norm(str(theirs)), "") if isinstance(theirs, str) else "")
+
     def _duplicates(self) -> None:
-        """Rows with one key: identical ones are merged silently, others are problems."""
-        repeated = np.flatnonzero(pd.Series(self.keys, dtype=object).duplicated(keep=False)).tolist()
+        """Rows with one key: identical ones are merged silently, others are problems. Rows that
+        have a problem already are left out: a failed reference leaves a key that means nothing."""
+        keys = pd.Series(self.keys, dtype=object).where(~self.bad)
+        repeated = np.flatnonzero(keys.duplicated(keep=False) & keys.notna()).tolist()
         groups: dict[str, list[int]] = {}
         for i in repeated:
             if self.keys[i].strip("|"):  # rows without code or name are problems already
@@ -657,6 +675,7 @@ class Batch:
                     self.text(i, column.name),
                     f"引用的{self.record.sheet_zh}在 {where} 第{row}行，该行有问题；请先改正该行。"
                     f"The referenced row ({where} row {row}) has a problem; fix that row first.",
+                    (file, sheet, row),
                 )
 
     # results
@@ -679,20 +698,27 @@ class Batch:
         return {self.location(i) for i in np.flatnonzero(self.bad).tolist()}
 
 
+def _name_of(areas: Scope, key: str | None) -> str | None:
+    return norm(areas.name[key]) if key is not None and key in areas.name else None
+
+
 def _resolve_all(index: Index, text: str) -> tuple[str, ...]:
     """The keys of every item of a list reference, each once; all unknown items in one message."""
     keys: list[str] = []
-    errors: list[str] = []
+    errors: list[ValueError] = []
     for item in split(text):
         try:
             key = index.resolve(item)
         except ValueError as err:
-            errors.append(str(err))
+            errors.append(err)
             continue
         if key not in keys:
             keys.append(key)
     if errors:
-        raise ValueError(" ".join(errors))
+        message = " ".join(map(str, errors))
+        if all(isinstance(err, KnockOn) for err in errors):  # only rows with problems of their own
+            raise KnockOn(message, next(err.cause for err in errors if isinstance(err, KnockOn)))
+        raise ValueError(message)
     return tuple(keys)
 
 

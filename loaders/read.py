@@ -22,10 +22,12 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import numpy.typing as npt
@@ -84,14 +86,29 @@ class _Header:
     columns: list[str]  # every header text, for messages
 
 
-def read_ledger(path: Path) -> list[RawSheet]:
-    """The sheets of a ledger: a workbook, a folder of files, or one CSV file."""
-    path = Path(path)
+# Header names a keeper's 词表 maps to columns (header key -> header key), while a ledger is read.
+HEADER_WORDS: ContextVar[Mapping[str, str]] = ContextVar("HEADER_WORDS", default=MappingProxyType({}))
+VOCABULARY_NAME = "词表"  # a 词表 sheet or file is read by loaders.vocabulary, not here
+
+
+def read_ledger(path: Path, headers: Mapping[str, str] | None = None) -> list[RawSheet]:
+    """The sheets of a ledger: a workbook, a folder of files, or one CSV file. ``headers``: the
+    header names a 词表 maps (:class:`loaders.vocabulary.Words`)."""
+    token = HEADER_WORDS.set(headers or {})
+    try:
+        return _read_ledger(Path(path))
+    finally:
+        HEADER_WORDS.reset(token)
+
+
+def _read_ledger(path: Path) -> list[RawSheet]:
     if path.is_dir():
         sheets: list[RawSheet] = []
         for file in sorted(path.iterdir()):
             if file.name.startswith((".", "~$")) or file.name.endswith(REJECTED_SUFFIX) or file.is_dir():
                 continue  # hidden files, Excel's lock files, the rejected rows of an earlier load
+            if file.stem == VOCABULARY_NAME:
+                continue
             named = record_named(file.stem)
             if file.suffix.lower() in SUFFIXES or named:
                 sheets += _read_file(file, f"{path.name}/{file.name}")
@@ -329,6 +346,11 @@ def _sheet_from_grid(grid: Grid, record: RecordType, file: str, sheet: str) -> R
 # --- headers and bodies -------------------------------------------------------------------
 
 
+def header_key(text: str) -> str:
+    """A header in matching form (what :func:`_header_key` gives)."""
+    return _header_key(text)
+
+
 def _header_key(text: str) -> str:
     """A header in matching form: 单位名称（必填）, *名称 and 单 位 名 称 all match 单位名称."""
     key = re.sub(r"\(.*\)$", "", norm(text))
@@ -341,7 +363,11 @@ def is_personal(header: str) -> bool:
 
 
 def _aliases(record: RecordType) -> dict[str, str]:
-    return {_header_key(h): c.name for c in record.columns for h in (*c.zh, *c.en)}
+    aliases = {_header_key(h): c.name for c in record.columns for h in (*c.zh, *c.en)}
+    aliases.update(
+        (word, aliases[standard]) for word, standard in HEADER_WORDS.get().items() if standard in aliases
+    )
+    return aliases
 
 
 def _match(row: list[str], aliases: dict[str, str], taken: dict[str, int]) -> None:

@@ -682,8 +682,11 @@ class _Builder:
         self.counters: Counter[str] = Counter()
 
     def code(self, prefix: str, width: int = 6) -> str:
+        """DW000001 in the S city; DWM000001 in the M city (and L): cities of different scales
+        can be loaded into one store side by side, as departments load one district after another."""
         self.counters[prefix] += 1
-        return f"{prefix}{self.counters[prefix]:0{width}d}"
+        block = "" if self.scale.name == "S" else self.scale.name
+        return f"{prefix}{block}{self.counters[prefix]:0{width}d}"
 
     def person(self, district: str, party: bool) -> _Person:
         rng = self.rng

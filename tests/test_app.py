@@ -630,6 +630,41 @@ def test_a_bad_ledger_lists_every_problem_and_loads_only_when_asked(own_store: P
     assert changes.loc["单位", "新增"] == 1
 
 
+def test_an_unknown_word_is_treated_as_a_term_saved_to_the_vocabulary_and_checked_again(
+    own_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vocabulary = tmp_path / "words" / "词表.csv"
+    monkeypatch.setenv("GONGJIAN_VOCABULARY", str(vocabulary))
+    at = app("data")
+    ledger = "名称,类型,所属区域\n林海社区第二党总支,党总支,林海社区\n林海小卖部,门面,林海社区\n好邻居,门面,林海社区\n"
+    at.file_uploader[0].set_value(("单位.csv", ledger.encode(), "text/csv")).run()
+    assert at.button(key="load").disabled
+    assert [s.label for s in at.selectbox if s.key and s.key.startswith("treat_as:")] == [
+        "把「党总支」当作",
+        "把「门面」当作",
+    ]
+    assert at.selectbox(key="treat_as:organization.kind:门面").value == "商户"  # the closest term
+    assert "也可能是驻区单位自己的党组织" in " ".join(c.value for c in at.caption)
+    at.selectbox(key="treat_as:organization.kind:党总支").set_value("社区党委").run()
+    at.button(key="treat:organization.kind:党总支").click().run()
+    assert not at.exception
+    assert vocabulary.read_text(encoding="utf-8-sig").splitlines() == [
+        "原词,标准词,列",
+        "党总支,社区党委,类型",
+    ]
+    assert "已记入词表" in at.success[0].value
+    assert [s.label for s in at.selectbox if s.key and s.key.startswith("treat_as:")] == ["把「门面」当作"]
+    assert at.selectbox(key="treat_as:organization.kind:门面").value == "商户"
+    at.button(key="treat:organization.kind:门面").click().run()
+    assert any("没有发现问题" in s.value for s in at.success)
+    at.button(key="load").click().run()
+    store = EmbeddedStore(own_store)
+    units = store.table("organization").set_index("name")
+    store.close()
+    assert units.loc["林海社区第二党总支", "kind"] == "community_committee"
+    assert units.loc[["林海小卖部", "好邻居"], "kind"].tolist() == ["shop", "shop"]
+
+
 def test_ego_networks_and_connections_from_the_tables_match_the_whole_graph(city: Path) -> None:
     """graph.reach follows relationships from the tables; the answers are those of the store's
     whole graph (as the network view filters it)."""

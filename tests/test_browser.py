@@ -114,7 +114,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             if time.monotonic() > deadline or server.poll() is not None:
                 raise RuntimeError(f"the app did not start: {(folder / 'streamlit.log').read_text()}")
             time.sleep(0.3)
-        yield {"url": url, "tables": tables, "secrets": secrets}
+        yield {"url": url, "tables": tables, "secrets": secrets, "data_dir": folder}
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -340,3 +340,44 @@ def test_the_explorer_in_chromium(served: dict[str, Any]) -> None:
     assert dialogs == [], f"a script from the data ran: {dialogs}"
     outside = sorted({r for r in requests if not r.startswith((url, "data:", "blob:", "about:"))})
     assert outside == [], f"pages asked for addresses outside localhost: {outside}"
+
+
+def test_the_data_page_treats_an_unknown_word_as_a_term_in_chromium(
+    served: dict[str, Any], tmp_path: Path
+) -> None:
+    """Upload a ledger in a keeper's words; its causes lead the page; "treat 党总支 as 社区党委"
+    writes the vocabulary file and the page checks the ledger again."""
+    from playwright.sync_api import sync_playwright
+
+    url: str = served["url"]
+    vocabulary = Path(served["data_dir"]) / "词表.csv"
+    ledger = "名称,类型,所属区域\n林海社区第二党总支,党总支,林海社区\n林海小卖部,门面,林海社区\n"
+    OUT.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1400}, locale="zh-CN")
+        try:
+            page.goto(url + "/data")
+            settle(page)
+            page.locator("input[type=file]").set_input_files(
+                files=[{"name": "单位.csv", "mimeType": "text/csv", "buffer": ledger.encode()}]
+            )
+            page.get_by_text("把「党总支」当作").wait_for(timeout=60_000)
+            settle(page)
+            assert page.get_by_text("把「门面」当作").count() == 1
+            page.screenshot(path=OUT / "data-causes.png", full_page=True)
+            page.get_by_role("button", name="记入词表并重新检查").first.click()
+            page.get_by_text("已记入词表").wait_for(timeout=60_000)
+            settle(page)
+            assert page.get_by_text("把「党总支」当作").count() == 0
+            assert page.get_by_text("把「门面」当作").count() == 1
+            assert (
+                page.get_by_role("combobox", name="把「门面」当作").input_value() == "商户"
+            )  # its own choice
+            page.screenshot(path=OUT / "data-after-treat.png", full_page=True)
+        finally:
+            browser.close()
+    assert vocabulary.read_text(encoding="utf-8-sig").splitlines() == [
+        "原词,标准词,列",
+        "党总支,社区党委,类型",
+    ]

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +17,10 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
+from graph.errors import SettingsError
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 COMMANDS = sorted(main.commands)
 
 
@@ -67,7 +75,9 @@ def test_a_bad_ledger_is_reported_and_nothing_is_loaded(runner: CliRunner, tmp_p
     posts.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n", encoding="utf-8")
     checked = runner.invoke(main, ["validate", "city"])
     assert checked.exit_code == 1
-    assert "任职.csv 第2行 列「单位」 值「不存在的单位」" in checked.output
+    assert "[1] city/任职.csv 列「单位」 值「不存在的单位」：1 行（第 2 行）" in checked.output
+    every = runner.invoke(main, ["validate", "city", "--all"])
+    assert "任职.csv 第2行 列「单位」 值「不存在的单位」" in every.output
     loaded = runner.invoke(main, ["load", "city"])
     assert loaded.exit_code == 1 and "nothing was loaded" in loaded.output
     assert json.loads(runner.invoke(main, ["stats", "--json"]).output)["records"]["organization"] == 0
@@ -150,3 +160,124 @@ def test_cypher_runs_reads_and_refuses_writes_on_neo4j(
     named = runner.invoke(main, ["query", "unit_ties", "unit=无此单位", "--neo4j", "--json"])
     assert named.exit_code == 0, named.output
     assert json.loads(named.output)["rows"] == []
+
+
+def test_template_refuses_to_overwrite_a_file_unless_forced(runner: CliRunner, tmp_path: Path) -> None:
+    filled = tmp_path / "filled.xlsx"
+    filled.write_bytes(b"a filled ledger")
+    refused = runner.invoke(main, ["template", str(filled)])
+    assert refused.exit_code == 1 and "--force" in refused.output
+    assert filled.read_bytes() == b"a filled ledger"
+    forced = runner.invoke(main, ["template", str(filled), "--force"])
+    assert forced.exit_code == 0 and filled.read_bytes().startswith(b"PK")
+
+
+def test_skip_bad_rows_says_what_each_cause_costs_before_writing(runner: CliRunner, tmp_path: Path) -> None:
+    folder = tmp_path / "q"
+    folder.mkdir()
+    (folder / "区域.csv").write_text("名称,层级,上级\n中山区,区,\n林海社区,社区,中山区\n", encoding="utf-8")
+    (folder / "单位.csv").write_text(
+        "名称,类型,所属区域\n甲,党总支,林海社区\n乙,国企,林海社区\n", encoding="utf-8"
+    )
+    (folder / "资源.csv").write_text("名称,单位\n场地,甲\n资金,乙\n", encoding="utf-8")
+    result = runner.invoke(main, ["load", str(folder), "--skip-bad-rows"])
+    assert result.exit_code == 0, result.output
+    assert "值「党总支」：1 行" in result.output and "资源 1 行" in result.output
+    assert result.output.index("Skipping costs 2 row(s)") < result.output.index("added")
+    figures = json.loads(runner.invoke(main, ["stats", "--json"]).output)["records"]
+    assert (figures["organization"], figures["resource"]) == (1, 1)
+
+
+def test_demo_s_then_m_into_one_store_holds_both_cities(runner: CliRunner, tmp_path: Path) -> None:
+    """./run demo then ./run demo --scale M: both cities share 大连市 and community names."""
+    assert runner.invoke(main, ["demo", "--no-app"]).exit_code == 0
+    s = json.loads(runner.invoke(main, ["--store", "demo", "stats", "--json"]).output)["records"]
+    result = runner.invoke(main, ["demo", "--no-app", "--scale", "M"])
+    assert result.exit_code == 0, result.output[-2000:]
+    both = json.loads(runner.invoke(main, ["--store", "demo", "stats", "--json"]).output)["records"]
+    assert runner.invoke(main, ["load", str(tmp_path / "data" / "demo-city-M-42")]).exit_code == 0
+    m = json.loads(runner.invoke(main, ["stats", "--json"]).output)["records"]  # M alone
+    shared = {"area": 1}  # 大连市 is in both
+    assert both == {name: s[name] + m[name] - shared.get(name, 0) for name in both}
+    assert m["organization"] > 30 * s["organization"]
+
+
+def test_the_app_listens_on_localhost_unless_opened_with_a_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    from graph.settings import app_address
+
+    monkeypatch.delenv("GONGJIAN_APP_ADDRESS", raising=False)
+    monkeypatch.delenv("GONGJIAN_APP_PASSWORD", raising=False)
+    assert app_address() == "127.0.0.1"
+    monkeypatch.setenv("GONGJIAN_APP_ADDRESS", "0.0.0.0")
+    with pytest.raises(SettingsError, match="app_password"):
+        app_address()
+    monkeypatch.setenv("GONGJIAN_APP_PASSWORD", "s3cret")
+    assert app_address() == "0.0.0.0"
+
+
+def test_gongjian_app_serves_on_127_0_0_1_and_stops_entirely_on_a_signal(tmp_path: Path) -> None:
+    """A real `gongjian app` process: it listens on the loopback address only, and SIGTERM to it
+    leaves nothing serving."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GONGJIAN_")}
+    env["GONGJIAN_DATA_DIR"] = str(tmp_path)
+    command = [sys.executable, "-m", "cli", "app", "--port", str(port)]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while not listening(port):
+            assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
+            assert time.monotonic() < deadline, "the app did not start"
+            time.sleep(0.3)
+        assert listening(port) == {"127.0.0.1"}
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        assert not listening(port)
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def listening(port: int) -> set[str]:
+    """The addresses on which some process listens on this TCP port (from /proc/net/tcp)."""
+    found = set()
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, _, hex_port = local.partition(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                raw = bytes.fromhex(address)
+                if width == 8:
+                    found.add(socket.inet_ntop(socket.AF_INET, raw[::-1]))
+                else:
+                    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
+                    found.add(socket.inet_ntop(socket.AF_INET6, words))
+    return found
+
+
+@pytest.mark.neo4j
+def test_load_with_neo4j_writes_to_neo4j_like_every_store_command(
+    runner: CliRunner, neo4j_server: Any, neo4j_store: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("GONGJIAN_NEO4J_URI", neo4j_server.uri)
+    monkeypatch.setenv("GONGJIAN_NEO4J_PASSWORD", neo4j_server.password())
+    folder = tmp_path / "q"
+    folder.mkdir()
+    (folder / "区域.csv").write_text("名称,层级,上级\n中山区,区,\n林海社区,社区,中山区\n", encoding="utf-8")
+    (folder / "单位.csv").write_text("名称,类型,所属区域\n甲,国企,林海社区\n", encoding="utf-8")
+    result = runner.invoke(main, ["load", str(folder), "--neo4j"])
+    assert result.exit_code == 0, result.output
+    on_neo4j = json.loads(runner.invoke(main, ["stats", "--json", "--neo4j"]).output)["records"]
+    assert (on_neo4j["area"], on_neo4j["organization"]) == (2, 1)
+    embedded = json.loads(runner.invoke(main, ["stats", "--json"]).output)["records"]
+    assert embedded["organization"] == 0

@@ -239,3 +239,161 @@ def test_problems_in_a_workbook_name_the_sheet_and_the_excel_row(tmp_path, store
     )
     assert "请改正年月日" in problem.message
     assert "l.xlsx [联席会议] 第5行 列「召开日期」" in str(problem)
+
+
+# --- many districts in one store ----------------------------------------------------------
+
+DISTRICT_A = {
+    "区域": "名称,层级,上级,编码\n大连市,市,,210200\n中山区,区,大连市,D1\n葵英街道,街道,中山区,S1\n"
+    "泰林社区,社区,葵英街道,C1\n泰山社区,社区,葵英街道,C2\n",
+    "单位": "名称,类型,所属区域,编码\n泰林社区居委会,居委会,泰林社区,A1\n泰山物业,物业公司,泰山社区,A2\n",
+    "联席会议": "名称,召开日期,主办单位,编码\n泰林社区联席会议,2025-03-01,泰林社区居委会,M1\n",
+    "参会": "会议,单位,出席情况\nM1,泰林社区居委会,出席\nM1,泰山物业,缺席\n",
+}
+DISTRICT_B = {
+    "区域": "名称,层级,上级,编码\n大连市,市,,210200\n甘井子区,区,大连市,D2\n泰山街道,街道,甘井子区,S2\n"
+    "泰林社区,社区,泰山街道,C3\n泰山社区,社区,泰山街道,C4\n",
+    "单位": "名称,类型,所属区域,编码\n泰林社区居委会,居委会,泰林社区,B1\n泰山物业,物业公司,泰山社区,B2\n",
+    "联席会议": "名称,召开日期,主办单位,编码\n泰林社区联席会议,2025-03-01,泰林社区居委会,M2\n",
+    "参会": "会议,单位,出席情况\nM2,泰林社区居委会,出席\nM2,泰山物业,请假\n",
+}
+
+
+def tables(store: EmbeddedStore) -> dict[str, list[dict[str, object]]]:
+    return {
+        r.name: store.table(r.name)
+        .sort_values("key")
+        .drop(columns=["src_file", "src_row"])
+        .to_dict("records")
+        for r in RECORD_TYPES
+    }
+
+
+def test_two_districts_sharing_names_load_in_either_order_as_the_sum_of_both(tmp_path):
+    a = ledger(tmp_path / "a", **DISTRICT_A)
+    b = ledger(tmp_path / "b", **DISTRICT_B)
+    found = []
+    for name, order in (("ab", (a, b)), ("ba", (b, a))):
+        store = EmbeddedStore(tmp_path / f"{name}.sqlite")
+        for path in order:
+            load(path, store)
+            load(path, store)  # a reload changes nothing
+        found.append(tables(store))
+        counts = store.counts()
+        store.close()
+        assert counts["area"] == 9 and counts["organization"] == 4
+        assert counts["meeting"] == 2 and counts["attendance"] == 4
+    assert found[0] == found[1]
+    units = {u["key"]: u["area"] for u in found[0]["organization"]}
+    assert units == {"A1": "C1", "A2": "C2", "B1": "C3", "B2": "C4"}
+    hosts = {m["key"]: m["host"] for m in found[0]["meeting"]}
+    assert hosts == {"M1": "A1", "M2": "B1"}
+    attended = {(x["meeting"], x["org"], x["status"]) for x in found[0]["attendance"]}
+    assert attended == {
+        ("M1", "A1", "present"),
+        ("M1", "A2", "absent"),
+        ("M2", "B1", "present"),
+        ("M2", "B2", "excused"),
+    }
+
+
+def test_records_without_codes_sharing_a_name_in_two_districts_stay_two(tmp_path):
+    """Without codes a unit is known by its name and a meeting by its title and date; a namesake
+    in another district is another record."""
+    meeting = "名称,召开日期,主办单位\n泰林社区联席会议,2025-03-01,泰林社区居委会\n"
+    attendance = "会议,单位,出席情况\n泰林社区联席会议,泰山物业,{}\n"
+    a = {**DISTRICT_A, "联席会议": meeting, "参会": attendance.format("缺席")}
+    b = {**DISTRICT_B, "联席会议": meeting, "参会": attendance.format("请假")}
+    a = {name: text.replace(",A1", ",").replace(",A2", ",") for name, text in a.items()}
+    b = {name: text.replace(",B1", ",").replace(",B2", ",") for name, text in b.items()}
+    a["区域"] = (
+        "名称,层级,上级\n大连市,市,\n中山区,区,大连市\n葵英街道,街道,中山区\n泰林社区,社区,葵英街道\n泰山社区,社区,葵英街道\n"
+    )
+    b["区域"] = (
+        "名称,层级,上级\n大连市,市,\n甘井子区,区,大连市\n泰山街道,街道,甘井子区\n泰林社区,社区,泰山街道\n泰山社区,社区,泰山街道\n"
+    )
+    found = []
+    for name, order in (("ab", (a, b)), ("ba", (b, a))):
+        store = EmbeddedStore(tmp_path / f"{name}.sqlite")
+        for i, sheets in enumerate(order):
+            path = ledger(tmp_path / f"{name}{i}", **sheets)
+            load(path, store)
+            load(path, store)
+        assert store.counts()["area"] == 9
+        paths = areas_by_path(store)
+        units = store.table("organization").set_index("key")
+        units["area"] = units["area"].map(paths)
+        meetings = store.table("meeting")
+        came = store.table("attendance")
+        found.append(
+            (
+                sorted(zip(units["name"], units["area"], strict=True)),
+                sorted(units.loc[meetings["host"], "area"]),
+                sorted(zip(units.loc[came["org"], "area"], came["status"], strict=True)),
+            )
+        )
+        store.close()
+    assert found[0] == found[1]
+    assert found[0][0] == [
+        ("泰山物业", "中山区/葵英街道/泰山社区"),
+        ("泰山物业", "甘井子区/泰山街道/泰山社区"),
+        ("泰林社区居委会", "中山区/葵英街道/泰林社区"),
+        ("泰林社区居委会", "甘井子区/泰山街道/泰林社区"),
+    ]
+    # two meetings, each hosted in its own district, each with its own attendance
+    assert found[0][1] == ["中山区/葵英街道/泰林社区", "甘井子区/泰山街道/泰林社区"]
+    assert found[0][2] == [("中山区/葵英街道/泰山社区", "absent"), ("甘井子区/泰山街道/泰山社区", "excused")]
+
+
+def areas_by_path(store: EmbeddedStore) -> dict[str, str]:
+    """Each stored area's key -> its path of names below the city."""
+    areas = store.table("area").set_index("key")
+    paths = {}
+    for key in areas.index:
+        names, at = [], key
+        while isinstance(at, str) and areas.loc[at, "level"] != "city":
+            names.append(areas.loc[at, "name"])
+            at = areas.loc[at, "parent"]
+        paths[key] = "/".join(reversed(names))
+    return paths
+
+
+def test_a_name_resolves_under_the_ledgers_own_district_else_the_message_tells_candidates_apart(
+    tmp_path, store
+):
+    load(ledger(tmp_path / "a", **DISTRICT_A), store)
+    load(ledger(tmp_path / "b", **DISTRICT_B), store)
+    # This ledger names 泰山街道 (only in 甘井子区): its 泰林社区 is the one under it.
+    report = load(
+        ledger(tmp_path / "b2", 单位="名称,类型,所属区域\n新店,商户,泰林社区\n老店,商户,泰山街道\n"), store
+    )
+    assert report.changes["organization"] == Change(added=2)
+    units = store.table("organization").set_index("key")
+    assert units.loc["新店", "area"] == "C3"
+    # Nothing says which district: the message tells the two apart by code and path.
+    [problem] = validate(ledger(tmp_path / "x", 单位="名称,类型,所属区域\n某店,商户,泰林社区\n"), store)
+    assert "泰林社区（编码 C1，中山区/葵英街道/泰林社区）" in problem.message
+    assert "泰林社区（编码 C3，甘井子区/泰山街道/泰林社区）" in problem.message
+    # ...and the path it shows is a reference that works.
+    report = load(ledger(tmp_path / "y", 单位="名称,类型,所属区域\n某店,商户,泰山街道/泰林社区\n"), store)
+    assert store.table("organization").set_index("key").loc["某店", "area"] == "C3"
+
+
+def test_a_coded_ledger_after_the_same_ledger_without_codes_adds_no_second_record(tmp_path, store):
+    uncoded_areas = "名称,层级,上级\n中山区,区,\n葵英街道,街道,中山区\n林海社区,社区,葵英街道\n"
+    load(ledger(tmp_path / "q1", 区域=uncoded_areas, 单位=UNITS), store)
+    coded_units = "名称,类型,所属社区,编码\n大连港集团,国企,C1,U1\n太太好粥店,商户,林海社区,U2\n"
+    coded = ledger(tmp_path / "q2", 区域=AREAS, 单位=coded_units, 资源="名称,单位\n场地,U1\n")
+    report = load(coded, store)
+    assert report.changes["area"] == Change(updated=3) and report.changes["organization"] == Change(updated=2)
+    assert store.counts()["area"] == 3 and store.counts()["organization"] == 2
+    assert list(store.table("resource")["org"]) == ["大连港集团"]  # U1 names the record kept
+    assert dict(zip(store.table("area")["name"], store.table("area")["code"], strict=True)) == {
+        "中山区": "D1",
+        "葵英街道": "S1",
+        "林海社区": "C1",
+    }
+    again = load(coded, store)
+    assert again.changes["area"] == Change(unchanged=3) and again.changes["organization"] == Change(
+        unchanged=2
+    )

@@ -266,7 +266,7 @@ def test_unknown_unit_with_suggestions():
 def test_ambiguous_alias_lists_the_candidates_and_asks_for_the_code():
     p = only(parse(区域=AREAS, 单位=UNITS, 资源="名称,单位\n场地,大港\n"))
     assert where(p) == ("资源.csv", "", 2, "单位", "大港")
-    assert "大连港务局（编码 Ｕ００２）" in p.message
+    assert "大连港务局（编码 Ｕ００２，中山区/葵英街道/林海社区）" in p.message
     assert "大连港集团" in p.message
     assert "请改用编码" in p.message
 
@@ -285,7 +285,7 @@ def test_ambiguous_alias_lists_the_candidates_and_asks_for_the_code():
         ),
         ("单位", "名称,类型,所属社区,党员人数\n甲,国企,林海社区,十\n", "党员人数", "十", "请只填数字"),
         ("单位", "名称,类型,所属社区\n甲,,林海社区\n", "类型", "", "请填写类型"),
-        ("人员", "姓名,是否党员\n张三,不详\n", "是否党员", "不详", "请改为 是、否"),
+        ("人员", "姓名,是否党员\n张三,不详\n", "是否党员", "不详", "请改为以下之一：是、否"),
         (
             "报到",
             "社区,报到日期,单位,服务时长\n林海社区,2023-01,区政府,很多\n",

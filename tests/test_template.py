@@ -54,3 +54,32 @@ def test_notes_sheet_describes_every_column(template):
     assert "2023年1月5日" in joined["日期格式"] and "2023-01" in joined["日期格式"]
     assert notes[("参会", "出席情况")]["可选值"] == "出席、代参、请假、缺席"
     assert notes[("单位", "是否建立党组织")]["可选值"] == "是、否"
+
+
+def test_vocabulary_columns_have_drop_downs_of_their_accepted_words(template):
+    book = openpyxl.load_workbook(template)
+    units = book["单位"]
+    header = [c.value for c in units[1]]
+    kind = units.data_validations.dataValidation
+    lists = {str(v.sqref).split(":")[0]: v for v in kind}
+    letter = openpyxl.utils.get_column_letter(header.index("类型") + 1)
+    check = lists[f"{letter}2"]
+    assert (
+        check.type == "list"
+        and check.formula1
+        == '"街道党工委,社区党委,国企,非公企业,军警单位,学校,医院,机关事业单位,社会组织,物业公司,业主委员会,居委会,商户,其他"'
+    )
+    assert check.errorStyle == "warning"  # a keeper's own word may still be typed, and mapped in 词表
+    letter = openpyxl.utils.get_column_letter(header.index("是否建立党组织") + 1)
+    assert lists[f"{letter}2"].formula1 == '"是,否"'
+    attendance = book["参会"]
+    assert any(v.formula1 == '"出席,代参,请假,缺席"' for v in attendance.data_validations.dataValidation)
+
+
+def test_the_template_lists_accepted_words_and_has_an_empty_vocabulary_sheet(template):
+    book = openpyxl.load_workbook(template)
+    rows = list(book["可选值"].iter_rows(values_only=True))
+    assert rows[0] == ("表", "列", "标准词", "也接受")
+    substitute = next(r for r in rows if r[:3] == ("参会", "出席情况", "代参"))
+    assert "代出席" in substitute[3] and "委托参加" in substitute[3]
+    assert list(book["词表"].iter_rows(values_only=True)) == [("原词", "标准词", "列")]

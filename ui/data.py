@@ -1,5 +1,6 @@
-"""数据 Data: upload a ledger, see every problem in it, load it with a progress bar, and see what
-changed by record type."""
+"""数据 Data: upload a ledger, see its problems by root cause (each unknown word with a "treat X as
+Y" that writes the vocabulary file and checks again), every problem as a download, load it with a
+progress bar, and see what changed by record type."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from graph.errors import GongjianError
+from graph import settings
+from graph.errors import GongjianError, Problem
 from graph.model import RECORDS
+from loaders.causes import Cause, causes
 from loaders.ledger import load, validate
+from loaders.vocabulary import add_word, vocabulary_of
 from ui.common import current_store, forget, lang, plain, show_table, stamp, store_key, store_label, t
 
 TYPES = ["xlsx", "xls", "csv"]
@@ -38,14 +42,68 @@ def digest(files: list[Any]) -> str:
     return h.hexdigest()
 
 
+CAUSES_SHOWN = 30
+
+
+def vocabulary_stamp() -> tuple[str, int, int]:
+    """The vocabulary file as a cache key: a word added to it means checking again."""
+    path = settings.vocabulary_path()
+    info = path.stat() if path.is_file() else None
+    return str(path), info.st_mtime_ns if info else 0, info.st_size if info else 0
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
-def problems(key: str, version: Any, files: str, _ledger: Path) -> pd.DataFrame:
-    """Every problem of the ledger (cached per store state and file contents)."""
-    found = validate(_ledger, current_store())
+def problems(key: str, version: Any, files: str, words: Any, _ledger: Path) -> list[Problem]:
+    """Every problem of the ledger (cached per store state, file contents and vocabulary)."""
+    return validate(_ledger, current_store(), settings.vocabulary_path())
+
+
+def problem_table(found: list[Problem]) -> pd.DataFrame:
     return pd.DataFrame(
         [(p.file, p.sheet, p.row, p.column, p.value, p.message) for p in found],
         columns=["file", "sheet", "row", "column", "value", "problem"],
     )
+
+
+def show_cause(n: int, cause: Cause) -> None:
+    """One root cause: where, how many rows, what to do, what depends on it, and for an unknown
+    word the choice of the term it stands for."""
+    box = st.container(border=True)
+    where = cause.where
+    column = f" 「{cause.column}」" if cause.column else ""
+    value = f" 「{cause.value}」" if cause.value else ""
+    if cause.rows:
+        shown = "、".join(map(str, cause.rows[:5])) + ("…" if len(cause.rows) > 5 else "")
+        head = t("cause_rows").format(where=where, column=column, value=value, rows=len(cause.rows))
+        head += t("cause_rows_at").format(rows=shown)
+    else:
+        head = t("cause_sheet").format(where=where, column=column)
+    box.markdown(f"**{n}.** " + plain(head))
+    box.caption(plain(cause.message))
+    if cause.dependents:
+        sheets = "、".join(f"{sheet} {count}" for sheet, count in cause.dependents.items())
+        box.caption(plain(t("cause_knock_on").format(count=cause.knock_on, sheets=sheets)))
+    box.caption(t("cause_cost").format(count=cause.cost))
+    if cause.term:
+        record, field = cause.term.split(".")
+        column_ = RECORDS[record].column(field)
+        vocab = vocabulary_of(column_)
+        labels = [vocab.label(code) for code in vocab.codes]
+        closest = vocab.closest(cause.value)
+        row = box.container(horizontal=True, vertical_alignment="bottom")
+        standard = row.selectbox(
+            plain(t("treat_as").format(word=cause.value)),  # a label is markdown: the word is data
+            labels,
+            index=labels.index(vocab.label(closest)) if closest else 0,
+            key=f"treat_as:{cause.term}:{cause.value}",  # per word: its choice stays its own
+        )
+        if row.button(t("treat"), key=f"treat:{cause.term}:{cause.value}"):
+            path = settings.vocabulary_path()
+            add_word(path, cause.value, str(standard), column_.zh[0])
+            st.session_state["word_saved"] = t("word_saved").format(
+                path=path, word=cause.value, standard=standard, column=column_.zh[0]
+            )
+            st.rerun()
 
 
 def changes_table(changes: dict[str, Any]) -> pd.DataFrame:
@@ -85,36 +143,53 @@ def render() -> None:
     with tempfile.TemporaryDirectory(prefix="gongjian-upload-") as tmp:
         ledger = save(files, Path(tmp))
         with st.spinner(t("validating")):
-            found = problems(store_key(), stamp(), digest(files), ledger)
-        if found.empty:
+            found = problems(store_key(), stamp(), digest(files), vocabulary_stamp(), ledger)
+        saved = st.session_state.pop("word_saved", None)
+        if saved:
+            st.success(plain(saved))
+        if not found:
             st.success(t("no_problems"))
         else:
-            st.error(t("problems_found").format(count=len(found)))
-            show_table(
-                found.rename(
-                    columns={
-                        "file": t("file"),
-                        "sheet": t("sheet"),
-                        "row": t("row"),
-                        "column": t("column"),
-                        "value": t("value"),
-                        "problem": t("problem"),
-                    }
-                ),
-                t("problems"),
-                key="problems",
-            )
+            rooted = causes(found)
+            st.error(t("problems_found").format(count=len(rooted)))
+            st.subheader(t("causes_title"))
+            st.caption(plain(t("vocabulary_file").format(path=settings.vocabulary_path())))
+            for n, cause in enumerate(rooted[:CAUSES_SHOWN], start=1):
+                show_cause(n, cause)
+            if len(rooted) > CAUSES_SHOWN:
+                st.caption(t("more_causes").format(count=len(rooted) - CAUSES_SHOWN))
+            with st.expander(t("every_problem")):
+                show_table(
+                    problem_table(found).rename(
+                        columns={
+                            "file": t("file"),
+                            "sheet": t("sheet"),
+                            "row": t("row"),
+                            "column": t("column"),
+                            "value": t("value"),
+                            "problem": t("problem"),
+                        }
+                    ),
+                    t("problems"),
+                    key="problems",
+                )
         skip = False
-        if not found.empty:
+        if found:
             skip = st.checkbox(t("skip_bad_rows"), key="skip_bad_rows")
-        if st.button(t("load"), type="primary", disabled=not found.empty and not skip, key="load"):
+        if st.button(t("load"), type="primary", disabled=bool(found) and not skip, key="load"):
             bar = st.progress(0.0, text=t("loading"))
 
             def progress(done: int, total: int) -> None:
                 bar.progress(done / total if total else 1.0, text=t("loading"))
 
             try:
-                report = load(ledger, current_store(), skip_bad_rows=skip, progress=progress)
+                report = load(
+                    ledger,
+                    current_store(),
+                    skip_bad_rows=skip,
+                    progress=progress,
+                    vocabulary=settings.vocabulary_path(),
+                )
             except GongjianError as err:
                 st.error(plain(str(err)))
                 return
