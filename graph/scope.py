@@ -36,6 +36,12 @@ def quarter_end(quarter: str) -> str:
     return f"{quarter[:4]}-{month:02d}-{31 if month in (3, 12) else 30}"
 
 
+def previous_quarter(quarter: str) -> str:
+    """``2025Q1`` → ``2024Q4``."""
+    year, q = int(quarter[:4]), int(quarter[5])
+    return f"{year - 1}Q4" if q == 1 else f"{year}Q{q - 1}"
+
+
 def quarters(first: str, last: str) -> list[str]:
     """Every quarter from ``first`` to ``last`` (both ``YYYYQn``), in order."""
     year, q = int(first[:4]), int(first[5])

@@ -60,7 +60,11 @@ def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def drawn_nodes(at: AppTest) -> list[dict[str, Any]]:
-    """The nodes handed to vis-network in the page's network iframe."""
+    """The nodes handed to vis-network: the network page's component, else a page's iframe."""
+    components = at.get("bidi_component")
+    if components:
+        drawn: list[dict[str, Any]] = json.loads(components[0].proto.json)["nodes"]
+        return drawn
     html = at.get("iframe")[0].proto.srcdoc
     found = re.search(r"var nodes = new vis\.DataSet\((\[.*?\])\);", html, re.S)
     assert found, "no nodes DataSet in the network view"
@@ -91,7 +95,7 @@ def test_with_an_app_password_nothing_shows_until_it_is_given(
     assert at.error and not at.metric
     at.text_input[0].input("共建-s3cret")
     at.button[0].click().run()
-    assert not at.exception and at.metric and not at.text_input  # the overview, no form
+    assert not at.exception and at.metric and not at.main.text_input  # the overview, no form
     assert all("s3cret" not in str(e.value) for e in at.markdown)
 
 
@@ -228,11 +232,10 @@ def test_english_and_an_empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def ego_expected(t: dict[str, pd.DataFrame], unit: str) -> set[str]:
-    """The unit's neighbours through posts, agreements, meetings attended, projects and its area,
-    as the network shows them by default for the period."""
+    """The unit's neighbours through posts, agreements, meetings attended and projects (areas
+    are off by default), as the network shows them by default for the period."""
     start, end = PERIOD
-    org = next(u for u in rows(t["organization"]) if u["key"] == unit)
-    found = {f"organization:{unit}", f"area:{org['area']}"}
+    found = {f"organization:{unit}"}
     found |= {
         f"person:{p['person']}"
         for p in rows(t["post"])
@@ -276,27 +279,129 @@ def test_the_ego_network_of_a_unit_draws_its_neighbours(
     assert names[busy].startswith(label.rstrip("…"))
 
 
-def test_the_scope_network_is_capped_with_a_notice_and_loads_nothing_from_outside(
+def test_a_street_opens_as_its_communities_and_drills_into_one(
     data_dir: Path, tables: dict[str, pd.DataFrame]
 ) -> None:
+    start, end = PERIOD
     areas = rows(tables["area"])
-    district = next(a for a in areas if a["level"] == "district")
-    street = next(a for a in areas if a["level"] == "street")
-    at = app("network", district=district["key"], street=street["key"])
-    nodes = drawn_nodes(at)
-    committees = {
-        f"organization:{u['key']}"
+    late = next(  # a unit that joined in the middle of the period: its community is drilled into
+        u for u in rows(tables["organization"]) if u["joined"] and "2025-04-01" <= u["joined"] <= "2025-09-30"
+    )
+    parent = {a["key"]: a["parent"] for a in areas}
+    street = next(a for a in areas if a["key"] == parent[late["area"]])
+    district = next(a for a in areas if a["key"] == street["parent"])
+    communities = {a["key"] for a in areas if a["parent"] == street["key"]}
+    members = [  # the unit network's nodes: committees and units joined by the end
+        u
         for u in rows(tables["organization"])
-        if u["kind"] in COMMITTEES
-        and (
-            u["area"] == street["key"]
-            or u["area"] in {a["key"] for a in areas if a["parent"] == street["key"]}
-        )
-    }
-    assert committees <= {n["id"] for n in nodes}
-    html = at.get("iframe")[0].proto.srcdoc
-    assert not re.search(r"<(script|link)[^>]+(src|href)=", html)  # everything inlined
-    assert not re.search(r"cdnjs|jsdelivr|unpkg|bootstrap", html, re.I)
+        if (u["kind"] in COMMITTEES or (u["joined"] and u["joined"] <= end))
+        and u["area"] in communities | {street["key"]}
+    ]
+    at = app("network", district=district["key"], street=street["key"])
+    groups = {n["id"].removeprefix("group:"): n["label"] for n in drawn_nodes(at)}
+    assert set(groups) <= communities | {street["key"]}
+    for key, label in groups.items():
+        assert label.endswith(f"（{sum(u['area'] == key for u in members)}）")
+    big = late["area"]
+    at.selectbox(key="net_drill").select(big).run()
+    inside = {f"organization:{u['key']}" for u in members if u["area"] == big}
+    drawn = {n["id"]: n for n in drawn_nodes(at)}
+    assert inside <= set(drawn)
+    ties: dict[str, set[str]] = {}  # a unit's partners: a person, an agreement or a project shared
+    groups_of = [
+        {
+            p["org"]
+            for p in rows(tables["post"])
+            if p["person"] == who and overlaps(p["start"], p["end"], start, end)
+        }
+        for who in set(tables["post"]["person"])
+    ]
+    groups_of += [
+        set(a["parties"])
+        for a in rows(tables["agreement"])
+        if overlaps(a["signed"], a["expires"], start, end)
+    ]
+    groups_of += [
+        set(p["contributors"])
+        for p in rows(tables["project"])
+        if p["start"] and overlaps(p["start"], p["end"], start, end)
+    ]
+    for group in groups_of:
+        for unit in group:
+            ties.setdefault(unit, set()).update(group - {unit})
+    partners = {f"organization:{p}" for u in inside for p in ties.get(u.removeprefix("organization:"), ())}
+    assert set(drawn) - inside and set(drawn) - inside <= partners
+    assert all(drawn[n].get("opacity") for n in set(drawn) - inside)  # partners drawn fainter
+    # quarter by quarter: the units that joined in the quarter are marked as appeared
+    joined_in = f"2025Q{(int(late['joined'][5:7]) - 1) // 3 + 1}"
+    for quarter, first, last in (
+        ("2025Q2", "2025-04-01", "2025-06-30"),
+        ("2025Q3", "2025-07-01", "2025-09-30"),
+    ):
+        at.select_slider(key="net_quarter").set_value(quarter).run()
+        note = next(c.value for c in at.caption if c.value.startswith(f"{quarter}："))
+        marked = {
+            n["id"]
+            for n in drawn_nodes(at)
+            if isinstance(n["color"], dict) and n["color"]["border"] == "#2ca02c"
+        }
+        said = re.search(r"新出现 (\d+) 个单位", note)
+        assert said and int(said[1]) == len(marked)
+        joined = {
+            f"organization:{u['key']}"
+            for u in members
+            if u["area"] == big and first <= (u["joined"] or "") <= last
+        }
+        assert joined <= marked and (f"organization:{late['key']}" in marked) == (quarter == joined_in)
+
+
+def test_the_sidebar_search_opens_the_best_match_in_the_explorer(
+    data_dir: Path, tables: dict[str, pd.DataFrame]
+) -> None:
+    agreements = tables["agreement"]
+    current = agreements[agreements["expires"].map(lambda e: not e or e >= PERIOD[1])]
+    joint = current.loc[current["parties"].map(len).idxmax()]
+    at = app("unit")
+    at.sidebar.text_input(key="find_q").input(joint["title"][2:10]).run()
+    assert not at.exception
+    assert at.query_params["node"] == f"agreement:{joint['key']}" and at.query_params["mode"] == "ego"
+    drawn = {n["id"] for n in drawn_nodes(at)}
+    assert drawn == {f"agreement:{joint['key']}"} | {f"organization:{k}" for k in joint["parties"]}
+
+
+def test_interlocks_link_units_by_the_people_they_share(
+    data_dir: Path, tables: dict[str, pd.DataFrame]
+) -> None:
+    end = PERIOD[1]
+    areas = rows(tables["area"])
+    street = next(a for a in areas if a["level"] == "street")
+    inside = {street["key"]} | {a["key"] for a in areas if a["parent"] == street["key"]}
+    units = {u["key"]: u["name"] for u in rows(tables["organization"])}
+    local = {u["key"] for u in rows(tables["organization"]) if u["area"] in inside}
+    people = dict(zip(tables["person"]["key"], tables["person"]["name"], strict=True))
+    held: dict[str, set[str]] = {}
+    for p in rows(tables["post"]):
+        if holds_on(p["start"], p["end"], end):
+            held.setdefault(p["person"], set()).add(p["org"])
+    expected: dict[tuple[str, str], set[str]] = {}
+    for who, orgs in held.items():
+        for a, b in itertools.combinations(sorted(orgs), 2):
+            if a in local or b in local:
+                expected.setdefault((a, b), set()).add(people[who])
+    at = app("network", district=street["parent"], street=street["key"], mode="interlock")
+    component = json.loads(at.get("bidi_component")[0].proto.json)
+    found = {}
+    for e in component["edges"]:
+        a, b = sorted((e["from"].removeprefix("organization:"), e["to"].removeprefix("organization:")))
+        head, shared = e["title"].split("\n")
+        assert head in (f"{units[a]} — {units[b]}", f"{units[b]} — {units[a]}")
+        found[(a, b)] = set(shared.removeprefix("共有人员: ").split("、"))
+    assert found == expected
+
+
+def test_a_large_exploration_is_capped_with_a_notice(data_dir: Path, tables: dict[str, pd.DataFrame]) -> None:
+    street = next(a for a in rows(tables["area"]) if a["level"] == "street")
+    at = app("network", mode="ego", node=f"area:{street['key']}", depth="2")
     at.number_input(key="net_cap").set_value(30).run()
     notice = next(i.value for i in at.info if "汇总节点" in i.value)
     found = re.search(r"([\d,]+) 个节点（共 ([\d,]+) 个）", notice)
@@ -306,6 +411,9 @@ def test_the_scope_network_is_capped_with_a_notice_and_loads_nothing_from_outsid
     drawn = drawn_nodes(at)
     assert sum(not n["id"].startswith("rollup:") for n in drawn) == 30
     assert any(n["id"].startswith("rollup:") for n in drawn)
+    own = [n for n in drawn if not n["id"].startswith("rollup:")]
+    labelled = [n for n in own if n["label"]]  # the most connected and the focus; the rest on hover
+    assert 0 < len(labelled) <= 26 < len(own) and all(n["name"] for n in own)
 
 
 def test_the_shortest_connection_between_two_units_says_what_each_step_is(

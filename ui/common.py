@@ -282,11 +282,26 @@ def sidebar() -> None:
             format_func={c: kind_label(c) for c in ORG_KIND.codes}.__getitem__,
             placeholder=t("all"),
         )
+        st.text_input(t("search_go"), key="find_q", placeholder=t("search_everywhere_hint"), on_change=_find)
         if settings.flag("mask_names"):
             st.caption(t("names_masked"))
         else:
             st.toggle(t("mask_names"), key="mask")
     sync_url()
+    find_from_sidebar()
+
+
+def _find() -> None:
+    """The sidebar search: ask the network page to search (it opens the best match)."""
+    st.session_state["_find"] = st.session_state.get("find_q") or ""
+    st.session_state["find_q"] = ""
+
+
+def find_from_sidebar() -> None:
+    """After the sidebar search box changed: open the network page on the search."""
+    text = st.session_state.pop("_find", "")
+    if text:
+        st.switch_page("ui/network.py", query_params={"find": text, **scope().to_params()})
 
 
 def sync_url() -> None:
@@ -362,15 +377,11 @@ def show_table(
 
 @st.cache_resource(max_entries=4)
 def _search_index(key: str, version: tuple[tuple[str, int], ...]) -> pd.DataFrame:
-    return search.index(
-        table("organization"),
-        table("person"),
-        table("post"),
-    )
+    return search.index({r: table(r) for r in (*search.FIELDS, "post")})
 
 
 def search_index() -> pd.DataFrame:
-    """Units and people to search, shared between sessions: do not modify it."""
+    """Everything to search (graph/search.py), shared between sessions: do not modify it."""
     return _search_index(store_key(), stamp())
 
 
@@ -392,8 +403,14 @@ def describe(node: str) -> str:
         )
     units = table("organization")
     unit_names = dict(zip(units["key"], units["name"], strict=True))
-    where = "、".join(unit_names.get(k, k) for k in r["context"][:2])
-    return " · ".join(x for x in (person(r["name"]), where) if x)
+    if r["record"] == "person":
+        where = "、".join(unit_names.get(k, k) for k in r["context"][:2])
+        return " · ".join(x for x in (person(r["name"]), where) if x)
+    rec = RECORDS[str(r["record"])]
+    what = rec.sheet_zh if lang() == "zh" else rec.sheet_en
+    names = area_names if r["record"] in ("need", "area") else unit_names
+    where = "、".join(names.get(k, k) for k in r["context"][:2]) + ("…" if len(r["context"]) > 2 else "")
+    return " · ".join(x for x in (str(r["name"]), what, where) if x)
 
 
 def pick(
