@@ -534,5 +534,71 @@ def engagement(
     )
 
 
+@main.command()
+@click.option("--period", default="2025", show_default=True, help="A year (2025) or a quarter (2025Q3).")
+@click.option("--area", help="Only this district, street or community (name or code).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@neo4j_option
+@click.pass_obj
+def cross(obj: Context, period: str, area: str | None, as_json: bool, neo4j: bool) -> None:
+    """Two-way cross-appointments of each member unit with the committee of each level above it."""
+    from graph.bridges import cross_records
+
+    try:
+        store = obj.open_store(neo4j)
+        try:
+            found = cross_records(store, period, area)
+        finally:
+            store.close()
+    except GongjianError as err:
+        fail(err)
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"{found['period']} {found['area_name']}: {found['member_units']} member units, "
+        f"{found['with_seat']} with a seat, {found['cross_appointed_people']} cross-appointed people."
+    )
+    print_table(
+        ["unit", "level", "committee", "direction", "unit→committee", "committee→unit"],
+        [
+            (
+                r["unit"],
+                r["level"],
+                r["committee"],
+                r["direction"],
+                "、".join(p["name"] for p in r["unit_to_committee"]),
+                "、".join(p["name"] for p in r["committee_to_unit"]),
+            )
+            for r in found["rows"]
+        ],
+    )
+
+
+@main.command()
+@click.option("--period", default="2025", show_default=True, help="A year (2025) or a quarter (2025Q3).")
+@click.option("--area", help="Only this district, street or community (name or code).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@neo4j_option
+@click.pass_obj
+def changes(obj: Context, period: str, area: str | None, as_json: bool, neo4j: bool) -> None:
+    """What changed in a period, as events: agreements, posts, registrations, joins, projects, flags."""
+    from graph.changes import change_log
+
+    try:
+        store = obj.open_store(neo4j)
+        try:
+            found = change_log(store, period, area)
+        finally:
+            store.close()
+    except GongjianError as err:
+        fail(err)
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{found['period']} {found['area_name']}: {len(found['events'])} events.")
+    print_table(["day", "unit", "event"], [(e["day"], e["unit_name"], e["zh"]) for e in found["events"]])
+
+
 if __name__ == "__main__":
     main()

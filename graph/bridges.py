@@ -1,24 +1,32 @@
 """Cross-appointments (交叉任职) from the posts table. Pure functions; names are not masked here.
 
-A person holding posts in two or more organizations in a period bridges them. Between a
-community and one of its member units the ties run in two directions:
+A person holding posts in two or more organizations in a period bridges them. Between a member
+unit and each committee above it (its district's, street's and community's: the three levels)
+the ties run in two directions (posts held on some day of the period; :mod:`graph.rules` says
+what a part-time post and a seat are):
 
-- ``unit_to_community``: someone whose own (not part-time) post is in the unit also holds a
-  post on the community's party committee (a unit leader as 兼职委员);
-- ``community_to_unit``: someone whose own post is on the community committee also holds a
-  post in the unit (a community leader in the unit's party organization).
+- ``unit_to_committee``: someone whose own (not part-time) post is in the unit holds a seat on
+  the committee (a unit leader as a part-time committee member);
+- ``committee_to_unit``: someone whose own post is on the committee holds a post in the unit
+  (a committee member on the unit's party organization).
 
-A unit is tied ``both`` ways, ``one`` way (either), or ``none``.
+A unit is tied to a committee ``both`` ways, one way (either), or ``none``. A unit *holds a
+seat* when it is tied unit→committee at some level; its *cross-appointed people* are the people
+making its ties, either way, at every level.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
-from graph.coverage import during, part_time
-from graph.scope import COMMITTEES
+from graph.rules import COMMITTEE_LEVEL, LEVELS, area_paths, during, members, part_time
+from graph.scope import Period, below, find_area
+from graph.store import Store
 
-DIRECTIONS = ("both", "unit_to_community", "community_to_unit", "none")
+DIRECTIONS = ("both", "unit_to_committee", "committee_to_unit", "none")
+TIE_COLUMNS = ["unit", "level", "committee", "direction", "up", "down"]
 
 
 def held(posts: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
@@ -55,43 +63,152 @@ def bridging_people(posts: pd.DataFrame, people: pd.DataFrame, units: pd.DataFra
     return frame.sort_values(["organizations", "person"], ascending=[False, True]).reset_index(drop=True)
 
 
-def community_ties(posts: pd.DataFrame, units: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
-    """For each member unit located in a community: the community, the direction of its ties
-    with the community's committee, and the people making them (keys)."""
-    committees = units[units["kind"] == COMMITTEES[1]]
-    committee_of: dict[str, set[str]] = {}
-    for key, area in zip(committees["key"], committees["area"], strict=True):
-        committee_of.setdefault(area, set()).add(key)
-    by_org: dict[str, list[tuple[str, bool]]] = {}
-    for who, org, home in zip(posts["person"], posts["org"], posts["home"], strict=True):
-        by_org.setdefault(org, []).append((who, bool(home)))
+def level_ties(
+    posts: pd.DataFrame, units: pd.DataFrame, members: pd.DataFrame, areas: pd.DataFrame
+) -> pd.DataFrame:
+    """One row per member unit (of ``members``) and committee above it, from the top level
+    down: the level, the committee, the direction and the people each way (``up``: unit →
+    committee, ``down``: committee → unit; person keys, sorted). ``posts``: :func:`held`."""
+    kinds = dict(zip(units["key"], units["kind"], strict=True))
+    level = {k: COMMITTEE_LEVEL[kind] for k, kind in kinds.items() if kind in COMMITTEE_LEVEL}
+    committees_in: dict[str, list[str]] = {}
+    for key, area in zip(units["key"], units["area"], strict=True):
+        if key in level:
+            committees_in.setdefault(area, []).append(key)
+    wanted = set(members["key"])
+    on_committee = posts["org"].isin(set(level))
+    in_unit = posts[posts["org"].isin(wanted)]
+    seats = posts[on_committee & ~posts["home"]]
+    own = posts[on_committee & posts["home"]]
+    ups = in_unit[in_unit["home"]].merge(seats, on="person", suffixes=("", "_c"))
+    downs = in_unit.merge(own, on="person", suffixes=("", "_c"))
+    up: dict[tuple[str, str], set[str]] = {}
+    for unit, committee, who in zip(ups["org"], ups["org_c"], ups["person"], strict=True):
+        up.setdefault((unit, committee), set()).add(who)
+    down: dict[tuple[str, str], set[str]] = {}
+    for unit, committee, who in zip(downs["org"], downs["org_c"], downs["person"], strict=True):
+        down.setdefault((unit, committee), set()).add(who)
+    paths = area_paths(areas)
+    order = {lvl: i for i, lvl in enumerate(LEVELS)}
     rows = []
     for unit, area in zip(members["key"], members["area"], strict=True):
-        if area not in committee_of:
-            continue
-        in_unit = by_org.get(unit, [])
-        in_committee = [p for c in sorted(committee_of[area]) for p in by_org.get(c, [])]
-        unit_people = {p for p, _ in in_unit}
-        committee_people = {p for p, _ in in_committee}
-        up = sorted({p for p, home in in_unit if home} & committee_people)
-        down = sorted({p for p, home in in_committee if home} & unit_people)
-        direction = (
-            "both" if up and down else "unit_to_community" if up else "community_to_unit" if down else "none"
-        )
-        rows.append(
-            {
-                "community": area,
-                "unit": unit,
-                "direction": direction,
-                "people": tuple(dict.fromkeys(up + down)),
-            }
-        )
-    return pd.DataFrame(rows, columns=["community", "unit", "direction", "people"])
+        above = [c for a in paths.get(area, {area: area}).values() for c in sorted(committees_in.get(a, []))]
+        for committee in sorted(above, key=lambda c: (order.get(level[c], 9), c)):
+            u, d = sorted(up.get((unit, committee), ())), sorted(down.get((unit, committee), ()))
+            direction = (
+                "both" if u and d else "unit_to_committee" if u else "committee_to_unit" if d else "none"
+            )
+            rows.append((unit, level[committee], committee, direction, tuple(u), tuple(d)))
+    return pd.DataFrame(rows, columns=TIE_COLUMNS)
 
 
-def per_community(ties: pd.DataFrame) -> pd.DataFrame:
-    """Member units per community and per direction."""
-    counts = ties.groupby(["community", "direction"]).size().unstack(fill_value=0)
+def unit_figures(ties: pd.DataFrame) -> pd.DataFrame:
+    """Per unit (index) of ``ties``: ``seat`` (tied unit→committee at some level) and
+    ``cross_appointed`` (the people making its ties, either way, at every level)."""
+    seat: dict[str, bool] = {}
+    people: dict[str, set[str]] = {}
+    for unit, u, d in zip(ties["unit"], ties["up"], ties["down"], strict=True):
+        seat[unit] = seat.get(unit, False) or bool(u)
+        people.setdefault(unit, set()).update(u, d)
+    keys = list(dict.fromkeys(ties["unit"]))
+    return pd.DataFrame(
+        {"seat": [seat[k] for k in keys], "cross_appointed": [len(people[k]) for k in keys]},
+        index=pd.Index(keys, dtype=object),
+    )
+
+
+def per_committee(ties: pd.DataFrame) -> pd.DataFrame:
+    """Per level and committee: its member units below and how many are tied each way."""
+    if ties.empty:
+        return pd.DataFrame(columns=["level", "committee", "members", *DIRECTIONS])
+    counts = ties.groupby(["level", "committee", "direction"]).size().unstack(fill_value=0)
     counts = counts.reindex(columns=list(DIRECTIONS), fill_value=0)
     counts.insert(0, "members", counts.sum(axis=1))
     return counts.reset_index()
+
+
+def per_level(ties: pd.DataFrame) -> pd.DataFrame:
+    """Per level (from the top): member units with a committee at that level and how many are
+    tied each way."""
+    if ties.empty:
+        return pd.DataFrame(columns=["level", "members", *DIRECTIONS])
+    counts = ties.groupby(["level", "direction"]).size().unstack(fill_value=0)
+    counts = counts.reindex(index=[lvl for lvl in LEVELS if lvl in counts.index], columns=list(DIRECTIONS))
+    counts = counts.fillna(0).astype(int)
+    counts.insert(0, "members", counts.sum(axis=1))
+    return counts.reset_index()
+
+
+def cross_view(
+    posts: pd.DataFrame,
+    people: pd.DataFrame,
+    units: pd.DataFrame,
+    areas: pd.DataFrame,
+    inside: pd.DataFrame,
+    start: str,
+    end: str,
+) -> dict[str, Any]:
+    """What the 交叉任职 page and ``gongjian cross`` show for the units ``inside`` a scope in
+    [start, end]: the people bridging organizations (with a post in a unit inside), the ties of
+    each member unit with each committee above it, and their counts."""
+    now = held(posts, start, end)
+    local = set(now.loc[now["org"].isin(set(inside["key"])), "person"])
+    ties = level_ties(now, units, members(inside, end), areas)
+    figures = unit_figures(ties)
+    return {
+        "bridging": bridging_people(now[now["person"].isin(local)], people, units),
+        "ties": ties,
+        "per_level": per_level(ties),
+        "per_committee": per_committee(ties),
+        "members": len(members(inside, end)),
+        "with_seat": int(figures["seat"].sum()),
+        "cross_people": len({k for col in ("up", "down") for ps in ties[col] for k in ps}),
+    }
+
+
+def cross_records(store: Store, period: str, area: str | None = None) -> dict[str, Any]:
+    """The ties of every member unit (of ``area``: key or name; None: all) with each committee
+    above it in ``period`` (``2025``, ``2025Q3``), as JSON-ready data: one row per unit and
+    level, with the people each way (keys and names, not masked)."""
+    tables = {name: store.table(name) for name in ("area", "organization", "post", "person")}
+    p = Period.parse(period)
+    area_key, area_name = find_area(tables, area) if area else (None, "全部")
+    units, areas = tables["organization"], tables["area"]
+    inside = units[units["area"].isin(below(areas, area_key))]
+    view = cross_view(
+        tables["post"], tables["person"], units, areas, inside, p.start.isoformat(), p.end.isoformat()
+    )
+    unit_names = dict(zip(units["key"], units["name"], strict=True))
+    kinds = dict(zip(units["key"], units["kind"], strict=True))
+    people = dict(zip(tables["person"]["key"], tables["person"]["name"], strict=True))
+
+    def who(keys: tuple[str, ...]) -> list[dict[str, str]]:
+        return [{"key": k, "name": people.get(k, k)} for k in keys]
+
+    rows = [
+        {
+            "unit_key": u,
+            "unit": unit_names.get(u, u),
+            "kind": kinds.get(u),
+            "level": lvl,
+            "committee_key": c,
+            "committee": unit_names.get(c, c),
+            "direction": d,
+            "unit_to_committee": who(up),
+            "committee_to_unit": who(down),
+        }
+        for u, lvl, c, d, up, down in view["ties"].itertuples(index=False, name=None)
+    ]
+    return {
+        "period": p.label,
+        "area": area_key,
+        "area_name": area_name,
+        "member_units": view["members"],
+        "with_seat": view["with_seat"],
+        "cross_appointed_people": view["cross_people"],
+        "per_level": [
+            {"level": str(r["level"]), **{k: int(r[k]) for k in ("members", *DIRECTIONS)}}
+            for r in view["per_level"].to_dict("records")
+        ],
+        "rows": rows,
+    }

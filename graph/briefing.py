@@ -2,7 +2,8 @@
 
     write_briefing(engagement(store, "2025"), Path("简报.xlsx"))
 
-Sheets: 概况 (summary figures and flagged units by kind, with a chart), 预警单位 (the flagged
+Sheets: 简报 (one page for leaders: templated Chinese sentences from the facts, and the headline
+figures), 概况 (summary figures and flagged units by kind, with a chart), 预警单位 (the flagged
 units, their reasons and suggested next steps), 下滑单位 (units that fell from a good score),
 变化 (every unit against the previous period, with a chart of the largest falls), 全部单位 (the
 ranked list with every indicator) and 指标说明 (what each indicator means and weighs). Text that
@@ -24,6 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from graph.engagement import INDICATORS, Result, indicator_table
+from graph.glossary import label
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 BOLD = Font(bold=True)
@@ -124,13 +126,83 @@ def _suggestions(result: Result) -> dict[str, str]:
     }
 
 
+HEADLINES = (  # figure, glossary label
+    ("members", "member_units"),
+    ("agreement", "with_agreement_units"),
+    ("seat", "with_seat_units"),
+    ("attended", "attended_units"),
+    ("cross_people", "cross_people"),
+)
+NAMED = 5  # units named in a paragraph at most
+
+
+def _share(n: int, of: int) -> str:
+    return f"{n / of:.0%}" if of else "—"
+
+
+def narrative(result: Result) -> list[str]:
+    """The briefing's page for leaders: short paragraphs in Chinese, from the result's facts."""
+    f, s = result.figures, result.summary
+    p, before = result.period, result.period.previous()
+    n = f["members"]
+    where = "全部区域" if result.area is None else result.area_name
+    out = [
+        f"{p.zh}，{where}共有共建成员单位{n}个。其中{f['agreement']}个有在期共建协议"
+        f"（{_share(f['agreement'], n)}），{f['seat']}个{label('seat')}（{_share(f['seat'], n)}），"
+        f"{f['attended']}个参加过联席会议（{_share(f['attended'], n)}）；"
+        f"{f['cross_people']}人在成员单位与所在社区、街道（区）党组织之间交叉任职。",
+        f"参与度预警单位{s['flagged']}个，比{before.zh}新增{s['newly_flagged']}个、解除{s['no_longer_flagged']}个；"
+        f"得分下降10分以上的{s['fell_10_or_more']}个；本期新加入、暂不预警的{s['new_members']}个。",
+    ]
+    r = result.ranked
+    declined = r[r["declined"]]
+    if len(declined):
+        named = [
+            f"{row['name']}（{row['kind_zh']}，{row['street_name'] or row['district_name'] or ''}）："
+            + "；".join(x for x in (row["reasons_zh"].split("；")[0], row["changes_zh"]) if x)
+            for row in declined.head(NAMED).to_dict("records")
+        ]
+        out.append(
+            f"{len(declined)}个单位由上期良好转为本期低于预警线，需了解原因：" + "。".join(named) + "。"
+        )
+    was = result.changes.set_index("key")["flagged_before"].fillna(False).astype(bool)
+    new = r[r["flagged"] & ~r["key"].map(was).fillna(False).astype(bool)]
+    if len(new):
+        named = [
+            f"{row['name']}（{row['reasons_zh'].split('；')[0]}）"
+            for row in new.head(NAMED).to_dict("records")
+        ]
+        out.append(f"新增预警{len(new)}个：" + "；".join(named) + ("等。" if len(new) > NAMED else "。"))
+    if not len(declined) and not len(new):
+        out.append("本期无下滑或新增预警的单位。")
+    return out
+
+
+def _narrative(ws: Worksheet, result: Result) -> None:
+    ws.append([f"{result.area_name}区域化党建情况简报（{result.period.zh}）"])
+    ws.cell(1, 1).font = Font(bold=True, size=14)
+    ws.column_dimensions["A"].width = 100
+    ws.column_dimensions["B"].width = 12
+    for paragraph in narrative(result):
+        ws.append([])
+        _rows(ws, [[paragraph]])
+        ws.cell(ws.max_row, 1).alignment = WRAP
+    ws.append([])
+    f = result.figures
+    _table(
+        ws, pd.DataFrame([(label(word), f[key]) for key, word in HEADLINES]), ["主要数字", "数值"], [40, 12]
+    )
+
+
 def write_briefing(result: Result, path: Path) -> Path:
     """Write the briefing of ``result`` to ``path`` (.xlsx) and return the path."""
     path = Path(path)
     wb = Workbook()
-    summary = wb.active
-    assert summary is not None
-    summary.title = "概况"
+    page = wb.active
+    assert page is not None
+    page.title = "简报"
+    _narrative(page, result)
+    summary = wb.create_sheet("概况")
     _summary(summary, result)
     r = result.ranked
     p, before = result.period, result.period.previous()
@@ -201,7 +273,7 @@ def write_briefing(result: Result, path: Path) -> Path:
     widths = [6, 30, 12, 14, 14, 10, 12, 8, 6, 6, 8] + [10] * len(names) + [12, 60]
     percent = [columns.index(n) + 1 for n in names if n in PERCENT]
     _table(wb.create_sheet("全部单位"), all_units, headers, widths, percent=percent)
-    for ws in wb.worksheets[1:]:
+    for ws in wb.worksheets[2:]:
         ws.freeze_panes = "B2"
 
     table = indicator_table(result.settings)

@@ -1,25 +1,24 @@
 """Coverage of the member units in a scope: with an agreement in force, with a seat on a
-street or community committee, at a joint meeting. Pure functions of store tables.
+committee above them, at a joint meeting. Pure functions of store tables; the rules (member
+unit, seat, attended, holding during a period) are those of :mod:`graph.rules`:
 
-A member unit is a unit that has joined the platform (加入日期) on or before the end of the
-period; the committees themselves are the platforms, not members. For a period:
-
-- agreement: party to an agreement in force on some day of the period;
-- seat: someone holding a post in the unit also holds a part-time post (兼职委员) on a
-  street or community committee, both posts held on some day of the period;
-- attended: present, or represented by a substitute, at a meeting held in the period.
+- agreement: party to an agreement holding on some day of the period;
+- seat: tied unit → committee at some level in the period (:func:`graph.bridges.level_ties`);
+- attended: attended (present or by substitute) a meeting held in the period.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
-from graph.scope import COMMITTEES, quarter_end, quarter_start, upper
+from graph import bridges
+from graph.rules import ATTENDED, LEVELS, area_paths, during, members
+from graph.scope import Scope, quarter_end, quarter_start, units_in_scope
 
 FIGURES = ("agreement", "seat", "attended")
-ATTENDED = ("present", "substitute")
 
 
 @dataclass(frozen=True)
@@ -31,26 +30,7 @@ class Tables:
     agreements: pd.DataFrame  # parties, signed, expires
     meetings: pd.DataFrame  # key, date
     attendance: pd.DataFrame  # meeting, org, status
-
-
-def members(units: pd.DataFrame, end: str) -> pd.DataFrame:
-    """The member units (joined on or before ``end``) among ``units``."""
-    joined = units["joined"].map(lambda d: isinstance(d, str) and d <= end).astype(bool)
-    return units[joined & ~units["kind"].isin(COMMITTEES)]
-
-
-def during(frame: pd.DataFrame, since: str, until: str, start: str, end: str) -> pd.Series:
-    """Rows holding on some day of [start, end]: begun by ``end``, not over before ``start``."""
-    began = frame[since].map(lambda d: not isinstance(d, str) or d <= end)
-    lasts = frame[until].map(lambda d: not isinstance(d, str) or upper(d) >= start)
-    return (began & lasts).astype(bool)
-
-
-def part_time(posts: pd.DataFrame) -> pd.Series:
-    """Posts held part-time: marked so, or unmarked with 兼职 in the role."""
-    marked = posts["part_time"].map(lambda v: v is True)
-    unmarked = posts["part_time"].isna() & posts["role"].map(lambda r: "兼职" in str(r))
-    return (marked | unmarked).astype(bool)
+    areas: pd.DataFrame  # key, level, parent
 
 
 def unit_coverage(tables: Tables, keys: pd.Series, start: str, end: str) -> pd.DataFrame:
@@ -59,18 +39,12 @@ def unit_coverage(tables: Tables, keys: pd.Series, start: str, end: str) -> pd.D
     agreements = tables.agreements[during(tables.agreements, "signed", "expires", start, end)]
     with_agreement = {p for parties in agreements["parties"] for p in parties} & wanted
 
-    posts = tables.posts[during(tables.posts, "start", "end", start, end)]
-    committees = set(tables.units.loc[tables.units["kind"].isin(COMMITTEES), "key"])
-    on_committee = posts["org"].isin(committees)
-    seated = set(posts.loc[on_committee & part_time(posts), "person"])
-    home = posts[~on_committee & posts["org"].isin(wanted)]
-    with_seat = set(home.loc[home["person"].isin(seated), "org"])
+    units = tables.units[tables.units["key"].isin(wanted)]
+    ties = bridges.level_ties(bridges.held(tables.posts, start, end), tables.units, units, tables.areas)
+    figures = bridges.unit_figures(ties)
+    with_seat = set(figures.index[figures["seat"]])
 
-    held = tables.meetings[
-        tables.meetings["date"]
-        .map(lambda d: isinstance(d, str) and d <= end and upper(d) >= start)
-        .astype(bool)
-    ]  # astype: with no meetings the mask is empty objects, which pandas would take for column names
+    held = tables.meetings[during(tables.meetings, "date", "date", start, end)]
     came = tables.attendance[
         tables.attendance["status"].isin(ATTENDED) & tables.attendance["meeting"].isin(set(held["key"]))
     ]
@@ -128,3 +102,44 @@ def group_level(area_level: str | None) -> str:
 def group_of(units: pd.DataFrame, paths: dict[str, dict[str, str]], level: str) -> pd.Series:
     """The area (key) at ``level`` each unit lies in, or its own area when it lies above."""
     return units["area"].map(lambda a: paths.get(a, {}).get(level, a))
+
+
+def overview(tables: Tables, s: Scope, span: list[str]) -> dict[str, Any]:
+    """Everything the overview shows for a scope: units in scope and member units (the same
+    rule in the figures and in the by-area table), coverage, by group and by quarter."""
+    areas = tables.areas
+    units = units_in_scope(tables.units, areas, s)
+    member_units = members(units, s.end)
+    flags = unit_coverage(tables, member_units["key"], s.start, s.end)
+    paths = area_paths(areas)
+    names = dict(zip(areas["key"], areas["name"], strict=True))
+    levels = dict(zip(areas["key"], areas["level"], strict=True))
+    level = group_level(levels.get(s.area) if s.area else None)
+    groups = group_of(member_units, paths, level).map(lambda k: names.get(k, k))
+    member_keys = set(member_units["key"])
+    by_area = pd.DataFrame(
+        {
+            **{
+                lvl: units["area"].map(lambda a, lvl=lvl: names.get(paths.get(a, {}).get(lvl, ""), ""))
+                for lvl in LEVELS
+            },
+            "member": units["key"].isin(member_keys).to_numpy(),
+        }
+    )
+    counts = (
+        by_area.groupby(list(LEVELS[: LEVELS.index(level) + 1]), sort=True)
+        .agg(units=("member", "size"), members=("member", "sum"))
+        .reset_index()
+    )
+    return {
+        "units": len(units),
+        "members": len(member_units),
+        "party_orgs": int(units["has_party_org"].map(lambda v: v is True).sum()),
+        "summary": summary(flags),
+        "flags": flags.assign(group=groups.to_numpy()),
+        "by_group": by_group(flags, groups),
+        "level": level,
+        "trend": trend(tables, units, span),
+        "by_kind": units["kind"].value_counts().sort_index(),
+        "by_area": counts,
+    }

@@ -39,22 +39,22 @@ same data and settings give the same result.
 from __future__ import annotations
 
 import math
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from graph import structure
-from graph.errors import AnalysisError, SettingsError
-from graph.glossary import ORG_KIND, norm
+from graph import bridges, changes, structure
+from graph.errors import SettingsError
+from graph.glossary import ORG_KIND
+from graph.rules import ATTENDED, COMMITTEES, area_paths, days, is_member, part_time
+from graph.scope import Period, find_area
 from graph.store import Store
-from graph.structure import COMMITTEES, days  # COMMITTEES: the platform, not member units
 
 Tables = Mapping[str, pd.DataFrame]
 SETTINGS_FILE = Path(__file__).resolve().parent.parent / "engagement.toml"
@@ -74,57 +74,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "resource": ("key", "title", "org", "category", "published"),
     "registration": ("community", "date", "person", "org", "withdrawn"),
 }
-
-
-# --- periods ------------------------------------------------------------------------------
-
-QUARTER_ZH = "一二三四"
-
-
-@dataclass(frozen=True)
-class Period:
-    """A year (``2025``) or a quarter (``2025Q3``), first and last day included."""
-
-    label: str
-    start: date
-    end: date
-
-    @classmethod
-    def parse(cls, text: str | int) -> Period:
-        value = str(text).strip().upper()
-        if m := re.fullmatch(r"(\d{4})", value):
-            year = int(m[1])
-            return cls(value, date(year, 1, 1), date(year, 12, 31))
-        if m := re.fullmatch(r"(\d{4})-?Q([1-4])", value):
-            year, quarter = int(m[1]), int(m[2])
-            start = date(year, 3 * quarter - 2, 1)
-            end = date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1) - timedelta(days=1)
-            return cls(f"{year}Q{quarter}", start, end)
-        raise AnalysisError(f"Period {text!r} is neither a year nor a quarter; write it as 2025 or 2025Q3.")
-
-    @property
-    def is_quarter(self) -> bool:
-        return "Q" in self.label
-
-    def previous(self) -> Period:
-        year = self.start.year
-        if not self.is_quarter:
-            return Period.parse(year - 1)
-        quarter = int(self.label[-1])
-        return Period.parse(f"{year - 1}Q4" if quarter == 1 else f"{year}Q{quarter - 1}")
-
-    @property
-    def zh(self) -> str:
-        year = self.start.year
-        return f"{year}年第{QUARTER_ZH[int(self.label[-1]) - 1]}季度" if self.is_quarter else f"{year}年"
-
-    @property
-    def en(self) -> str:
-        return f"{self.start.year} Q{self.label[-1]}" if self.is_quarter else str(self.start.year)
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
 
 
 # --- indicators ---------------------------------------------------------------------------
@@ -189,17 +138,18 @@ INDICATORS: tuple[Indicator, ...] = (
         "agreements",
         "在期共建协议",
         "Agreements in force",
-        "期末仍在有效期内、本单位为签约方的共建协议份数。",
-        "Co-building agreements the unit is party to that are in force on the period's last day.",
+        "本期内（任一天）在有效期内、本单位为签约方的共建协议份数。",
+        "Co-building agreements the unit is party to that are in force on some day of the period.",
         "count",
     ),
     Indicator(
         "seat",
         "兼职委员席位",
         "Committee seat",
-        "本期本单位人员在街道或社区党组织担任兼职委员为 1，否则为 0；仅限有党组织的单位。",
-        "1 when one of the unit's people held a part-time seat on a street or community committee "
-        "in the period, else 0; units with a party organization only.",
+        "本期本单位人员（本职在本单位）在其所在社区、街道或区的党组织担任兼职委员为 1，否则为 0；"
+        "仅限有党组织的单位。",
+        "1 when someone whose own post is in the unit held a part-time seat on the committee of its "
+        "community, street or district in the period, else 0; units with a party organization only.",
         "yes",
         party=True,
     ),
@@ -217,9 +167,10 @@ INDICATORS: tuple[Indicator, ...] = (
         "cross_appointed",
         "交叉任职人数",
         "Cross-appointed people",
-        "本期同时在本单位和街道、社区党组织任职的人数（双向）；仅限有党组织的单位。",
-        "People holding posts in the period both in the unit and on a street or community "
-        "committee, either way; units with a party organization only.",
+        "本期与其所在社区、街道或区党组织双向交叉任职的人数（单位→党组织、党组织→单位合计）；"
+        "仅限有党组织的单位。",
+        "People tying the unit to the committee of its community, street or district in the period, "
+        "either way (see the 交叉任职 page); units with a party organization only.",
         "count",
         party=True,
     ),
@@ -429,29 +380,12 @@ def _ts(day: date) -> pd.Timestamp:
     return pd.Timestamp(day)
 
 
-def area_levels(areas: pd.DataFrame) -> dict[str, dict[str, str]]:
-    """For each area key, the keys of it and its ancestors by level: {"district": key, …}."""
-    parent = dict(zip(areas["key"], areas["parent"], strict=True))
-    level = dict(zip(areas["key"], areas["level"], strict=True))
-    out: dict[str, dict[str, str]] = {}
-    for key in parent:
-        path: dict[str, str] = {}
-        seen: set[str] = set()
-        here: str | None = key
-        while here is not None and here in parent and here not in seen:
-            seen.add(here)
-            path.setdefault(str(level[here]), here)
-            here = parent[here]
-        out[key] = path
-    return out
-
-
 def units_frame(tables: Tables) -> pd.DataFrame:
     """Every organization with its community, street and district (keys and names)."""
     orgs = tables["organization"].set_index("key", drop=False)
     areas = tables["area"]
     names = dict(zip(areas["key"], areas["name"], strict=True))
-    levels = area_levels(areas)
+    levels = area_paths(areas)
     frame = pd.DataFrame(
         {
             "key": orgs["key"],
@@ -491,6 +425,9 @@ class Ledger:
     resources: pd.DataFrame  # org, published
     registrations: pd.DataFrame  # org, person, own (the unit's own), day, withdrawn
     events: pd.DataFrame  # org, day, what: every activity, by org and day
+    posts: pd.DataFrame  # the post table, for the ties of each period (graph.bridges)
+    organizations: pd.DataFrame  # the organization table
+    areas: pd.DataFrame  # the area table
 
 
 def ledger(tables: Tables, settings: Settings) -> Ledger:
@@ -510,12 +447,11 @@ def ledger(tables: Tables, settings: Settings) -> Ledger:
     )
 
     posts = tables["post"]
-    part_time = (posts["part_time"] == True) | posts["role"].fillna("").str.contains("兼职")  # noqa: E712
     posts = pd.DataFrame(
         {
             "person": posts["person"],
             "org": posts["org"],
-            "part_time": part_time,
+            "part_time": part_time(posts),
             "since": days(posts["start"]),
             "until": days(posts["end"], last=True),
         }
@@ -554,7 +490,7 @@ def ledger(tables: Tables, settings: Settings) -> Ledger:
     )
     reg = reg[reg["org"].notna()]
 
-    took = att["status"].isin(("present", "substitute"))
+    took = att["status"].isin(ATTENDED)
     events = pd.concat(
         [
             pd.DataFrame({"org": att["org"][took], "day": att["day"][took], "what": "meeting"}),
@@ -574,7 +510,9 @@ def ledger(tables: Tables, settings: Settings) -> Ledger:
         ignore_index=True,
     )
     events = events[events["day"].notna() & events["org"].notna()].sort_values(["org", "day", "what"])
-    return Ledger(pd.Index(orgs["key"]), att, agr, pairs, proj, res, reg, events)
+    return Ledger(
+        pd.Index(orgs["key"]), att, agr, pairs, proj, res, reg, events, tables["post"], orgs, tables["area"]
+    )
 
 
 def facts(book: Ledger, period: Period) -> pd.DataFrame:
@@ -588,7 +526,7 @@ def facts(book: Ledger, period: Period) -> pd.DataFrame:
     # joint meetings
     att = book.attendance
     now = att[(att["day"] >= start) & (att["day"] <= end)]
-    weight = now["status"].map({"present": 1.0, "substitute": 0.5}).fillna(0.0)
+    weight = now["status"].map({ATTENDED[0]: 1.0, ATTENDED[1]: 0.5}).fillna(0.0)
     out["meetings_invited"] = per_org(now.groupby("org").size())
     out["meetings_attended"] = per_org(weight.groupby(now["org"]).sum())
     out["substitutes"] = per_org((now["status"] == "substitute").groupby(now["org"]).sum())
@@ -596,25 +534,32 @@ def facts(book: Ledger, period: Period) -> pd.DataFrame:
         out["meetings_invited"] > 0
     )
 
-    # agreements in force on the last day
+    # agreements in force on some day of the period
     agr = book.agreements
-    in_force = (agr["signed"] <= end) & (agr["expires"].isna() | (agr["expires"] >= end))
+    in_force = (agr["signed"] <= end) & (agr["expires"].isna() | (agr["expires"] >= start))
     out["agreements"] = per_org(agr[in_force].groupby("org").size())
 
-    # seats and cross-appointments: posts in a unit and on a committee, both held in the period
-    pairs = book.pairs
-    held = (
-        (pairs["since"].isna() | (pairs["since"] <= end))
-        & (pairs["since_c"].isna() | (pairs["since_c"] <= end))
-        & (pairs["until"].isna() | (pairs["until"] >= start))
-        & (pairs["until_c"].isna() | (pairs["until_c"] >= start))
+    # seats and cross-appointments with the committees above the unit (graph.bridges)
+    orgs = book.organizations
+    ties = bridges.level_ties(
+        bridges.held(book.posts, period.start.isoformat(), period.end.isoformat()),
+        orgs,
+        orgs[~orgs["kind"].isin(COMMITTEES)],
+        book.areas,
     )
-    current = pairs[held]
-    out["cross_appointed"] = per_org(current.groupby("org")["person"].nunique())
-    seats = current[~current["part_time"] & current["part_time_c"]]
-    out["seat"] = per_org(seats.groupby("org").size()).clip(upper=1)
+    tied = bridges.unit_figures(ties)
+    out["cross_appointed"] = per_org(tied["cross_appointed"].astype(float))
+    out["seat"] = per_org(tied["seat"].astype(float))
+    out["has_seat"] = out["seat"]  # the fact for every unit (the indicator is for party units only)
+    out["tied_people"] = out["cross_appointed"]
     present = set(now["person"][(now["status"] == "present") & now["person"].notna()])
-    attends = seats["person"].isin(present).groupby(seats["org"]).any().astype(float)
+    holders: dict[str, set[str]] = {}
+    people: dict[str, set[str]] = {}
+    for unit, up, down in zip(ties["unit"], ties["up"], ties["down"], strict=True):
+        holders.setdefault(unit, set()).update(up)
+        people.setdefault(unit, set()).update(up, down)
+    out["people"] = pd.Series({u: frozenset(ps) for u, ps in people.items()}, dtype=object).reindex(out.index)
+    attends = pd.Series({u: float(bool(ps & present)) for u, ps in holders.items() if ps}, dtype=float)
     out["seat_attends"] = attends.reindex(out.index)
 
     # projects
@@ -680,23 +625,27 @@ def peer_groups(units: pd.DataFrame) -> dict[str, np.ndarray]:
 
 def _peer_median(
     groups: Mapping[str, np.ndarray], values: pd.Series, min_peers: int
-) -> tuple[pd.Series, pd.Series]:
-    """For each unit, the median of ``values`` (NaN: not counted) over its peers, and the level
-    of :data:`PEER_LEVELS` used."""
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """For each unit, the median and the mean of ``values`` (NaN: not counted) over its peers,
+    and the level of :data:`PEER_LEVELS` used. The mean of a yes/no indicator is the share of
+    peers with a yes."""
     v = values.to_numpy(dtype=float)
     median = np.full(len(v), np.nan)
+    mean = np.full(len(v), np.nan)
     level = np.full(len(v), "", dtype=object)
     todo = np.ones(len(v), dtype=bool)
     for i, (name, _) in enumerate(PEER_LEVELS):
         codes = groups[name]  # 0, 1, … one number per group
         grouped = pd.Series(v).groupby(codes)
         med, n = grouped.median().to_numpy()[codes], grouped.count().to_numpy()[codes]
+        avg = grouped.mean().to_numpy()[codes]
         take = todo & ((n >= min_peers) | ((i == len(PEER_LEVELS) - 1) & (n > 0)))
-        median[take], level[take] = med[take], name
+        median[take], mean[take], level[take] = med[take], avg[take], name
         todo &= ~take
         if not todo.any():
             break
-    return pd.Series(median, index=values.index), pd.Series(level, index=values.index)
+    index = values.index
+    return pd.Series(median, index=index), pd.Series(level, index=index), pd.Series(mean, index=index)
 
 
 @dataclass(frozen=True)
@@ -709,6 +658,7 @@ class Judgement:
     expected: pd.DataFrame  # what the unit's peers lead us to expect, per scored indicator
     peer_median: pd.DataFrame  # the peer median per indicator
     peer_level: pd.DataFrame  # street, district or all, per indicator
+    peer_share: pd.DataFrame  # yes/no indicators: the share of the peers with a yes
     scores: pd.DataFrame  # per indicator, 0..1; NaN where it does not apply
     score: pd.Series
     rules: pd.DataFrame  # bool per rule (columns: rule index)
@@ -725,7 +675,12 @@ def judge(
     all_units, book = made or (units_frame(tables), ledger(tables, settings))
     joined = days(all_units["joined"])
     end = _ts(period.end)
-    member = joined.notna() & (joined <= end) & ~all_units["kind"].isin(COMMITTEES)
+    last = period.end.isoformat()
+    member = pd.Series(
+        [is_member(k, j, last) for k, j in zip(all_units["kind"], all_units["joined"], strict=True)],
+        index=all_units.index,
+        dtype=bool,
+    )
     units = all_units[member].copy()
     joined = joined[member]
     values = facts(book, period).reindex(units.index)
@@ -747,12 +702,15 @@ def judge(
     expected = pd.DataFrame(index=units.index)
     medians = pd.DataFrame(index=units.index)
     levels = pd.DataFrame(index=units.index)
+    shares = pd.DataFrame(index=units.index)
     scores = pd.DataFrame(index=units.index)
     for ind in INDICATORS:
         v = values[ind.name].astype(float)
         rate = v / share if ind.flow else v
-        peer, level = _peer_median(groups, rate.where(~grace), settings.min_peers)
+        peer, level, mean = _peer_median(groups, rate.where(~grace), settings.min_peers)
         medians[ind.name], levels[ind.name] = peer, level
+        if ind.kind == "yes":
+            shares[ind.name] = mean
         if ind.kind == "months":
             allowed = peer.fillna(0).clip(lower=settings.idle_months_ok)
             s = (allowed / v).clip(upper=1).where(v > allowed, 1.0)
@@ -782,7 +740,7 @@ def judge(
         broken[i] = rule.breaks(v).fillna(False).astype(bool) & applies
     low = (score < settings.flag_below).fillna(False).astype(bool) & ~grace
     return Judgement(
-        period, units, values, expected, medians, levels, scores, score, broken, low, grace, share
+        period, units, values, expected, medians, levels, shares, scores, score, broken, low, grace, share
     )
 
 
@@ -855,8 +813,17 @@ def num(x: float) -> str:
     return f"{x:.1f}".removesuffix(".0")
 
 
+def count(x: float, unit: str = "") -> str:
+    """A count, or a median or expectation of counts, as a person reads it: never a fraction of
+    a thing. 2 → "2", 0.5 → "0–1" (between the two), with ``unit`` after it (个, 份…)."""
+    if math.isnan(x):
+        return "—"
+    lo, hi = math.floor(x + 1e-9), math.ceil(x - 1e-9)
+    return f"{lo}{unit}" if lo >= hi else f"{lo}–{hi}{unit}"
+
+
 def pct(x: float) -> str:
-    return f"{x:.0%}"
+    return "—" if math.isnan(x) else f"{x:.0%}"
 
 
 def day_zh(day: pd.Timestamp) -> str:
@@ -869,7 +836,7 @@ def month_zh(year: int, month: int) -> str:
 
 @dataclass(frozen=True)
 class Reason:
-    indicator: str  # the indicator; "rule:<indicator>" for a hard rule; "decline" for a fall
+    indicator: str  # the indicator; "rule:<indicator>" for a hard rule; "decline" for a fall; "change" for an event behind it
     zh: str
     en: str
 
@@ -888,6 +855,7 @@ class Facts:
     value: dict[str, Any]
     score: dict[str, float]
     peer: dict[str, float]
+    peer_share: dict[str, float]  # yes/no indicators: the share of peers with a yes
     level: dict[str, str]
     expected: dict[str, float]
     share: float
@@ -898,10 +866,20 @@ def unit_facts(j: Judgement, keys: list[str]) -> dict[str, Facts]:
     """The facts of the units in keys."""
     unit, value, score = rows(j.units, keys), rows(j.values, keys), rows(j.scores, keys)
     peer, level, expected = rows(j.peer_median, keys), rows(j.peer_level, keys), rows(j.expected, keys)
+    shares = rows(j.peer_share, keys)
     broken = j.rules.loc[keys].to_numpy().tolist()
     return {
         k: Facts(
-            j.period, unit[k], value[k], score[k], peer[k], level[k], expected[k], float(j.member_share[k]), b
+            j.period,
+            unit[k],
+            value[k],
+            score[k],
+            peer[k],
+            shares[k],
+            level[k],
+            expected[k],
+            float(j.member_share[k]),
+            b,
         )
         for k, b in zip(keys, broken, strict=True)
     }
@@ -916,7 +894,7 @@ def _reason(f: Facts, name: str) -> Reason:
     prorated_zh = prorated_en = ""
     if BY_NAME[name].flow and f.share < 1:
         months = max(1, round(f.share * f.period.days / 30.4))
-        joined, expected = str(f.unit["joined"]), num(f.expected[name])
+        joined, expected = str(f.unit["joined"]), count(f.expected[name])
         prorated_zh = f"；{month_zh(*_ym(joined))}加入，按{months}个月折算应为{expected}个"
         prorated_en = f", joined {joined}, pro-rated to {months} months: {expected} expected"
     if name == "attendance_rate":
@@ -938,15 +916,16 @@ def _reason(f: Facts, name: str) -> Reason:
         have_en = "no co-building agreement" if x == 0 else f"{num(x)} co-building agreements"
         return Reason(
             name,
-            f"截至{end_zh}{have_zh}（{peers_zh}中位数{num(peer)}份）",
-            f"{have_en} in force on {end_en} (median of {peers_en}: {num(peer)})",
+            f"{p_zh}{have_zh}（{peers_zh}中位数{count(peer, '份')}）",
+            f"{have_en} in force in {p_en} (median of {peers_en}: {count(peer)})",
         )
     if name == "seat":
+        share = float(f.peer_share.get(name, float("nan")))
         return Reason(
             name,
-            f"有党组织，但{p_zh}无人在街道、社区党组织担任兼职委员（{peers_zh}多数有席位）",
-            f"has a party organization but none of its people held a part-time committee seat in {p_en} "
-            f"(most {peers_en} do)",
+            f"有党组织，但{p_zh}无人在所在社区、街道或区的党组织担任兼职委员（{peers_zh}中{pct(share)}有席位）",
+            f"has a party organization but none of its people held a part-time seat on a committee above "
+            f"it in {p_en} ({pct(share)} of {peers_en} do)",
         )
     if name == "seat_attends":
         return Reason(
@@ -957,21 +936,21 @@ def _reason(f: Facts, name: str) -> Reason:
     if name == "cross_appointed":
         return Reason(
             name,
-            f"{p_zh}交叉任职{num(x)}人（{peers_zh}中位数{num(peer)}人）",
-            f"{num(x)} cross-appointed people in {p_en} (median of {peers_en}: {num(peer)})",
+            f"{p_zh}交叉任职{num(x)}人（{peers_zh}中位数{count(peer, '人')}）",
+            f"{num(x)} cross-appointed people in {p_en} (median of {peers_en}: {count(peer)})",
         )
     if name in PROJECT_WORDS:
         what_zh, what_en = PROJECT_WORDS[name]
         return Reason(
             name,
-            f"{p_zh}{what_zh}{num(x)}个（{peers_zh}中位数{num(peer)}个{prorated_zh}）",
-            f"{num(x)} {what_en} in {p_en} (median of {peers_en}: {num(peer)}{prorated_en})",
+            f"{p_zh}{what_zh}{num(x)}个（{peers_zh}中位数{count(peer, '个')}{prorated_zh}）",
+            f"{num(x)} {what_en} in {p_en} (median of {peers_en}: {count(peer)}{prorated_en})",
         )
     if name == "resources_offered":
         return Reason(
             name,
-            f"截至{end_zh}资源清单中提供资源{num(x)}项（{peers_zh}中位数{num(peer)}项）",
-            f"{num(x)} resources on the resource list on {end_en} (median of {peers_en}: {num(peer)})",
+            f"截至{end_zh}资源清单中提供资源{num(x)}项（{peers_zh}中位数{count(peer, '项')}）",
+            f"{num(x)} resources on the resource list on {end_en} (median of {peers_en}: {count(peer)})",
         )
     if name == "registered":
         return Reason(name, f"截至{end_zh}单位未到社区报到", f"not registered with a community on {end_en}")
@@ -1211,20 +1190,18 @@ def _seat_step(
 
 
 def _seat_kinds(tables: Tables, day: pd.Timestamp) -> dict[str, set[str]]:
-    """For each committee, the kinds of the units whose people hold a part-time seat on it on day."""
+    """For each committee, the kinds of the member units seated on it (tied unit → committee,
+    :mod:`graph.bridges`) on day."""
     orgs = tables["organization"]
     kind = dict(zip(orgs["key"], orgs["kind"], strict=True))
-    posts = tables["post"]
-    held = (days(posts["start"]).fillna(day) <= day) & (days(posts["end"], last=True).fillna(day) >= day)
-    posts = posts[held]
-    part_time = (posts["part_time"] == True) | posts["role"].fillna("").str.contains("兼职")  # noqa: E712
-    at_committee = posts["org"].map(kind).isin(COMMITTEES)
-    pairs = posts[part_time & at_committee].merge(
-        posts[~part_time & ~at_committee], on="person", suffixes=("", "_home")
+    on = day.date().isoformat()
+    ties = bridges.level_ties(
+        bridges.held(tables["post"], on, on), orgs, orgs[~orgs["kind"].isin(COMMITTEES)], tables["area"]
     )
     out: dict[str, set[str]] = {}
-    for committee, unit in zip(pairs["org"], pairs["org_home"], strict=True):
-        out.setdefault(str(committee), set()).add(str(kind.get(unit)))
+    for unit, committee, up in zip(ties["unit"], ties["committee"], ties["up"], strict=True):
+        if up:
+            out.setdefault(str(committee), set()).add(str(kind.get(unit)))
     return out
 
 
@@ -1245,6 +1222,25 @@ class Result:
     suggestions: pd.DataFrame  # key, name, order, action, target, target_name, zh, en
     structure: structure.Structure | None
     judgement: Judgement = field(repr=False)
+
+    @property
+    def figures(self) -> dict[str, int]:
+        """The headline figures of the units ranked: member units, with an agreement in force, a
+        seat, a meeting attended in the period, and the cross-appointed people tying them to the
+        committees above them (each person once)."""
+        r = self.ranked
+        values = self.judgement.values.reindex(list(r["key"]))
+        tied: set[str] = set()
+        for people in values["people"]:
+            if isinstance(people, frozenset):
+                tied |= people
+        return {
+            "members": len(r),
+            "agreement": int((r["agreements"] > 0).sum()),
+            "seat": int(r["has_seat"].sum()),
+            "attended": int((r["meetings_attended"] > 0).sum()),
+            "cross_people": len(tied),
+        }
 
     @property
     def flagged(self) -> pd.DataFrame:
@@ -1269,23 +1265,6 @@ class Result:
             "no_longer_flagged": int((~c["flagged"] & before).sum()),
             "fell_10_or_more": int((c["change"] <= -10).sum()),
         }
-
-
-def find_area(tables: Tables, area: str) -> tuple[str, str]:
-    """An area's key and name from its key or its (unique) name."""
-    areas = tables["area"]
-    if area in set(areas["key"]):
-        return area, str(areas.loc[areas["key"] == area, "name"].iloc[0])
-    hits = areas[areas["name"].map(norm) == norm(area)]
-    if len(hits) == 1:
-        return str(hits["key"].iloc[0]), str(hits["name"].iloc[0])
-    if len(hits) > 1:
-        raise AnalysisError(
-            f"{len(hits)} areas are named {area!r} (keys {', '.join(map(str, hits['key']))}); pass the key."
-        )
-    close = [str(n) for n in areas["name"] if norm(area) in norm(str(n)) or norm(str(n)) in norm(area)][:5]
-    hint = f" Did you mean {'、'.join(close)}?" if close else " `gongjian stats` lists the areas."
-    raise AnalysisError(f"No area named or keyed {area!r}.{hint}")
 
 
 def engagement(
@@ -1321,14 +1300,18 @@ def analyse(
     if area_key is None:
         keys = list(units.index)
     else:
-        levels = area_levels(tables["area"])
+        levels = area_paths(tables["area"])
         keys = [
             k
             for k, a in zip(units.index, units["area"], strict=True)
             if area_key in levels.get(a, {}).values()
         ]
     found = structure.analyse(tables, period.start, period.end) if with_structure else None
-    ranked = _ranked(now, before, flagged, declined, keys, settings, found)
+    was = (before.low | before.rules.any(axis=1)).reindex(units.index, fill_value=False)
+    watch = {k for k in keys if declined[k] or (flagged[k] and not was[k])}
+    lost = changes.events(tables, period.start.isoformat(), period.end.isoformat(), watch)
+    lost = lost[lost["event"].isin(changes.LOSSES)]
+    ranked = _ranked(now, before, flagged, declined, keys, settings, found, lost, watch)
     return Result(
         period=period,
         area=area_key,
@@ -1362,6 +1345,7 @@ RANKED_HEAD = (
     "declined",
     "reasons_zh",
     "reasons_en",
+    "changes_zh",
     "rules",
     "new_member",
     "peer_level",
@@ -1385,7 +1369,11 @@ def _ranked(
     keys: list[str],
     settings: Settings,
     found: structure.Structure | None,
+    lost: pd.DataFrame,
+    watch: set[str],
 ) -> pd.DataFrame:
+    """The ranked list; a declined or newly flagged unit (``watch``) also gives, after the
+    fall, what it lost in the period (``lost``: its loss events, :mod:`graph.changes`)."""
     frame = now.units.loc[keys].copy()
     index = frame.index  # aligned by index: an empty scope stays empty, not the index of the whole
     frame["score"] = now.score.reindex(index)
@@ -1397,6 +1385,16 @@ def _ranked(
     texts = {k: reasons(f, settings) for k, f in unit_facts(now, explained).items()}
     for k in frame.index[frame["declined"]]:
         texts[k].insert(0, _decline(now, before, k))
+    for k, zh, en in zip(lost["unit"], lost["zh"], lost["en"], strict=True):
+        if k in texts and k in watch:
+            # after the fall and the rules broken, before the indicators
+            at = sum(
+                r.indicator in ("decline", "change") or r.indicator.startswith("rule:") for r in texts[k]
+            )
+            texts[k].insert(at, Reason("change", zh, en))
+    frame["changes_zh"] = [
+        "；".join(r.zh for r in texts.get(k, []) if r.indicator == "change") for k in frame.index
+    ]
     frame["reasons_zh"] = [("；".join(r.zh for r in texts[k]) if k in texts else "") for k in frame.index]
     frame["reasons_en"] = [("; ".join(r.en for r in texts[k]) if k in texts else "") for k in frame.index]
     broken = now.rules.loc[keys]
@@ -1407,6 +1405,8 @@ def _ranked(
     values = now.values.loc[keys]
     for ind in INDICATORS:
         frame[ind.name] = values[ind.name].astype(float)
+    frame["has_seat"] = values["has_seat"].astype(bool)  # for every unit, with a party organization or not
+    frame["tied_people"] = values["tied_people"].astype(int)
     frame["last_activity"] = values["last_activity"].dt.strftime("%Y-%m-%d").astype(object)
     frame["last_activity"] = frame["last_activity"].where(values["last_activity"].notna(), None)
     if found is not None:
@@ -1464,6 +1464,7 @@ def to_records(result: Result) -> dict[str, Any]:
         "area": result.area,
         "area_name": result.area_name,
         "summary": result.summary,
+        "figures": result.figures,
         "indicators": _records(indicator_table(result.settings)),
         "units": _records(result.ranked),
         "changes": _records(result.changes),

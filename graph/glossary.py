@@ -81,6 +81,12 @@ ORG_KIND = Vocabulary(
     "org_kind",
     (
         Term(
+            "district_committee",
+            "区域化党建指导委员会",
+            "district guidance committee",
+            ("区域化党建工作指导委员会", "区党建指导委员会"),
+        ),
+        Term(
             "street_committee",
             "街道党工委",
             "street committee",
@@ -291,13 +297,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "party_orgs": ("建有党组织的单位", "Units with a party organization"),
     "coverage": ("成员单位覆盖情况", "Coverage of member units"),
     "coverage_help": (
-        "分母为时段结束前已加入共建平台的成员单位（不含街道党工委、社区党委）。"
-        "协议：时段内有在效的共建协议；席位：本单位人员在街道或社区党组织担任兼职委员；"
+        "分母为时段结束前已加入共建平台的成员单位（不含区、街道、社区三级党组织）。"
+        "协议：时段内有在效的共建协议；席位：本职在本单位的人员在其所在社区、街道或区的党组织担任兼职委员；"
         "参会：时段内出席或委托代参过联席会议。",
-        "Out of the units that joined the platform by the end of the period (committees excluded). "
-        "Agreement: party to an agreement in force in the period; seat: someone of the unit holds a "
-        "part-time seat on a street or community committee; attended: present or represented at a "
-        "joint meeting in the period.",
+        "Out of the units that joined the platform by the end of the period (the committees of the "
+        "three levels excluded). Agreement: party to an agreement in force in the period; seat: someone "
+        "whose own post is in the unit holds a part-time seat on the committee of its community, street "
+        "or district; attended: present or represented at a joint meeting in the period.",
     ),
     "agreement": ("有在效共建协议", "Agreement in force"),
     "seat": ("有兼职委员席位", "Committee seat"),
@@ -306,6 +312,31 @@ LABELS: dict[str, tuple[str, str]] = {
     "by_street": ("各街道覆盖率", "Coverage by street"),
     "by_community": ("各社区覆盖率", "Coverage by community"),
     "trend": ("季度趋势", "Trend by quarter"),
+    "change_log": ("本期变化", "What changed in the period"),
+    "change_log_help": (
+        "由台账中的日期得出：协议签订与到期、兼职委员与交叉任职的开始与结束、报到与撤销、单位加入、项目办结、"
+        "连续3次以上未出席联席会议。到期、结束、撤销记在其后第一天所在的时段。",
+        "From the ledger's dates: agreements signed and expired, seats and cross-appointments begun and "
+        "ended, registrations made and withdrawn, units joined, projects completed, three or more "
+        "meetings missed in a row. An ending counts in the period of the day after it.",
+    ),
+    "change_counts": ("共 {total} 项变化：{counts}。", "{total} changes: {counts}."),
+    "event": ("变化", "Change"),
+    "event_kind": ("类别", "Kind"),
+    "ev_unit_joined": ("加入平台", "joined"),
+    "ev_agreement_signed": ("签订协议", "agreement signed"),
+    "ev_agreement_expired": ("协议到期", "agreement expired"),
+    "ev_seat_began": ("兼职委员任期开始", "seat began"),
+    "ev_seat_ended": ("兼职委员任期结束", "seat ended"),
+    "ev_post_began": ("党组织成员到单位任职", "committee member's post began"),
+    "ev_post_ended": ("党组织成员在单位任职结束", "committee member's post ended"),
+    "ev_registration_made": ("单位报到", "registered"),
+    "ev_registration_withdrawn": ("撤销报到", "registration withdrawn"),
+    "ev_members_registered": ("在职党员报到", "members registered"),
+    "ev_project_completed": ("项目办结", "project completed"),
+    "ev_meetings_missed": ("连续未出席", "meetings missed in a row"),
+    "ev_flag_raised": ("新增预警", "flag raised"),
+    "ev_flag_cleared": ("解除预警", "flag cleared"),
     "member_list": ("逐个成员单位", "Each member unit"),
     "quarter": ("季度", "Quarter"),
     "by_area": ("按区域统计单位", "Units by area"),
@@ -382,6 +413,55 @@ LABELS: dict[str, tuple[str, str]] = {
         "{rolled:,} are rolled up into {groups:,} area nodes. Raise the node cap above or narrow the scope.",
     ),
     "net_counts": ("{nodes:,} 个节点，{edges:,} 条连线。", "{nodes:,} nodes, {edges:,} lines."),
+    # network explorer (issue 10)
+    "search_all": (
+        "搜索一切：单位、简称、编码、人员、协议、联合体、会议、项目、需求、资源、区域",
+        "Search anything: units, people, agreements, meetings, projects, areas",
+    ),
+    "search_go": ("搜索", "Search"),
+    "net_explore": ("探索", "Explore"),
+    "net_picture": ("汇总图", "Aggregated"),
+    "net_interlock": ("共有人员", "Interlocks"),
+    "expand": ("展开", "Expand"),
+    "open_unit": ("打开单位页", "Open unit page"),
+    "expanded_nodes": ("已展开：{count} 个节点", "Expanded: {count} nodes"),
+    "reset_canvas": ("清除展开", "Clear expansions"),
+    "details": ("详情", "Details"),
+    "click_hint": (
+        "单击节点查看详情；双击或点“展开”加入其相邻节点；单位可直接打开单位页。",
+        "Click a node for its details; double-click or press Expand to add its neighbours; open a unit's page from it.",
+    ),
+    "score": ("参与度得分", "Engagement score"),
+    "units_count": ("单位数", "Units"),
+    "inner_ties": ("内部关系数", "Ties inside"),
+    "legend_group": ("单位组（大小为单位数）", "Group of units (size: units)"),
+    "legend_partner": ("直接伙伴（外圈，半透明）", "Direct partner (outer ring, faded)"),
+    "legend_added": ("本季度新出现", "Appeared this quarter"),
+    "legend_ended": ("本季度结束", "Ended this quarter"),
+    "shared_people": ("共有人员", "Shared people"),
+    "shared_agreements": ("共同协议", "Shared agreements"),
+    "shared_projects": ("共同项目", "Shared projects"),
+    "group_by": ("分组", "Group by"),
+    "group_area": ("按下级区域", "By area below"),
+    "group_cluster": ("按聚类（Louvain）", "By cluster (Louvain)"),
+    "drill": ("进入分组", "Drill into"),
+    "group_hint": (
+        "双击该组或点其下的“展开”进入，看组内单位及其直接伙伴。",
+        "Double-click the group, or press Expand under it, to see its units and their direct partners.",
+    ),
+    "whole_picture": ("全部分组", "All groups"),
+    "whole_period": ("整个时段", "Whole period"),
+    "cluster": ("聚类", "Cluster"),
+    "quarter_changes": (
+        "{quarter}：新出现 {added_nodes} 个单位、{added_edges} 条关系；结束 {ended_nodes} 个单位、{ended_edges} 条关系（与上季度相比）。",
+        "{quarter}: {added_nodes} units and {added_edges} ties appeared, {ended_nodes} units and {ended_edges} ties ended (against the previous quarter).",
+    ),
+    "search_everywhere_hint": ("单位、人员、协议、会议……", "Units, people, agreements…"),
+    "not_in_period": (
+        "{name} 在所选时段（{period}）内不存在或已结束，图中只画出与之相连、仍在时段内的部分。可在左侧调整时段。",
+        "{name} does not hold in the chosen period ({period}); only what it ties to in the period is drawn. Change the period on the left.",
+    ),
+    "pick_area_first": ("请在左侧选择区或街道。", "Choose a district or street on the left."),
     "drawing": ("正在绘制网络…", "Drawing the network…"),
     "download_html": ("下载网络图（HTML，可离线打开）", "Download the view (HTML, works offline)"),
     # unit profile
@@ -408,12 +488,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "signed": ("签订日期", "Signed"),
     "expires": ("到期日期", "Expires"),
     "parties": ("参与单位数", "Parties"),
-    "in_force_at_end": ("时段末在效", "In force at period end"),
+    "in_force_in_period": ("时段内在效", "In force in the period"),
     "meetings": ("联席会议", "Joint meetings"),
     "attendance_in_period": (
-        "时段内受邀 {invited} 次：出席 {present}，代参 {substitute}，请假 {excused}，缺席 {absent}。",
+        "时段内受邀 {invited} 次：出席 {present}，代参 {substitute}，请假 {excused}，缺席 {absent}"
+        "（下表与时间轴只列时段内的会议；全部受邀 {total} 次）。",
         "Invited {invited} times in the period: present {present}, substitute {substitute}, "
-        "excused {excused}, absent {absent}.",
+        "excused {excused}, absent {absent} (the table and timeline list the period's meetings; "
+        "{total} invitations in all).",
+    ),
+    "none_in_period": (
+        "时段内无受邀记录（全部受邀 {total} 次）。",
+        "No invitations in the period ({total} in all).",
     ),
     "date": ("日期", "Date"),
     "status": ("状态", "Status"),
@@ -441,18 +527,30 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "organizations": ("任职单位数", "Organizations"),
     "posts": ("任职", "Posts"),
-    "community_ties": ("社区与成员单位的双向任职", "Communities and their member units"),
-    "community_ties_help": (
-        "单位→社区：单位负责人（本职在单位）在社区党组织任职；社区→单位：社区党组织成员（本职在社区）"
-        "在单位任职。双向：两者都有。",
-        "Unit → community: someone whose own post is in the unit sits on the community committee; "
-        "community → unit: someone whose own post is on the community committee holds a post in the "
-        "unit. Both: the two together.",
+    "level_ties": ("各级党组织与成员单位的双向任职", "Committees at each level and their member units"),
+    "level_ties_help": (
+        "三级协调机构：区域化党建指导委员会（区）、党建协调委员会（街道）、兼职委员联席会（社区）。"
+        "单位→党组织：本职在单位的人员在该党组织担任兼职委员；党组织→单位：本职在该党组织的人员在单位任职。"
+        "双向：两者都有。每个成员单位与其所在社区、街道（及区）的党组织各算一行。",
+        "The three levels: the district guidance committee, the street coordination committee and the "
+        "community joint meeting. Unit → committee: someone whose own post is in the unit holds a "
+        "part-time seat on the committee; committee → unit: someone whose own post is on the committee "
+        "holds a post in the unit. Both: the two together. One row per member unit and each committee "
+        "above it (its community's, its street's, its district's).",
     ),
     "dir_both": ("双向", "Both ways"),
-    "dir_unit_to_community": ("仅单位→社区", "Unit → community only"),
-    "dir_community_to_unit": ("仅社区→单位", "Community → unit only"),
+    "dir_unit_to_committee": ("仅单位→党组织", "Unit → committee only"),
+    "dir_committee_to_unit": ("仅党组织→单位", "Committee → unit only"),
     "dir_none": ("无交叉任职", "None"),
+    "committee": ("党组织", "Committee"),
+    "area": ("所在区域", "Area"),
+    "up_people": ("单位→党组织（人员）", "Unit → committee (people)"),
+    "down_people": ("党组织→单位（人员）", "Committee → unit (people)"),
+    "by_committee": ("各党组织", "Each committee"),
+    "with_seat_units": ("有兼职委员席位的成员单位", "Member units with a seat"),
+    "with_agreement_units": ("有在期共建协议的成员单位", "Member units with an agreement in force"),
+    "attended_units": ("参加过联席会议的成员单位", "Member units that attended a meeting"),
+    "cross_people": ("交叉任职人员", "Cross-appointed people"),
     "unit_ties": ("各成员单位的交叉任职", "Each member unit's ties"),
     "direction": ("方向", "Direction"),
     "through": ("经由人员", "Through"),
@@ -573,6 +671,63 @@ LABELS: dict[str, tuple[str, str]] = {
         "rows, stopped after {timeout} s.",
     ),
     "rows_returned": ("返回 {rows:,} 行。", "{rows:,} rows."),
+    # the named queries' parameters and result columns
+    "qparam_area": ("区域", "Area"),
+    "qparam_as_of": ("在任日期", "Holding on"),
+    "qparam_on": ("有效日期", "In force on"),
+    "qparam_since": ("开始日期", "From"),
+    "qparam_until": ("截止日期", "To"),
+    "qparam_unit": ("单位", "Unit"),
+    "qparam_from_unit": ("第一个单位", "From unit"),
+    "qparam_to_unit": ("第二个单位", "To unit"),
+    "qcol_unit_key": ("单位编码", "Unit key"),
+    "qcol_unit": ("单位", "Unit"),
+    "qcol_kind": ("类型", "Kind"),
+    "qcol_area": ("所在区域", "Area"),
+    "qcol_joined": ("加入日期", "Joined"),
+    "qcol_has_party_org": ("建有党组织", "Party organization"),
+    "qcol_no_agreement": ("无在期协议", "No agreement"),
+    "qcol_no_seat": ("无兼职委员席位", "No seat"),
+    "qcol_no_attendance": ("未参加联席会议", "No meeting attended"),
+    "qcol_person_key": ("人员编码", "Person key"),
+    "qcol_person": ("人员", "Person"),
+    "qcol_organization_count": ("任职单位数", "Organizations"),
+    "qcol_organization_keys": ("任职单位编码", "Organization keys"),
+    "qcol_organizations": ("任职单位", "Organizations"),
+    "qcol_roles": ("职务", "Roles"),
+    "qcol_agreement_key": ("协议编码", "Agreement key"),
+    "qcol_agreement": ("协议", "Agreement"),
+    "qcol_signed": ("签订日期", "Signed"),
+    "qcol_expires": ("到期日期", "Expires"),
+    "qcol_party_count": ("参与单位数", "Parties"),
+    "qcol_party_keys": ("参与单位编码", "Party keys"),
+    "qcol_parties": ("参与单位", "Parties"),
+    "qcol_quarter": ("季度", "Quarter"),
+    "qcol_invited": ("受邀", "Invited"),
+    "qcol_present": ("出席", "Present"),
+    "qcol_substitute": ("代参", "Substitute"),
+    "qcol_excused": ("请假", "Excused"),
+    "qcol_absent": ("缺席", "Absent"),
+    "qcol_relationship": ("关系", "Relationship"),
+    "qcol_direction": ("方向", "Direction"),
+    "qcol_other_kind": ("对方类别", "Other kind"),
+    "qcol_other_key": ("对方编码", "Other key"),
+    "qcol_other": ("对方", "Other"),
+    "qcol_detail": ("说明", "Detail"),
+    "qcol_since": ("开始", "From"),
+    "qcol_until": ("结束", "To"),
+    "qcol_from_key": ("起点编码", "From key"),
+    "qcol_to_key": ("终点编码", "To key"),
+    "qcol_steps": ("步数", "Steps"),
+    "qcol_path": ("路径", "Path"),
+    "node_Area": ("区域", "Area"),
+    "node_Organization": ("单位", "Organization"),
+    "node_Person": ("人员", "Person"),
+    "node_Agreement": ("共建协议", "Agreement"),
+    "node_Meeting": ("联席会议", "Meeting"),
+    "node_Project": ("项目", "Project"),
+    "node_Need": ("需求", "Need"),
+    "node_Resource": ("资源", "Resource"),
     # the engagement page
     "engagement": ("参与度", "Engagement"),
     "eng_period": ("评价期", "Assessed period"),
@@ -631,9 +786,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "eng_compared_with": ("比较对象：{peers}", "Compared with {peers}"),
     "eng_vs_peers": ("各项指标与同类单位中位数", "Indicators against the peer median"),
     "eng_chart_help": (
-        "每项指标的两根条按该项较大者缩放，数字为实际值；未活动月数越少越好，其余越多越好。不适用于本单位的指标不画出。",
-        "Each indicator's two bars are scaled to the larger of the two; the numbers are the values. "
-        "Fewer months inactive is better, more of anything else. Indicators that do not apply are left out.",
+        "每项指标的两根条按该项较大者缩放，数字为实际值；是否类指标（席位、报到）的同类单位一栏为其中“是”的占比，"
+        "个数类的中位数落在两数之间时写作 0–1。未活动月数越少越好，其余越多越好。不适用于本单位的指标不画出。",
+        "Each indicator's two bars are scaled to the larger of the two; the numbers are the values. For a "
+        "yes/no indicator (seat, registered) the peers' bar is the share of them with a yes; a median of "
+        "counts between two counts shows as 0–1. Fewer months inactive is better, more of anything else. "
+        "Indicators that do not apply are left out.",
     ),
     "eng_indicator": ("指标", "Indicator"),
     "eng_this_unit": ("本单位", "This unit"),

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from graph.scope import upper
+from graph.rules import during, holds
 
 
 def posts(unit: str, posts: pd.DataFrame, people: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
@@ -35,12 +35,10 @@ def posts(unit: str, posts: pd.DataFrame, people: pd.DataFrame, units: pd.DataFr
     return rows.sort_values(["end", "start"], na_position="first", key=_text_key).reset_index(drop=True)
 
 
-def agreements(unit: str, agreements: pd.DataFrame, as_of: str) -> pd.DataFrame:
+def agreements(unit: str, agreements: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
+    """The unit's agreements, newest first; ``in_force``: holding on some day of [start, end]."""
     mine = agreements[agreements["parties"].map(lambda ps: unit in ps)]
-    in_force = [
-        isinstance(s, str) and s <= as_of and (not isinstance(e, str) or upper(e) >= as_of)
-        for s, e in zip(mine["signed"], mine["expires"], strict=True)
-    ]
+    in_force = [holds(s, e, start, end) for s, e in zip(mine["signed"], mine["expires"], strict=True)]
     return (
         pd.DataFrame(
             {
@@ -110,10 +108,14 @@ def registrations(unit: str, registrations: pd.DataFrame, people: pd.DataFrame) 
     )
 
 
+def in_period(rows: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
+    """The invitations (rows of :func:`meetings`) to meetings held in [start, end]."""
+    return rows[during(rows, "date", "date", start, end)].reset_index(drop=True)
+
+
 def attendance_counts(rows: pd.DataFrame, start: str, end: str) -> Mapping[str, int]:
-    """Invitations and each status in [start, end]."""
-    dates = rows["date"].map(lambda d: isinstance(d, str) and d <= end and upper(d) >= start).astype(bool)
-    inside = rows[dates]
+    """Invitations and each status in [start, end]: the rows :func:`in_period` keeps."""
+    inside = in_period(rows, start, end)
     counts = inside["status"].value_counts().to_dict()
     return {"invited": len(inside), **{str(k): int(v) for k, v in counts.items()}}
 

@@ -11,8 +11,11 @@ A named query is a file ``cypher/queries/<name>.cypher`` whose header says what 
 A param line gives the name, the type (``text``, ``date`` or ``int``) and, when the parameter
 may be left out, ``optional`` (default empty) or ``default <value>`` (for dates ``today`` or
 ``today-<days>``). Every parameter declared is used in the body as ``$name`` and every
-``$name`` of the body is declared. :func:`load_queries` reads them all (the app builds its
-forms from them); :meth:`NamedQuery.bind` checks and completes the values a user typed.
+``$name`` of the body is declared, except the domain rules (``$committee_kinds``,
+``$seat_words``, ``$attended``: :func:`graph.rules.query_params`), which :meth:`NamedQuery.bind`
+always gives, so a query and its twin use the one definition. :func:`load_queries` reads them
+all (the app builds its forms from them); :meth:`NamedQuery.bind` checks and completes the
+values a user typed.
 
 :func:`run` runs a statement (a named query's or one an analyst typed) read-only and bounded:
 
@@ -61,6 +64,7 @@ from neo4j.exceptions import (
 from neo4j.graph import Node, Relationship
 from neo4j.graph import Path as Neo4jPath
 
+from graph import rules
 from graph.errors import GongjianError
 from graph.model import RECORDS
 
@@ -183,6 +187,8 @@ class NamedQuery:
                     )
                 value = _default(p, today)
             bound[p.name] = _typed(p, value)
+        used = body_params(self.cypher)
+        bound.update({k: v for k, v in rules.query_params().items() if k in used})
         return bound
 
 
@@ -206,7 +212,7 @@ def parse_query(name: str, text: str) -> NamedQuery:
             f"'// {missing[0]}: 中文 | English' at the top."
         )
     declared = [p.name for p in params]
-    used = body_params(text)
+    used = body_params(text) - set(rules.query_params())  # the rules are given by the runner
     if set(declared) != used or len(set(declared)) != len(declared):
         raise QueryError(
             f"Query file {name}.cypher declares parameters {declared} but its body uses "
@@ -829,16 +835,10 @@ def _edges(
     return ((a, b, k, d) for a, b, k, d in edges if d["type"] == kind)
 
 
-def _upper(day: str) -> str:
-    """The last day a date (ISO day or month) covers, comparable with an ISO day."""
-    return day + "-31" if len(day) == 7 else day
-
-
 def _during(data: Mapping[str, Any], since: str, until: str, first: str, last: str) -> bool:
     """Whether what runs from data[first] to data[last] (either may be missing) overlaps
-    [since, until]."""
-    start, end = data.get(first), data.get(last)
-    return (start is None or start <= until) and (end is None or _upper(end) >= since)
+    [since, until] (:func:`graph.rules.holds`)."""
+    return rules.holds(data.get(first), data.get(last), since, until)
 
 
 def _coalesce(*values: Any) -> Any:
@@ -952,7 +952,7 @@ def unit_attendance(graph: nx.MultiDiGraph, p: Mapping[str, Any]) -> tuple[tuple
     for u in _units(graph, p["unit"]):
         for _, meeting, _, data in _edges(graph, u, "ATTENDED", out=True):
             day = _of(graph, meeting)["date"]
-            if (since and _upper(day) < since) or (until and day > until):
+            if (since and rules.upper(day) < since) or (until and day > until):
                 continue
             tally = counts.setdefault((u, _quarter(day)), [0] * (1 + len(statuses)))
             tally[0] += 1
@@ -965,15 +965,26 @@ def unit_attendance(graph: nx.MultiDiGraph, p: Mapping[str, Any]) -> tuple[tuple
     return columns, rows
 
 
-COMMITTEES = ("street_committee", "community_committee")
-
-
 def units_without(graph: nx.MultiDiGraph, p: Mapping[str, Any]) -> tuple[tuple[str, ...], Rows]:
     columns = (
         "unit_key", "unit", "kind", "area", "joined", "has_party_org", "no_agreement", "no_seat", "no_attendance",
     )  # fmt: skip
     scope = _scope(graph, p["area"]) if p["area"] != "" else None
     since, until = p["since"], p["until"]
+    committees, words = set(p["committee_kinds"]), tuple(p["seat_words"])
+
+    def part_time(post: Mapping[str, Any]) -> bool:
+        return rules.is_part_time(post.get("part_time"), post.get("role"), words)
+
+    def above(u: str) -> set[str]:
+        """The area of the unit and every area over it."""
+        found, todo = set(), [a for _, a, _, _ in _edges(graph, u, "IN_AREA", out=True)]
+        while todo:
+            here = todo.pop()
+            if here not in found:
+                found.add(here)
+                todo.extend(b for _, b, _, _ in _edges(graph, here, "PART_OF", out=True))
+        return found
 
     def agreement(u: str) -> bool:
         return any(
@@ -982,28 +993,29 @@ def units_without(graph: nx.MultiDiGraph, p: Mapping[str, Any]) -> tuple[tuple[s
         )
 
     def seat(u: str) -> bool:
+        areas = above(u)
         for person, _, _, own in _edges(graph, u, "HOLDS", out=False):
-            if not _during(own, since, until, "start", "end"):
+            if part_time(own) or not _during(own, since, until, "start", "end"):
                 continue
             for _, c, _, post in _edges(graph, person, "HOLDS", out=True):
                 if (
-                    post.get("part_time") is True
-                    and _of(graph, c).get("kind") in COMMITTEES
+                    _of(graph, c).get("kind") in committees
+                    and part_time(post)
                     and _during(post, since, until, "start", "end")
+                    and any(a in areas for _, a, _, _ in _edges(graph, c, "IN_AREA", out=True))
                 ):
                     return True
         return False
 
     def attended(u: str) -> bool:
         return any(
-            data["status"] in ("present", "substitute")
-            and _during(_of(graph, m), since, until, "date", "date")
+            data["status"] in p["attended"] and _during(_of(graph, m), since, until, "date", "date")
             for _, m, _, data in _edges(graph, u, "ATTENDED", out=True)
         )
 
     rows = []
     for u, attrs in graph.nodes(data=True):
-        if attrs["record"] != "organization" or attrs.get("kind") in COMMITTEES:
+        if attrs["record"] != "organization" or attrs.get("kind") in committees:
             continue
         if attrs.get("joined") is None or attrs["joined"] > until:
             continue
@@ -1022,12 +1034,13 @@ def units_without(graph: nx.MultiDiGraph, p: Mapping[str, Any]) -> tuple[tuple[s
 
 
 CONNECTING = ("HOLDS", "PARTY_TO", "ATTENDED", "HOSTS", "CONTRIBUTES")
-CAME = ("present", "substitute")  # attendance that connects; an invitation missed does not
 MAX_STEPS = 8
 
 
 def _connects(data: Mapping[str, Any]) -> bool:
-    return data["type"] in CONNECTING and (data["type"] != "ATTENDED" or data.get("status") in CAME)
+    return data["type"] in CONNECTING and (
+        data["type"] != "ATTENDED" or data.get("status") in rules.ATTENDED
+    )  # a missed one does not
 
 
 def shortest_connection(graph: nx.MultiDiGraph, p: Mapping[str, Any]) -> tuple[tuple[str, ...], Rows]:

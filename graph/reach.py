@@ -134,12 +134,13 @@ def _codes(idx: Index, nodes: Iterable[str]) -> np.ndarray:
     return np.asarray(found[found >= 0])
 
 
-def ego(idx: Index, center: str, depth: int, types: Iterable[str]) -> nx.MultiDiGraph:
-    """The nodes within ``depth`` steps of ``center`` through ``types``, and their ties."""
+def near(idx: Index, centers: Iterable[str], depth: int, types: Iterable[str]) -> set[str]:
+    """The nodes within ``depth`` steps of any of ``centers`` through ``types`` (centers included)."""
     typed = np.isin(idx.type, list(types))
+    centers = list(centers)
     seen = np.zeros(len(idx.nodes), bool)
     frontier = np.zeros(len(idx.nodes), bool)
-    frontier[_codes(idx, [center])] = True
+    frontier[_codes(idx, centers)] = True
     seen |= frontier
     for _ in range(depth):
         touching = typed & (frontier[idx.src] | frontier[idx.dst])
@@ -150,8 +151,22 @@ def ego(idx: Index, center: str, depth: int, types: Iterable[str]) -> nx.MultiDi
         seen |= found
         if not frontier.any():
             break
-    nodes = set(idx.nodes[seen]) | {center}
-    return subgraph(idx, nodes, typed)
+    return set(idx.nodes[seen]) | set(centers)
+
+
+def ego(idx: Index, center: str, depth: int, types: Iterable[str]) -> nx.MultiDiGraph:
+    """The nodes within ``depth`` steps of ``center`` through ``types``, and their ties."""
+    return explore(idx, center, depth, (), types)
+
+
+def explore(
+    idx: Index, center: str, depth: int, expanded: Iterable[str], types: Iterable[str]
+) -> nx.MultiDiGraph:
+    """What an explorer shows: the nodes within ``depth`` steps of ``center``, the neighbours of
+    each node in ``expanded``, and the ties among them all (through ``types``)."""
+    types = list(types)
+    nodes = near(idx, [center], depth, types) | near(idx, expanded, 1, types)
+    return subgraph(idx, nodes, np.isin(idx.type, types))
 
 
 def path(idx: Index, a: str, b: str, types: Iterable[str], limit: int = 8) -> nx.MultiDiGraph | None:

@@ -6,20 +6,20 @@ Pure functions of tables, no Streamlit: the pages call them through ``st.cache_d
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import pandas as pd
 
-from graph.glossary import ORG_KIND
+from graph.errors import AnalysisError
+from graph.glossary import ORG_KIND, norm
+from graph.rules import LEVELS as LEVELS  # the levels a scope can narrow down to
+from graph.rules import area_paths
+from graph.rules import upper as upper  # (the month-end rule lives in graph.rules)
 
-LEVELS = ("district", "street", "community")  # the levels a scope can narrow down to
-COMMITTEES = ("street_committee", "community_committee")  # the platforms, not member units
-
-
-def upper(date: str) -> str:
-    """The last day an ISO day or month covers, comparable as text with an ISO day."""
-    return date + "-31" if len(date) == 7 else date
+ancestors = area_paths  # the name ui/network.py knows it by (the rule lives in graph.rules)
 
 
 def quarter_of(date: str) -> str:
@@ -36,6 +36,12 @@ def quarter_end(quarter: str) -> str:
     return f"{quarter[:4]}-{month:02d}-{31 if month in (3, 12) else 30}"
 
 
+def previous_quarter(quarter: str) -> str:
+    """``2025Q1`` → ``2024Q4``."""
+    year, q = int(quarter[:4]), int(quarter[5])
+    return f"{year - 1}Q4" if q == 1 else f"{year}Q{q - 1}"
+
+
 def quarters(first: str, last: str) -> list[str]:
     """Every quarter from ``first`` to ``last`` (both ``YYYYQn``), in order."""
     year, q = int(first[:4]), int(first[5])
@@ -44,6 +50,14 @@ def quarters(first: str, last: str) -> list[str]:
         out.append(f"{year}Q{q}")
         year, q = (year + 1, 1) if q == 4 else (year, q + 1)
     return out
+
+
+def period_choices(first: str, last: str) -> list[str]:
+    """The periods the page can judge within the quarters ``first``..``last``: the whole years
+    in it, newest first, then each quarter, newest first. The first is the default."""
+    span = quarters(first, last)
+    years = sorted({q[:4] for q in span if all(f"{q[:4]}Q{i}" in span for i in range(1, 5))}, reverse=True)
+    return [*years, *reversed(span)]
 
 
 @dataclass(frozen=True)
@@ -130,20 +144,6 @@ def below(areas: pd.DataFrame, area: str | None) -> set[str]:
     return found
 
 
-def ancestors(areas: pd.DataFrame) -> dict[str, dict[str, str]]:
-    """For each area key, the key of it and of each area above it, by level."""
-    rows = dict(zip(areas["key"], zip(areas["level"], areas["parent"], strict=True), strict=True))
-    out: dict[str, dict[str, str]] = {}
-    for key in rows:
-        path: dict[str, str] = {}
-        here: str | None = key
-        while here is not None and here in rows and rows[here][0] not in path:
-            path[rows[here][0]] = here
-            here = rows[here][1]
-        out[key] = path
-    return out
-
-
 def units_in_scope(units: pd.DataFrame, areas: pd.DataFrame, scope: Scope) -> pd.DataFrame:
     """The units located under the scope's area, of its kinds."""
     inside = units[units["area"].isin(below(areas, scope.area))]
@@ -158,3 +158,69 @@ def activity_span(dates: Iterable[object]) -> list[str]:
     if not present:
         return []
     return quarters(quarter_of(present[0]), quarter_of(present[-1]))
+
+
+QUARTER_ZH = "一二三四"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A year (``2025``) or a quarter (``2025Q3``), first and last day included."""
+
+    label: str
+    start: date
+    end: date
+
+    @classmethod
+    def parse(cls, text: str | int) -> Period:
+        value = str(text).strip().upper()
+        if m := re.fullmatch(r"(\d{4})", value):
+            year = int(m[1])
+            return cls(value, date(year, 1, 1), date(year, 12, 31))
+        if m := re.fullmatch(r"(\d{4})-?Q([1-4])", value):
+            year, quarter = int(m[1]), int(m[2])
+            start = date(year, 3 * quarter - 2, 1)
+            end = date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1) - timedelta(days=1)
+            return cls(f"{year}Q{quarter}", start, end)
+        raise AnalysisError(f"Period {text!r} is neither a year nor a quarter; write it as 2025 or 2025Q3.")
+
+    @property
+    def is_quarter(self) -> bool:
+        return "Q" in self.label
+
+    def previous(self) -> Period:
+        year = self.start.year
+        if not self.is_quarter:
+            return Period.parse(year - 1)
+        quarter = int(self.label[-1])
+        return Period.parse(f"{year - 1}Q4" if quarter == 1 else f"{year}Q{quarter - 1}")
+
+    @property
+    def zh(self) -> str:
+        year = self.start.year
+        return f"{year}年第{QUARTER_ZH[int(self.label[-1]) - 1]}季度" if self.is_quarter else f"{year}年"
+
+    @property
+    def en(self) -> str:
+        return f"{self.start.year} Q{self.label[-1]}" if self.is_quarter else str(self.start.year)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def find_area(tables: Mapping[str, pd.DataFrame], area: str) -> tuple[str, str]:
+    """An area's key and name from its key or its (unique) name."""
+    areas = tables["area"]
+    if area in set(areas["key"]):
+        return area, str(areas.loc[areas["key"] == area, "name"].iloc[0])
+    hits = areas[areas["name"].map(norm) == norm(area)]
+    if len(hits) == 1:
+        return str(hits["key"].iloc[0]), str(hits["name"].iloc[0])
+    if len(hits) > 1:
+        raise AnalysisError(
+            f"{len(hits)} areas are named {area!r} (keys {', '.join(map(str, hits['key']))}); pass the key."
+        )
+    close = [str(n) for n in areas["name"] if norm(area) in norm(str(n)) or norm(str(n)) in norm(area)][:5]
+    hint = f" Did you mean {'、'.join(close)}?" if close else " `gongjian stats` lists the areas."
+    raise AnalysisError(f"No area named or keyed {area!r}.{hint}")

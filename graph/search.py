@@ -1,66 +1,149 @@
-"""Finding units and people by what a user types: a name, a short name or a code."""
+"""Finding anything by what a user types: units (name, 简称, code), people, agreements and the
+joint bodies they found, meetings, projects, needs, resources and areas (with their platform's
+name, e.g. 大工委 or 党建联合体).
+
+Matching is on the normalized text (:func:`graph.glossary.norm`: full-width to half-width,
+spaces collapsed, Latin lower-cased), every word of the query anywhere. Ranking: a name or code
+equal to the query first, then one starting with it, then the rest; within each, by record
+(:data:`RANK`), people with posts before people without, shorter names first, the latest first
+(an agreement signed later, a later meeting).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
 from graph.embedded import node_id
 from graph.glossary import norm
+from graph.model import RECORDS
+
+# record: the fields a search matches (the first is the name shown), in rank order of records
+FIELDS: dict[str, tuple[str, ...]] = {
+    "organization": ("name", "aliases", "code"),
+    "agreement": ("title", "kind", "code"),
+    "area": ("name", "platform", "code"),
+    "person": ("name", "code"),
+    "project": ("title", "code"),
+    "meeting": ("title", "code"),
+    "need": ("title", "code"),
+    "resource": ("title", "code"),
+}
+RANK = {record: i for i, record in enumerate(FIELDS)}
+ALL = tuple(FIELDS)
+EXACT, PREFIX, SUBSTRING = 0, 1, 2
 
 
-def index(units: pd.DataFrame, people: pd.DataFrame, posts: pd.DataFrame) -> pd.DataFrame:
-    """One row per unit and person: ``id`` (graph node), ``record``, ``name``, ``text`` (what a
-    search matches, normalized) and ``context`` (a person's units, by key, for display)."""
-    unit_rows = pd.DataFrame(
-        {
-            "id": [node_id("organization", k) for k in units["key"]],
-            "record": "organization",
-            "key": units["key"].to_numpy(),
-            "name": units["name"].to_numpy(),
-            "text": [
-                norm(" ".join([str(n), *(str(a) for a in (al or ())), str(c or "")]))
-                for n, al, c in zip(units["name"], units["aliases"], units["code"], strict=True)
-            ],
-            "context": [(k,) for k in units["area"]],
-        }
-    )
-    orgs: dict[str, list[str]] = {}
-    for p, o in zip(posts["person"], posts["org"], strict=True):
-        orgs.setdefault(p, []).append(o)
-    person_rows = pd.DataFrame(
-        {
-            "id": [node_id("person", k) for k in people["key"]],
-            "record": "person",
-            "key": people["key"].to_numpy(),
-            "name": people["name"].to_numpy(),
-            "text": [norm(f"{n} {c or ''}") for n, c in zip(people["name"], people["code"], strict=True)],
-            "context": [tuple(dict.fromkeys(orgs.get(k, ()))) for k in people["key"]],
-        }
-    )
-    return pd.concat([unit_rows, person_rows], ignore_index=True)
+def _words(value: object) -> tuple[str, ...]:
+    if value is None or (isinstance(value, float) and value != value):
+        return ()
+    if isinstance(value, (tuple, list)):
+        return tuple(norm(str(v)) for v in value if v)
+    text = norm(str(value))
+    return (text,) if text else ()
 
 
-def find(
-    idx: pd.DataFrame, text: str, records: tuple[str, ...] = ("organization", "person"), limit: int = 50
-) -> pd.DataFrame:
-    """The rows matching ``text`` (every word of it, anywhere), exact names first, then the
-    shortest names; people with posts before people without."""
-    words = norm(text).split()
+def _context(record: str, frame: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> list[tuple[str, ...]]:
+    """What a row is shown with: a unit's area, a person's units, an agreement's parties, a
+    meeting's host, a project's contributors, a need's community, a resource's unit, an area's
+    parent (keys)."""
+    if record == "person":
+        orgs: dict[str, list[str]] = {}
+        posts = tables.get("post")
+        if posts is not None:
+            for p, o in zip(posts["person"], posts["org"], strict=True):
+                orgs.setdefault(p, []).append(o)
+        return [tuple(dict.fromkeys(orgs.get(k, ()))) for k in frame["key"]]
+    column = {
+        "organization": "area",
+        "agreement": "parties",
+        "meeting": "host",
+        "project": "contributors",
+        "need": "community",
+        "resource": "org",
+        "area": "parent",
+    }[record]
+    return [v if isinstance(v, tuple) else (v,) if isinstance(v, str) else () for v in frame[column]]
+
+
+def _when(record: str, frame: pd.DataFrame) -> list[str]:
+    """The date each row holds from (an agreement's signing, a meeting's date), or ""."""
+    since = RECORDS[record].since
+    if not since or since not in frame:
+        return [""] * len(frame)
+    return [w if isinstance(w, str) else "" for w in frame[since]]
+
+
+def index(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per searchable record: ``id`` (graph node), ``record``, ``key``, ``name`` (as
+    stored), ``terms`` (the normalized names and codes, for exact and prefix matches), ``text``
+    (all of them, what a search matches), ``when`` (the date it holds from, or "") and
+    ``context`` (keys shown with it, see _context)."""
+    parts = []
+    for record, columns in FIELDS.items():
+        frame = tables.get(record)
+        if frame is None or frame.empty:
+            continue
+        terms = [
+            tuple(dict.fromkeys(w for value in values for w in _words(value)))
+            for values in zip(*(frame[c] for c in columns), strict=True)
+        ]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "id": [node_id(record, k) for k in frame["key"]],
+                    "record": record,
+                    "key": frame["key"].to_numpy(),
+                    "name": frame[columns[0]].astype(str).to_numpy(),
+                    "terms": terms,
+                    "text": [" ".join(t) for t in terms],
+                    "when": _when(record, frame),
+                    "context": _context(record, frame, tables),
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame(columns=["id", "record", "key", "name", "terms", "text", "when", "context"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def match_rank(terms: Iterable[str], query: str) -> int:
+    """:data:`EXACT` when a name or code is the query, :data:`PREFIX` when one starts with it,
+    else :data:`SUBSTRING` (``query`` and ``terms`` normalized)."""
+    terms = tuple(terms)
+    if query in terms:
+        return EXACT
+    if any(t.startswith(query) for t in terms):
+        return PREFIX
+    return SUBSTRING
+
+
+def find(idx: pd.DataFrame, text: str, records: Iterable[str] = ALL, limit: int = 50) -> pd.DataFrame:
+    """The rows matching ``text`` (every word of it, anywhere), best first (see the module)."""
+    query = norm(text)
+    words = query.split()
     if not words:
         return idx.iloc[0:0]
-    rows = idx[idx["record"].isin(records)]
+    rows = idx[idx["record"].isin(tuple(records))]
     hit = pd.Series(True, index=rows.index)
     for word in words:
         hit &= rows["text"].str.contains(word, regex=False)
     found = rows[hit]
     rank = pd.DataFrame(
         {
-            "exact": found["name"].map(lambda n: norm(str(n)) != norm(text)),
-            "unposted": found["context"].map(lambda c: len(c) == 0),
-            "length": found["name"].map(lambda n: len(str(n))),
+            "match": found["terms"].map(lambda ts: match_rank(ts, query)),
+            "record": found["record"].map(RANK),
+            "unposted": (found["record"] == "person") & found["context"].map(lambda c: len(c) == 0),
+            "length": found["name"].str.len(),
+            "when": found["when"],
             "name": found["name"],
         },
         index=found.index,
     )
-    order = rank.sort_values(["exact", "unposted", "length", "name"]).index
+    order = rank.sort_values(
+        ["match", "record", "unposted", "length", "when", "name"],
+        ascending=[True, True, True, True, False, True],
+        kind="stable",
+    ).index
     return found.loc[order].head(limit)

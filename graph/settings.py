@@ -48,6 +48,12 @@ SETTINGS: tuple[Setting, ...] = (
         "A password the app asks for before showing anything; empty: no login. Never printed or logged.",
     ),
     Setting(
+        "seat_roles",
+        "兼职",
+        "Words (comma-separated) that make a post part-time when 是否兼职 is left empty; "
+        "a part-time post on a committee is a committee seat.",
+    ),
+    Setting(
         "mask_names", "false", "true: every page shows person names masked (张*明), with no switch to unmask."
     ),
     Setting(

@@ -6,40 +6,22 @@ from typing import Any
 
 import pandas as pd
 
+from graph.rules import area_paths, ever_member
 from graph.store import Store
 
 
-def area_paths(areas: pd.DataFrame) -> dict[str, dict[str, str]]:
-    """For each area key, the names of it and its ancestors by level: {"district": …, "street": …}."""
-    rows: dict[str, tuple[str, str, str | None]] = {
-        key: (name, level, parent)
-        for key, name, level, parent in zip(
-            areas["key"], areas["name"], areas["level"], areas["parent"], strict=True
-        )
-    }
-    paths: dict[str, dict[str, str]] = {}
-    for key in rows:
-        path: dict[str, str] = {}
-        seen: set[str] = set()
-        here: str | None = key
-        while here is not None and here in rows and here not in seen:
-            seen.add(here)
-            name, level, parent = rows[here]
-            path.setdefault(level, name)
-            here = parent
-        paths[key] = path
-    return paths
-
-
 def stats(store: Store) -> dict[str, Any]:
-    """Records by type; units by kind; units and member units by district and street."""
+    """Records by type; units by kind; units and member units (every unit that has joined the
+    platform; committees are not members) by district and street."""
     units = store.table("organization", ["key", "kind", "area", "joined"])
-    paths = area_paths(store.table("area", ["key", "name", "level", "parent"]))
+    areas = store.table("area", ["key", "name", "level", "parent"])
+    paths = area_paths(areas)
+    names = dict(zip(areas["key"], areas["name"], strict=True))
     located = pd.DataFrame(
         {
-            "district": [paths.get(a, {}).get("district", "") for a in units["area"]],
-            "street": [paths.get(a, {}).get("street", "") for a in units["area"]],
-            "member": units["joined"].notna().to_numpy(),
+            "district": [names.get(paths.get(a, {}).get("district", ""), "") for a in units["area"]],
+            "street": [names.get(paths.get(a, {}).get("street", ""), "") for a in units["area"]],
+            "member": ever_member(units).to_numpy(),
         }
     )
     by_area = (

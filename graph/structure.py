@@ -25,23 +25,12 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+from graph.rules import COMMITTEES, days
+
 Tables = Mapping[str, pd.DataFrame]
-COMMITTEES = ("street_committee", "community_committee")
 PLATFORM = "platform"  # the node standing for the platform in the person-unit graph
 SAMPLES = 64  # betweenness is sampled from this many sources on larger networks
 SEED = 42
-
-
-def days(values: pd.Series, last: bool = False) -> pd.Series:
-    """ISO days, months (``2023-02``) or years as timestamps: the first day they cover, or with
-    ``last`` the last one."""
-    text = values.astype(object).where(values.notna(), None)
-    first = pd.to_datetime(text, format="ISO8601")
-    if not last:
-        return first
-    size = text.str.len()
-    first = first.where(size != 7, first + pd.offsets.MonthEnd(0))
-    return first.where(size != 4, first + pd.offsets.YearEnd(0))
 
 
 def _members(tables: Tables, end: date) -> pd.DataFrame:

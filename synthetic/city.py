@@ -8,7 +8,7 @@ party committee per community; residents' committees, property companies, owners
 and resident units of every kind, of which a few percent have a party organization and 15-30 %
 have joined the co-building platform (加入日期). People hold posts, with the two-way
 cross-appointments (a member unit's party leader is a part-time member of the community or
-street committee; a community leader sits on the unit's party organization); committees sign
+street committee; an officer of that committee sits on the unit's party organization); committees sign
 co-building agreements and hold joint meetings; communities raise needs, units offer resources
 and claim projects; units and in-service party members register with their community.
 Activity runs from 2023-01 to 2025-12. Sizes: :data:`SCALES`.
@@ -395,6 +395,7 @@ class _Street:
     district: _Area
     committee: _Unit | None = None
     communities: list[_Community] = field(default_factory=list)
+    officers: list[_Stint] = field(default_factory=list)  # deputies and members, not the secretary
 
     @property
     def name(self) -> str:
@@ -906,6 +907,8 @@ class _Builder:
                 self._post(stints, street.committee, role)
                 if role == "书记":
                     street.committee.leaders = stints
+                else:
+                    street.officers += stints
         for community in street.communities:
             committee = community.committee
             assert committee is not None
@@ -984,19 +987,20 @@ class _Builder:
                 assert host is not None
                 self._post(unit.leaders, host, SEAT, True, start, end)
                 unit.touch(start)
-                if unit.party_org and unit.profile in usual and rng.random() < 0.4:
-                    self._cross_post(community, unit)
+                drawn = rng.random() < 0.4
+                joint = street.name in SPECIAL_STREETS and unit in at_street  # the report's joint bodies
+                if unit.party_org and unit.profile in usual and (drawn or joint):
+                    # two-way at the level of its seat: an officer of that committee on its party organization
+                    self._cross_post(street.officers if unit in at_street else community.officers, unit)
 
-    def _cross_post(self, community: _Community, unit: _Unit) -> None:
+    def _cross_post(self, officers: list[_Stint], unit: _Unit) -> None:
         rng = self.rng
         assert unit.joined is not None
         start = unit.joined + timedelta(days=rng.randint(60, 200))
         if start > PERIOD_END:
             return
         current = [
-            s
-            for s in community.officers
-            if s.start <= start and (s.end is None or s.end > start + timedelta(days=60))
+            s for s in officers if s.start <= start and (s.end is None or s.end > start + timedelta(days=60))
         ]
         if current:
             stint = rng.choice(current)

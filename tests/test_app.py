@@ -60,7 +60,11 @@ def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def drawn_nodes(at: AppTest) -> list[dict[str, Any]]:
-    """The nodes handed to vis-network in the page's network iframe."""
+    """The nodes handed to vis-network: the network page's component, else a page's iframe."""
+    components = at.get("bidi_component")
+    if components:
+        drawn: list[dict[str, Any]] = json.loads(components[0].proto.json)["nodes"]
+        return drawn
     html = at.get("iframe")[0].proto.srcdoc
     found = re.search(r"var nodes = new vis\.DataSet\((\[.*?\])\);", html, re.S)
     assert found, "no nodes DataSet in the network view"
@@ -91,7 +95,7 @@ def test_with_an_app_password_nothing_shows_until_it_is_given(
     assert at.error and not at.metric
     at.text_input[0].input("共建-s3cret")
     at.button[0].click().run()
-    assert not at.exception and at.metric and not at.text_input  # the overview, no form
+    assert not at.exception and at.metric and not at.main.text_input  # the overview, no form
     assert all("s3cret" not in str(e.value) for e in at.markdown)
 
 
@@ -228,11 +232,10 @@ def test_english_and_an_empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def ego_expected(t: dict[str, pd.DataFrame], unit: str) -> set[str]:
-    """The unit's neighbours through posts, agreements, meetings attended, projects and its area,
-    as the network shows them by default for the period."""
+    """The unit's neighbours through posts, agreements, meetings attended and projects (areas
+    are off by default), as the network shows them by default for the period."""
     start, end = PERIOD
-    org = next(u for u in rows(t["organization"]) if u["key"] == unit)
-    found = {f"organization:{unit}", f"area:{org['area']}"}
+    found = {f"organization:{unit}"}
     found |= {
         f"person:{p['person']}"
         for p in rows(t["post"])
@@ -276,27 +279,129 @@ def test_the_ego_network_of_a_unit_draws_its_neighbours(
     assert names[busy].startswith(label.rstrip("…"))
 
 
-def test_the_scope_network_is_capped_with_a_notice_and_loads_nothing_from_outside(
+def test_a_street_opens_as_its_communities_and_drills_into_one(
     data_dir: Path, tables: dict[str, pd.DataFrame]
 ) -> None:
+    start, end = PERIOD
     areas = rows(tables["area"])
-    district = next(a for a in areas if a["level"] == "district")
-    street = next(a for a in areas if a["level"] == "street")
-    at = app("network", district=district["key"], street=street["key"])
-    nodes = drawn_nodes(at)
-    committees = {
-        f"organization:{u['key']}"
+    late = next(  # a unit that joined in the middle of the period: its community is drilled into
+        u for u in rows(tables["organization"]) if u["joined"] and "2025-04-01" <= u["joined"] <= "2025-09-30"
+    )
+    parent = {a["key"]: a["parent"] for a in areas}
+    street = next(a for a in areas if a["key"] == parent[late["area"]])
+    district = next(a for a in areas if a["key"] == street["parent"])
+    communities = {a["key"] for a in areas if a["parent"] == street["key"]}
+    members = [  # the unit network's nodes: committees and units joined by the end
+        u
         for u in rows(tables["organization"])
-        if u["kind"] in COMMITTEES
-        and (
-            u["area"] == street["key"]
-            or u["area"] in {a["key"] for a in areas if a["parent"] == street["key"]}
-        )
-    }
-    assert committees <= {n["id"] for n in nodes}
-    html = at.get("iframe")[0].proto.srcdoc
-    assert not re.search(r"<(script|link)[^>]+(src|href)=", html)  # everything inlined
-    assert not re.search(r"cdnjs|jsdelivr|unpkg|bootstrap", html, re.I)
+        if (u["kind"] in COMMITTEES or (u["joined"] and u["joined"] <= end))
+        and u["area"] in communities | {street["key"]}
+    ]
+    at = app("network", district=district["key"], street=street["key"])
+    groups = {n["id"].removeprefix("group:"): n["label"] for n in drawn_nodes(at)}
+    assert set(groups) <= communities | {street["key"]}
+    for key, label in groups.items():
+        assert label.endswith(f"（{sum(u['area'] == key for u in members)}）")
+    big = late["area"]
+    at.selectbox(key="net_drill").select(big).run()
+    inside = {f"organization:{u['key']}" for u in members if u["area"] == big}
+    drawn = {n["id"]: n for n in drawn_nodes(at)}
+    assert inside <= set(drawn)
+    ties: dict[str, set[str]] = {}  # a unit's partners: a person, an agreement or a project shared
+    groups_of = [
+        {
+            p["org"]
+            for p in rows(tables["post"])
+            if p["person"] == who and overlaps(p["start"], p["end"], start, end)
+        }
+        for who in set(tables["post"]["person"])
+    ]
+    groups_of += [
+        set(a["parties"])
+        for a in rows(tables["agreement"])
+        if overlaps(a["signed"], a["expires"], start, end)
+    ]
+    groups_of += [
+        set(p["contributors"])
+        for p in rows(tables["project"])
+        if p["start"] and overlaps(p["start"], p["end"], start, end)
+    ]
+    for group in groups_of:
+        for unit in group:
+            ties.setdefault(unit, set()).update(group - {unit})
+    partners = {f"organization:{p}" for u in inside for p in ties.get(u.removeprefix("organization:"), ())}
+    assert set(drawn) - inside and set(drawn) - inside <= partners
+    assert all(drawn[n].get("opacity") for n in set(drawn) - inside)  # partners drawn fainter
+    # quarter by quarter: the units that joined in the quarter are marked as appeared
+    joined_in = f"2025Q{(int(late['joined'][5:7]) - 1) // 3 + 1}"
+    for quarter, first, last in (
+        ("2025Q2", "2025-04-01", "2025-06-30"),
+        ("2025Q3", "2025-07-01", "2025-09-30"),
+    ):
+        at.select_slider(key="net_quarter").set_value(quarter).run()
+        note = next(c.value for c in at.caption if c.value.startswith(f"{quarter}："))
+        marked = {
+            n["id"]
+            for n in drawn_nodes(at)
+            if isinstance(n["color"], dict) and n["color"]["border"] == "#2ca02c"
+        }
+        said = re.search(r"新出现 (\d+) 个单位", note)
+        assert said and int(said[1]) == len(marked)
+        joined = {
+            f"organization:{u['key']}"
+            for u in members
+            if u["area"] == big and first <= (u["joined"] or "") <= last
+        }
+        assert joined <= marked and (f"organization:{late['key']}" in marked) == (quarter == joined_in)
+
+
+def test_the_sidebar_search_opens_the_best_match_in_the_explorer(
+    data_dir: Path, tables: dict[str, pd.DataFrame]
+) -> None:
+    agreements = tables["agreement"]
+    current = agreements[agreements["expires"].map(lambda e: not e or e >= PERIOD[1])]
+    joint = current.loc[current["parties"].map(len).idxmax()]
+    at = app("unit")
+    at.sidebar.text_input(key="find_q").input(joint["title"][2:10]).run()
+    assert not at.exception
+    assert at.query_params["node"] == f"agreement:{joint['key']}" and at.query_params["mode"] == "ego"
+    drawn = {n["id"] for n in drawn_nodes(at)}
+    assert drawn == {f"agreement:{joint['key']}"} | {f"organization:{k}" for k in joint["parties"]}
+
+
+def test_interlocks_link_units_by_the_people_they_share(
+    data_dir: Path, tables: dict[str, pd.DataFrame]
+) -> None:
+    end = PERIOD[1]
+    areas = rows(tables["area"])
+    street = next(a for a in areas if a["level"] == "street")
+    inside = {street["key"]} | {a["key"] for a in areas if a["parent"] == street["key"]}
+    units = {u["key"]: u["name"] for u in rows(tables["organization"])}
+    local = {u["key"] for u in rows(tables["organization"]) if u["area"] in inside}
+    people = dict(zip(tables["person"]["key"], tables["person"]["name"], strict=True))
+    held: dict[str, set[str]] = {}
+    for p in rows(tables["post"]):
+        if holds_on(p["start"], p["end"], end):
+            held.setdefault(p["person"], set()).add(p["org"])
+    expected: dict[tuple[str, str], set[str]] = {}
+    for who, orgs in held.items():
+        for a, b in itertools.combinations(sorted(orgs), 2):
+            if a in local or b in local:
+                expected.setdefault((a, b), set()).add(people[who])
+    at = app("network", district=street["parent"], street=street["key"], mode="interlock")
+    component = json.loads(at.get("bidi_component")[0].proto.json)
+    found = {}
+    for e in component["edges"]:
+        a, b = sorted((e["from"].removeprefix("organization:"), e["to"].removeprefix("organization:")))
+        head, shared = e["title"].split("\n")
+        assert head in (f"{units[a]} — {units[b]}", f"{units[b]} — {units[a]}")
+        found[(a, b)] = set(shared.removeprefix("共有人员: ").split("、"))
+    assert found == expected
+
+
+def test_a_large_exploration_is_capped_with_a_notice(data_dir: Path, tables: dict[str, pd.DataFrame]) -> None:
+    street = next(a for a in rows(tables["area"]) if a["level"] == "street")
+    at = app("network", mode="ego", node=f"area:{street['key']}", depth="2")
     at.number_input(key="net_cap").set_value(30).run()
     notice = next(i.value for i in at.info if "汇总节点" in i.value)
     found = re.search(r"([\d,]+) 个节点（共 ([\d,]+) 个）", notice)
@@ -306,6 +411,9 @@ def test_the_scope_network_is_capped_with_a_notice_and_loads_nothing_from_outsid
     drawn = drawn_nodes(at)
     assert sum(not n["id"].startswith("rollup:") for n in drawn) == 30
     assert any(n["id"].startswith("rollup:") for n in drawn)
+    own = [n for n in drawn if not n["id"].startswith("rollup:")]
+    labelled = [n for n in own if n["label"]]  # the most connected and the focus; the rest on hover
+    assert 0 < len(labelled) <= 26 < len(own) and all(n["name"] for n in own)
 
 
 def test_the_shortest_connection_between_two_units_says_what_each_step_is(
@@ -370,7 +478,9 @@ def test_the_unit_profile_by_link_shows_its_posts_agreements_and_meetings(
     absent = sum(a["status"] == "absent" for a in invited)
     assert f"受邀 {len(invited)} 次：出席 {present}" in " ".join(c.value for c in at.caption)
     assert f"缺席 {absent}" in " ".join(c.value for c in at.caption)
-    assert len(dataframe(at, "参会人员")) == sum(a["org"] == unit for a in rows(tables["attendance"]))
+    total = sum(a["org"] == unit for a in rows(tables["attendance"]))
+    assert f"全部受邀 {total} 次" in " ".join(c.value for c in at.caption)
+    assert len(dataframe(at, "参会人员")) == len(invited)  # the table lists what the caption counts
 
 
 def test_a_unit_is_found_by_its_short_name_and_names_can_be_masked(
@@ -423,6 +533,7 @@ def test_cross_appointments_list_bridging_people_and_ties_per_community(
     bridging = sorted(people[p] for p, o in orgs.items() if len(o) >= 2)
     assert sorted(dataframe(at, "任职单位数")["人员"]) == bridging
     units = rows(tables["organization"])
+    names = {u["key"]: u["name"] for u in units}
     community = next(a for a in rows(tables["area"]) if a["level"] == "community")
     committee = next(
         u["key"] for u in units if u["kind"] == "community_committee" and u["area"] == community["key"]
@@ -439,17 +550,25 @@ def test_cross_appointments_list_bridging_people_and_ties_per_community(
     def home(p: dict[str, Any]) -> bool:
         return not (p["part_time"] is True or (p["part_time"] is None and "兼职" in p["role"]))
 
-    counts = {"双向": 0, "仅单位→社区": 0, "仅社区→单位": 0, "无交叉任职": 0}
+    expected = {}
     for unit in members:
-        up = any(home(p) and p["org"] == unit and committee in orgs[p["person"]] for p in posts)
-        down = any(home(p) and p["org"] == committee and unit in orgs[p["person"]] for p in posts)
-        counts[
-            "双向" if up and down else "仅单位→社区" if up else "仅社区→单位" if down else "无交叉任职"
-        ] += 1
-    table = dataframe(at, "双向").set_index("社区")
-    assert table.loc[community["name"], "共建成员单位"] == len(members)
-    for column, n in counts.items():
-        assert table.loc[community["name"], column] == n
+        up = {
+            p["person"]
+            for p in posts
+            if home(p)
+            and p["org"] == unit
+            and any(q["person"] == p["person"] and q["org"] == committee and not home(q) for q in posts)
+        }
+        down = {p["person"] for p in posts if home(p) and p["org"] == committee and unit in orgs[p["person"]]}
+        expected[names[unit]] = (
+            "双向" if up and down else "仅单位→党组织" if up else "仅党组织→单位" if down else "无交叉任职"
+        )
+    table = dataframe(at, "方向", "党组织")
+    shown = table[table["党组织"] == names[committee]]
+    assert dict(zip(shown["单位"], shown["方向"], strict=True)) == expected
+    assert set(table["层级"]) == {"街道", "社区"}  # every member unit, at each level above it
+    levels = dataframe(at, "层级", "双向").set_index("层级")
+    assert levels.loc["社区", "共建成员单位"] == levels.loc["街道", "共建成员单位"] == len(table) // 2
 
 
 # --- query --------------------------------------------------------------------------------
@@ -474,7 +593,12 @@ def test_a_named_query_runs_on_the_embedded_store_with_its_form_filled_from_the_
         for a in rows(tables["agreement"])
         if holds_on(a["signed"], a["expires"], PERIOD[1]) and any(where[p] in inside for p in a["parties"])
     }
-    assert set(dataframe(at, "agreement_key").iloc[:, 0]) == expected
+    shown = dataframe(at, "协议编码")
+    assert set(shown["协议编码"]) == expected
+    # in the Chinese interface: Chinese column names, no None
+    assert all(not c.isascii() for c in shown.columns), list(shown.columns)
+    assert not shown.isin([None, "None"]).any().any()
+    assert [w.label.split()[0] for w in at.date_input] == ["有效日期"]  # not the parameter's name, on
 
 
 # --- data ---------------------------------------------------------------------------------
@@ -669,4 +793,4 @@ def test_on_neo4j_a_named_query_gives_the_embedded_answer(
     at.button[0].click().run()
     assert not at.exception
     expected = {a["key"] for a in rows(tables["agreement"]) if holds_on(a["signed"], a["expires"], PERIOD[1])}
-    assert set(dataframe(at, "agreement_key")["agreement_key"]) == expected
+    assert set(dataframe(at, "协议编码")["协议编码"]) == expected

@@ -24,7 +24,7 @@ def values(ws: openpyxl.worksheet.worksheet.Worksheet) -> list[list[object]]:
 
 
 def test_sheets(workbook: openpyxl.Workbook) -> None:
-    assert workbook.sheetnames == ["概况", "预警单位", "下滑单位", "变化", "全部单位", "指标说明"]
+    assert workbook.sheetnames == ["简报", "概况", "预警单位", "下滑单位", "变化", "全部单位", "指标说明"]
 
 
 def test_summary_figures_and_chart(workbook: openpyxl.Workbook) -> None:

@@ -127,8 +127,9 @@ def network_nodes(page: Any) -> list[dict[str, Any]]:
     while time.monotonic() < deadline:
         for frame in page.frames:
             try:
-                found = frame.evaluate(
-                    "() => (typeof nodes !== 'undefined' && nodes.get) ? JSON.stringify(nodes.get()) : null"
+                found = frame.evaluate(  # the network page's component, or a page's iframe
+                    "() => globalThis.gongjianNodes ? JSON.stringify(globalThis.gongjianNodes.get()) :"
+                    " (typeof nodes !== 'undefined' && nodes.get) ? JSON.stringify(nodes.get()) : null"
                 )
             except Exception:  # a frame navigating away
                 continue
@@ -236,6 +237,107 @@ def test_the_app_in_chromium(served: dict[str, Any]) -> None:
     assert dialogs == [], f"a script from the data ran: {dialogs}"
     shown = [secret for secret in served["secrets"] if any(secret in text for text in texts)]
     assert shown == [], f"ID numbers or phones from the ledger appear on a page: {shown[:3]}"
+    outside = sorted({r for r in requests if not r.startswith((url, "data:", "blob:", "about:"))})
+    assert outside == [], f"pages asked for addresses outside localhost: {outside}"
+
+
+def node_at(page: Any, node: str) -> tuple[float, float]:
+    """Where a node of the network component is on the page, in pixels."""
+    x, y = page.evaluate(
+        """(id) => { const n = globalThis.gongjianNetwork; const p = n.canvasToDOM(n.getPosition(id));
+        const r = n.body.container.getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }""",
+        node,
+    )
+    return float(x), float(y)
+
+
+def component_nodes(page: Any, more_than: int = 0) -> list[dict[str, Any]]:
+    """The nodes of the network component (waits until it holds more than ``more_than``)."""
+    page.wait_for_function(
+        f"() => globalThis.gongjianNodes && globalThis.gongjianNodes.length > {more_than}", timeout=60_000
+    )
+    settle(page)
+    nodes: list[dict[str, Any]] = page.evaluate("() => globalThis.gongjianNodes.get()")
+    return nodes
+
+
+def test_the_explorer_in_chromium(served: dict[str, Any]) -> None:
+    """Search a joint body by part of its name, open it, expand it and open a member unit's
+    page from the drawing in three actions; a clicked node's details are the store's."""
+    from playwright.sync_api import sync_playwright
+
+    url: str = served["url"]
+    tables: dict[str, pd.DataFrame] = served["tables"]
+    units, areas, people, posts = tables["organization"], tables["area"], tables["person"], tables["post"]
+    agreements = tables["agreement"]
+    current = agreements[agreements["expires"].map(lambda e: not e or e >= "2025-12-31")]
+    joint = current.loc[current["parties"].map(len).idxmax()]  # a street's joint agreement
+    part = joint["title"][2:10]  # part of its name
+    requests: list[str] = []
+    dialogs: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1400}, locale="zh-CN")
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        try:
+            page.goto(f"{url}/network")
+            settle(page)
+            # 1. search: the best match opens with its parties around it
+            box = page.get_by_placeholder("名称、简称或编码")
+            box.fill(part)
+            box.press("Enter")
+            opened = {n["id"] for n in component_nodes(page)}
+            agreement = f"agreement:{joint['key']}"
+            assert opened == {agreement} | {f"organization:{k}" for k in joint["parties"]}
+            page.screenshot(path=OUT / "explore-search.png", full_page=True)
+            # 2. expand it (a double click): one step further, what was there stays
+            page.mouse.dblclick(*node_at(page, agreement))
+            expanded = {n["id"] for n in component_nodes(page, len(opened))}
+            assert opened < expanded
+            page.screenshot(path=OUT / "explore-expanded.png", full_page=True)
+            # a click on a member unit shows its details, as the store has them
+            member = next(k for k in joint["parties"] if posts["org"].eq(k).any())
+            unit = units[units["key"] == member].iloc[0]
+            page.mouse.click(*node_at(page, f"organization:{member}"))
+            page.get_by_role("heading", name=unit["name"]).wait_for(timeout=60_000)
+            settle(page)
+            area = areas.loc[areas["key"] == unit["area"], "name"].iloc[0]
+            panel = page.get_by_text(f"所属区域：{area}")
+            assert panel.count() == 1
+            names = dict(zip(people["key"], people["name"], strict=True))
+            for who in posts.loc[posts["org"] == member, "person"]:
+                assert (
+                    page.get_by_role("gridcell", name=names[who]).count() >= 1 or names[who] in page.content()
+                )
+            page.screenshot(path=OUT / "explore-details.png", full_page=True)
+            # 3. open the member unit's page from the drawing
+            page.mouse.move(*node_at(page, f"organization:{member}"))
+            page.locator("button[data-action=open]").click()
+            page.get_by_role("heading", name=unit["name"]).wait_for(timeout=60_000)
+            settle(page)
+            assert "/unit" in page.url and member in page.url
+
+            # the aggregated street and the interlocks draw; a hostile name stays text
+            street = areas.loc[areas["level"] == "street", "key"].iloc[0]
+            district = areas.loc[areas["key"] == street, "parent"].iloc[0]
+            for mode in ("scope", "interlock"):
+                page.goto(f"{url}/network?district={district}&street={street}&mode={mode}")
+                assert component_nodes(page)
+                page.screenshot(path=OUT / f"explore-{mode}.png", full_page=True)
+            page.goto(f"{url}/network")
+            settle(page)
+            box = page.get_by_placeholder("名称、简称或编码")
+            box.fill("img src")
+            box.press("Enter")
+            drawn = component_nodes(page)
+            assert EVIL in {n["title"].split("\n")[0] for n in drawn}
+            page.get_by_role("heading", name=EVIL).wait_for(timeout=60_000)
+            assert page.locator("img[src='x']").count() == 0
+            page.screenshot(path=OUT / "explore-html-name.png", full_page=True)
+        finally:
+            browser.close()
+    assert dialogs == [], f"a script from the data ran: {dialogs}"
     outside = sorted({r for r in requests if not r.startswith((url, "data:", "blob:", "about:"))})
     assert outside == [], f"pages asked for addresses outside localhost: {outside}"
 

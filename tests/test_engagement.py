@@ -225,10 +225,10 @@ EXPECTED_2025 = {
 
 B_REASONS = [
     "2025年应参加联席会议4次，实际0次（出席率0%，同街道同类单位中位数88%）",
-    "截至2025年12月31日无在期共建协议（同街道同类单位中位数1份）",
+    "2025年无在期共建协议（同街道同类单位中位数1份）",
     "2025年领办项目0个（同街道同类单位中位数1个）",
     "自2023年9月起无任何活动（最近一次：2023年8月15日出席联席会议）",
-    "有党组织，但2025年无人在街道、社区党组织担任兼职委员（同街道同类单位多数有席位）",
+    "有党组织，但2025年无人在所在社区、街道或区的党组织担任兼职委员（同街道同类单位中80%有席位）",
     "2025年交叉任职0人（同街道同类单位中位数1人）",
     "2025年办结项目0个（同街道同类单位中位数1个）",
     "截至2025年12月31日资源清单中提供资源0项（同街道同类单位中位数1项）",
@@ -236,11 +236,11 @@ B_REASONS = [
 ]
 B_REASONS_EN = [
     "2025: invited to 4 joint meetings, attended 0 (0%, median of peers of its kind in its street: 88%)",
-    "no co-building agreement in force on 2025-12-31 (median of peers of its kind in its street: 1)",
+    "no co-building agreement in force in 2025 (median of peers of its kind in its street: 1)",
     "0 projects claimed in 2025 (median of peers of its kind in its street: 1)",
     "no activity of any kind since September 2023 (the last: 2023-08-15, attended a joint meeting)",
-    "has a party organization but none of its people held a part-time committee seat in 2025 "
-    "(most peers of its kind in its street do)",
+    "has a party organization but none of its people held a part-time seat on a committee above it in 2025 "
+    "(80% of peers of its kind in its street do)",
     "0 cross-appointed people in 2025 (median of peers of its kind in its street: 1)",
     "0 projects completed in 2025 (median of peers of its kind in its street: 1)",
     "0 resources on the resource list on 2025-12-31 (median of peers of its kind in its street: 1)",
@@ -249,6 +249,7 @@ B_REASONS_EN = [
 ]
 F_REASONS = [
     "得分由2024年的100降至40",
+    "连续4次未出席联席会议（2025-03-10至2025-12-10）",  # what it lost in the period (graph.changes)
     "2025年应参加联席会议4次，实际0次（出席率0%，同街道同类单位中位数88%）",
     "2025年领办项目0个（同街道同类单位中位数1个）",
     "自2024年10月起无任何活动（最近一次：2024年9月10日出席联席会议）",
@@ -380,7 +381,9 @@ def test_a_hard_rule_flags_outright_with_its_reason(hand_store: EmbeddedStore) -
     assert r.loc["C", "rules"] == "member_registration"
     assert r.loc["C", "reasons_zh"] == "在职党员报到率12%，低于规定的15%"
     assert r.loc["C", "reasons_en"] == "Members registered 12%, below the required 15%"
-    assert r.loc["F", "reasons_zh"].startswith("在职党员报到率0%，低于规定的15%；2025年应参加联席会议4次")
+    assert r.loc["F", "reasons_zh"].startswith(
+        "在职党员报到率0%，低于规定的15%；连续4次未出席联席会议（2025-03-10至2025-12-10）；2025年应参加联席会议4次"
+    )
     assert "在职党员到社区报到" not in r.loc["F", "reasons_zh"]  # said once, by the rule
     assert not r.loc["D", "flagged"]  # a unit without a party organization: the rule does not apply
 
@@ -389,7 +392,9 @@ def test_months_inactive_rule(hand_store: EmbeddedStore) -> None:
     settings = Settings(rules=(Rule("months_inactive", above=12),))
     r = by_key(engagement(hand_store, "2025", settings=settings, with_structure=False))
     assert r.loc["F", "flagged"] and not r.loc["F", "declined"]
-    assert r.loc["F", "reasons_zh"].startswith("连续15个月无任何活动，超过规定的12个月；")
+    assert r.loc["F", "reasons_zh"].startswith(
+        "连续15个月无任何活动，超过规定的12个月；连续4次未出席联席会议（2025-03-10至2025-12-10）；"
+    )
 
 
 def test_without_declines_every_low_unit_is_flagged(hand_store: EmbeddedStore) -> None:
@@ -607,7 +612,9 @@ def store_facts(rows: Rows, key: str, period: Period) -> dict[str, Any]:
     now = [a for a in attendance if lo <= meetings[a["meeting"]] <= hi]
     attended = sum({"present": 1, "substitute": 0.5}.get(a["status"], 0) for a in now)
     agreements = [a for a in rows["agreement"] if key in a["parties"]]
-    in_force = [a for a in agreements if day(a["signed"]) <= hi and until(a["expires"]) >= hi]
+    in_force = [
+        a for a in agreements if day(a["signed"]) <= hi and until(a["expires"]) >= lo
+    ]  # in force on some day of the period
     projects = [p for p in rows["project"] if key in p["contributors"]]
     claimed = [p for p in projects if p["start"] and lo <= day(p["start"]) <= hi]
     days = [meetings[a["meeting"]] for a in attendance if a["status"] in ("present", "substitute")]
@@ -645,7 +652,7 @@ def test_every_reason_matches_the_store(city: Any) -> None:
             if m := re.fullmatch(rf"{period.zh}应参加联席会议(\d+)次，实际([\d.]+)次.*", reason):
                 assert (int(m[1]), float(m[2])) == (facts["invited"], facts["attended"]), (key, reason)
                 checked["meetings"] += 1
-            elif reason.startswith(f"截至{period.end.year}年12月31日无在期共建协议"):
+            elif reason.startswith(f"{period.zh}无在期共建协议"):
                 assert facts["agreements"] == 0, (key, reason)
                 checked["agreements"] += 1
             elif m := re.fullmatch(rf"{period.zh}领办项目(\d+)个.*", reason):

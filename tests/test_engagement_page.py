@@ -22,7 +22,8 @@ from streamlit.testing.v1 import AppTest
 import graph.engagement
 from graph.embedded import EmbeddedStore
 from graph.engagement import BY_NAME, INDICATORS, Result, engagement
-from ui.engagement import period_choices, split_reasons
+from graph.scope import period_choices
+from ui.engagement import split_reasons
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TABLE = "eng_ranked_{show}_{kind}"  # the key of the ranked table for a filter
@@ -163,8 +164,9 @@ def test_a_unit_picked_shows_its_indicators_against_the_peer_median(data_dir: Pa
     assert list(mine["value"]) == pytest.approx(
         [float(unit[i.name]) * f for i, f in zip(drawn, factor, strict=True)]
     )
-    median = year.peer_median.loc[key]
-    expected = median[[i.name for i in drawn]].fillna(0).astype(float)  # no peers: drawn as 0
+    median, share = year.peer_median.loc[key], year.judgement.peer_share.loc[key]
+    # the peers' median; for a yes/no indicator the share of peers with a yes; no peers: drawn as 0
+    expected = pd.Series([share[i.name] if i.kind == "yes" else median[i.name] for i in drawn]).fillna(0)
     assert list(peers["value"]) == pytest.approx(list(expected * factor))
     assert (rows["scaled"].between(0, 1)).all()
 
@@ -229,7 +231,7 @@ def test_the_briefing_download_is_a_workbook_of_the_flagged_units(
     content = file["data"]()
     assert isinstance(content, bytes)
     book = openpyxl.load_workbook(io.BytesIO(content))
-    assert book.sheetnames[:2] == ["概况", "预警单位"]
+    assert book.sheetnames[:3] == ["简报", "概况", "预警单位"]
     sheet = book["预警单位"]
     header = [c.value for c in sheet[1]]
     names = [row[header.index("单位")] for row in sheet.iter_rows(min_row=2, values_only=True)]

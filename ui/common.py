@@ -286,11 +286,13 @@ def sidebar() -> None:
             format_func={c: kind_label(c) for c in ORG_KIND.codes}.__getitem__,
             placeholder=t("all"),
         )
+        st.text_input(t("search_go"), key="find_q", placeholder=t("search_everywhere_hint"), on_change=_find)
         if settings.flag("mask_names"):
             st.caption(t("names_masked"))
         else:
             st.toggle(t("mask_names"), key="mask")
     sync_url()
+    find_from_sidebar()
     for message in _unfinished_loads(store_key(), stamp()):
         st.warning(t("load_unfinished") + plain(message), icon=":material/warning:")
 
@@ -301,6 +303,19 @@ def _unfinished_loads(key: str, version: tuple[tuple[str, int], ...]) -> list[st
     when it finishes, so this follows it): above every page while there are any."""
     unfinished = getattr(current_store(), "unfinished_loads", None)
     return list(unfinished()) if unfinished else []
+
+
+def _find() -> None:
+    """The sidebar search: ask the network page to search (it opens the best match)."""
+    st.session_state["_find"] = st.session_state.get("find_q") or ""
+    st.session_state["find_q"] = ""
+
+
+def find_from_sidebar() -> None:
+    """After the sidebar search box changed: open the network page on the search."""
+    text = st.session_state.pop("_find", "")
+    if text:
+        st.switch_page("ui/network.py", query_params={"find": text, **scope().to_params()})
 
 
 def sync_url() -> None:
@@ -376,15 +391,11 @@ def show_table(
 
 @st.cache_resource(max_entries=4)
 def _search_index(key: str, version: tuple[tuple[str, int], ...]) -> pd.DataFrame:
-    return search.index(
-        table("organization"),
-        table("person"),
-        table("post"),
-    )
+    return search.index({r: table(r) for r in (*search.FIELDS, "post")})
 
 
 def search_index() -> pd.DataFrame:
-    """Units and people to search, shared between sessions: do not modify it."""
+    """Everything to search (graph/search.py), shared between sessions: do not modify it."""
     return _search_index(store_key(), stamp())
 
 
@@ -406,8 +417,14 @@ def describe(node: str) -> str:
         )
     units = table("organization")
     unit_names = dict(zip(units["key"], units["name"], strict=True))
-    where = "、".join(unit_names.get(k, k) for k in r["context"][:2])
-    return " · ".join(x for x in (person(r["name"]), where) if x)
+    if r["record"] == "person":
+        where = "、".join(unit_names.get(k, k) for k in r["context"][:2])
+        return " · ".join(x for x in (person(r["name"]), where) if x)
+    rec = RECORDS[str(r["record"])]
+    what = rec.sheet_zh if lang() == "zh" else rec.sheet_en
+    names = area_names if r["record"] in ("need", "area") else unit_names
+    where = "、".join(names.get(k, k) for k in r["context"][:2]) + ("…" if len(r["context"]) > 2 else "")
+    return " · ".join(x for x in (str(r["name"]), what, where) if x)
 
 
 def pick(
@@ -417,7 +434,7 @@ def pick(
     Returns the chosen node (``organization:KEY`` or ``person:KEY``) or None."""
     chosen_key, synced_key = f"{key}_pick", f"{key}_synced"
     idx = search_index()
-    linked = _from_link(st.query_params.get(param), idx)
+    linked = from_link(st.query_params.get(param), idx)
     known = set(idx.loc[idx["record"].isin(records), "id"]) if linked else set()
     if linked and linked != st.session_state.get(synced_key) and linked in known:
         st.session_state[chosen_key] = linked  # arrived by a link
@@ -449,7 +466,7 @@ def to_link(node: str) -> str:
     return masked_id(node) if masking() else node
 
 
-def _from_link(value: str | None, idx: pd.DataFrame) -> str | None:
+def from_link(value: str | None, idx: pd.DataFrame) -> str | None:
     """The node a URL names: as it is, or the person a token stands for."""
     if not value or not value.startswith("person:~"):
         return value

@@ -1,29 +1,30 @@
-"""交叉任职 Cross-appointments: the people who bridge organizations, and for each community
-which of its member units are tied to it both ways, one way, or not at all."""
+"""交叉任职 Cross-appointments: the people who bridge organizations, and for each member unit and
+each committee above it (district, street, community: the three levels) whether they are tied
+both ways, one way, or not at all, and through whom. The figures are
+:func:`graph.bridges.cross_view`; this page only draws them."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
-from graph import bridges, coverage
+from graph import bridges
 from graph.embedded import node_id
+from graph.rules import LEVELS
 from graph.scope import Scope, units_in_scope
 from ui.common import kind_label, person, plain, scope, scope_text, show_table, stamp, store_key, t, table
 
+COLOURS = ["#2e7d32", "#81c784", "#64b5f6", "#e0e0e0"]  # both, unit → committee, committee → unit, none
+
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def figures(key: str, version: Any, s: Scope) -> dict[str, pd.DataFrame]:
-    units = table("organization")
-    inside = units_in_scope(units, table("area"), s)
-    posts = bridges.held(table("post"), s.start, s.end)
-    people = table("person")
-    local = set(posts.loc[posts["org"].isin(set(inside["key"])), "person"])
-    bridging = bridges.bridging_people(posts[posts["person"].isin(local)], people, units)
-    ties = bridges.community_ties(posts, units, coverage.members(inside, s.end))
-    return {"bridging": bridging, "ties": ties, "per_community": bridges.per_community(ties)}
+def figures(key: str, version: Any, s: Scope) -> dict[str, Any]:
+    units, areas = table("organization"), table("area")
+    inside = units_in_scope(units, areas, s)
+    return bridges.cross_view(table("post"), table("person"), units, areas, inside, s.start, s.end)
 
 
 def render() -> None:
@@ -38,9 +39,108 @@ def render() -> None:
     names = dict(zip(areas["key"], areas["name"], strict=True))
     units = table("organization")
     unit_names = dict(zip(units["key"], units["name"], strict=True))
+    unit_areas = dict(zip(units["key"], units["area"], strict=True))
     kinds = dict(zip(units["key"], units["kind"], strict=True))
     people = table("person")
     person_names = dict(zip(people["key"], people["name"], strict=True))
+
+    top = st.columns(3)
+    top[0].metric(t("member_units"), f"{f['members']:,}")
+    top[1].metric(t("with_seat_units"), f"{f['with_seat']:,}")
+    top[2].metric(t("cross_people"), f"{f['cross_people']:,}")
+
+    st.subheader(t("level_ties"))
+    st.caption(t("level_ties_help"))
+    per = f["per_level"]
+    directions = [t(f"dir_{d}") for d in bridges.DIRECTIONS]
+    if per.empty:
+        st.caption(t("none"))
+    else:
+        chart = pd.DataFrame(
+            {t("level"): per["level"].map(t), **{t(f"dir_{d}"): per[d] for d in bridges.DIRECTIONS}}
+        )
+        long = pd.DataFrame(
+            {
+                "level": [t(lvl) for lvl in per["level"] for _ in bridges.DIRECTIONS],
+                "direction": directions * len(per),
+                "rank": list(range(len(directions))) * len(per),
+                "units": [int(per.at[i, d]) for i in per.index for d in bridges.DIRECTIONS],
+            }
+        )
+        bars = (
+            alt.Chart(long)
+            .mark_bar()
+            .encode(
+                y=alt.Y("level:N", sort=list(chart[t("level")]), title=None),
+                x=alt.X("sum(units):Q", title=None, axis=alt.Axis(format="d", tickMinStep=1)),
+                color=alt.Color(
+                    "direction:N",
+                    scale=alt.Scale(domain=directions, range=COLOURS),
+                    legend=alt.Legend(title=None, orient="bottom"),
+                ),
+                order=alt.Order("rank:Q"),
+                tooltip=[
+                    alt.Tooltip("level:N", title=t("level")),
+                    alt.Tooltip("direction:N", title=t("direction")),
+                    alt.Tooltip("units:Q", title=t("member_units")),
+                ],
+            )
+        )
+        st.altair_chart(bars, width="stretch", height=60 * len(per) + 60)
+        show_table(
+            chart.assign(**{t("member_units"): per["members"]})[[t("level"), t("member_units"), *directions]],
+            t("level_ties"),
+            key="cross_levels",
+        )
+
+    ties = f["ties"]
+    order = {d: i for i, d in enumerate(bridges.DIRECTIONS)}
+    level_order = {lvl: i for i, lvl in enumerate(LEVELS)}
+    ties = ties.assign(
+        _d=ties["direction"].map(order),
+        _l=ties["level"].map(level_order),
+        _a=ties["unit"].map(lambda u: names.get(unit_areas.get(u, ""), "")),
+        _n=ties["unit"].map(lambda u: unit_names.get(u, u)),
+    ).sort_values(["_a", "_n", "_l"])
+
+    def who(keys: tuple[str, ...]) -> str:
+        return "、".join(person(person_names.get(p, p)) for p in keys)
+
+    st.subheader(t("unit_ties"))
+    show_table(
+        pd.DataFrame(
+            {
+                t("area"): ties["_a"],
+                t("unit"): ties["_n"],
+                t("kind"): ties["unit"].map(lambda u: kind_label(kinds.get(u, "other"))),
+                t("level"): ties["level"].map(t),
+                t("committee"): ties["committee"].map(lambda c: unit_names.get(c, c)),
+                t("direction"): ties["direction"].map(lambda d: t(f"dir_{d}")),
+                t("up_people"): ties["up"].map(who),
+                t("down_people"): ties["down"].map(who),
+            }
+        ),
+        t("unit_ties"),
+        key="cross_units",
+        units=[node_id("organization", u) for u in ties["unit"]],
+    )
+
+    st.subheader(t("by_committee"))
+    committees = (
+        f["per_committee"].assign(_l=lambda c: c["level"].map(level_order)).sort_values(["_l", "committee"])
+    )
+    show_table(
+        pd.DataFrame(
+            {
+                t("level"): committees["level"].map(t),
+                t("committee"): committees["committee"].map(lambda c: unit_names.get(c, c)),
+                t("member_units"): committees["members"],
+                **{t(f"dir_{d}"): committees[d] for d in bridges.DIRECTIONS},
+            }
+        ),
+        t("by_committee"),
+        key="cross_committees",
+    )
 
     st.subheader(t("bridging_people"))
     st.caption(t("bridging_help"))
@@ -59,59 +159,6 @@ def render() -> None:
             t("bridging_people"),
             key="cross_people",
         )
-
-    st.subheader(t("community_ties"))
-    st.caption(t("community_ties_help"))
-    per = f["per_community"]
-    if per.empty:
-        st.caption(t("none"))
-        return
-    chart = pd.DataFrame(
-        {
-            t("community"): per["community"].map(lambda a: names.get(a, a)),
-            **{t(f"dir_{d}"): per[d] for d in bridges.DIRECTIONS},
-        }
-    )
-    st.bar_chart(
-        chart,
-        x=t("community"),
-        y=[t(f"dir_{d}") for d in bridges.DIRECTIONS],
-        horizontal=True,
-        x_label="",
-        y_label="",
-        height=max(180, 34 * len(chart)),
-        color=["#2e7d32", "#81c784", "#64b5f6", "#e0e0e0"],
-    )
-    show_table(
-        chart.assign(**{t("member_units"): per["members"]})[
-            [t("community"), t("member_units"), *[t(f"dir_{d}") for d in bridges.DIRECTIONS]]
-        ],
-        t("community_ties"),
-        key="cross_communities",
-    )
-
-    st.subheader(t("unit_ties"))
-    ties = f["ties"]
-    order = {d: i for i, d in enumerate(bridges.DIRECTIONS)}
-    ties = ties.sort_values(
-        ["community", "direction", "unit"], key=lambda c: c.map(order) if c.name == "direction" else c
-    )
-    show_table(
-        pd.DataFrame(
-            {
-                t("community"): ties["community"].map(lambda a: names.get(a, a)),
-                t("unit"): ties["unit"].map(lambda u: unit_names.get(u, u)),
-                t("kind"): ties["unit"].map(lambda u: kind_label(kinds.get(u, "other"))),
-                t("direction"): ties["direction"].map(lambda d: t(f"dir_{d}")),
-                t("through"): ties["people"].map(
-                    lambda ps: "、".join(person(person_names.get(p, p)) for p in ps)
-                ),
-            }
-        ),
-        t("unit_ties"),
-        key="cross_units",
-        units=[node_id("organization", u) for u in ties["unit"]],
-    )
 
 
 if __name__ == "__main__":

@@ -21,9 +21,18 @@ import pandas as pd
 import streamlit as st
 
 from graph.briefing import write_briefing
-from graph.engagement import COLUMNS, INDICATORS, PEERS_EN, PEERS_ZH, Period, Result, analyse, indicator_table
+from graph.engagement import (
+    COLUMNS,
+    INDICATORS,
+    PEERS_EN,
+    PEERS_ZH,
+    Result,
+    analyse,
+    count,
+    indicator_table,
+)
 from graph.glossary import ORG_KIND
-from graph.scope import Scope, quarters
+from graph.scope import Period, Scope, period_choices
 from ui.common import kind_label, lang, plain, scope, scope_text, show_table, stamp, store_key, t, table
 
 SHOW = ("all", "flagged", "declined")
@@ -31,14 +40,6 @@ PICK_CAP = 500  # units in the unit list; any other is picked by a click in the 
 UNIT_COLOUR, PEER_COLOUR = "#d9534f", "#9e9e9e"
 
 # --- pure helpers (no Streamlit) -------------------------------------------------------------
-
-
-def period_choices(first: str, last: str) -> list[str]:
-    """The periods the page can judge within the quarters ``first``..``last``: the whole years
-    in it, newest first, then each quarter, newest first. The first is the default."""
-    span = quarters(first, last)
-    years = sorted({q[:4] for q in span if all(f"{q[:4]}Q{i}" in span for i in range(1, 5))}, reverse=True)
-    return [*years, *reversed(span)]
 
 
 def for_kinds(result: Result, kinds: tuple[str, ...]) -> Result:
@@ -102,14 +103,24 @@ def split_reasons(text: str, language: str) -> list[str]:
 
 
 def _number(value: float, kind: str, language: str) -> str:
+    """A unit's value as a person reads it: a share in %, yes or no, a count (never a fraction)."""
     if pd.isna(value):
         return "—"
     if kind == "share":
         return f"{value:.0%}"
-    if kind == "yes":  # a value, or a median of 0, 0.5 or 1
-        words = ("否", "半数", "是") if language == "zh" else ("no", "half", "yes")
-        return words[0 if value < 0.5 else 1 if value < 1 else 2]
-    return f"{value:.1f}".removesuffix(".0")
+    if kind == "yes":
+        return ("是" if value >= 1 else "否") if language == "zh" else ("yes" if value >= 1 else "no")
+    return f"{value:.1f}".removesuffix(".0")  # a substitute counts half a meeting
+
+
+def _peers(median: float, share: float, kind: str, language: str) -> str:
+    """The peers' figure: the share with a yes for a yes/no indicator, else the median (a count
+    median between two counts shows as both: 0–1)."""
+    if kind == "yes":
+        if pd.isna(share):
+            return "—"
+        return f"{share:.0%}有" if language == "zh" else f"{share:.0%} yes"
+    return count(median) if kind in ("count", "months") else _number(median, kind, language)
 
 
 def unit_row(result: Result, key: str) -> dict[str, Any]:
@@ -126,10 +137,12 @@ def indicator_rows(result: Result, key: str, language: str) -> pd.DataFrame:
     scores: dict[Any, Any] = judged.scores.loc[key].to_dict() if key in judged.scores.index else {}
     levels: dict[Any, Any] = judged.peer_level.loc[key].to_dict() if key in judged.peer_level.index else {}
     median: dict[Any, Any] = result.peer_median.loc[key].to_dict()
+    shares: dict[Any, Any] = judged.peer_share.loc[key].to_dict() if key in judged.peer_share.index else {}
     peers = PEERS_ZH if language == "zh" else PEERS_EN
     out = []
     for ind in INDICATORS:
         value, peer = float(unit[ind.name]), float(median[ind.name])
+        share = float(shares.get(ind.name, float("nan")))
         out.append(
             {
                 "indicator": ind.name,
@@ -138,8 +151,9 @@ def indicator_rows(result: Result, key: str, language: str) -> pd.DataFrame:
                 "scored": ind.scored,
                 "value": value,
                 "median": peer,
+                "peer": share if ind.kind == "yes" else peer,  # what the chart shows for the peers
                 "value_text": _number(value, ind.kind, language),
-                "median_text": _number(peer, ind.kind, language),
+                "median_text": _peers(peer, share, ind.kind, language),
                 "score": float(scores.get(ind.name, float("nan"))),
                 "peers": peers.get(str(levels.get(ind.name, "")), ""),
             }
@@ -152,7 +166,7 @@ def chart_data(rows: pd.DataFrame, unit_label: str, peer_label: str) -> pd.DataF
     its peers' median (shares in %), each scaled to the larger of the two."""
     rows = rows[rows["scored"] & rows["value"].notna()]
     factor = rows["kind"].map(lambda k: 100.0 if k == "share" else 1.0)
-    unit, peer = rows["value"] * factor, rows["median"].fillna(0) * factor
+    unit, peer = rows["value"] * factor, rows["peer"].fillna(0) * factor
     top = pd.concat([unit, peer], axis=1).max(axis=1)
     scale = top.where(top > 0, 1.0)
     text = {"share": "{:.0f}%", "yes": "{:.1f}"}
@@ -164,7 +178,11 @@ def chart_data(rows: pd.DataFrame, unit_label: str, peer_label: str) -> pd.DataF
                 "value": values,
                 "scaled": values / scale,
                 "text": [
-                    text.get(k, "{:.1f}").format(v).replace(".0%", "%").removesuffix(".0")
+                    count(v)
+                    if k in ("count", "months") and label == peer_label
+                    else f"{v:.0%}"
+                    if k == "yes" and label == peer_label
+                    else text.get(k, "{:.1f}").format(v).replace(".0%", "%").removesuffix(".0")
                     for k, v in zip(rows["kind"], values, strict=True)
                 ],
             }

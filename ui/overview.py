@@ -8,9 +8,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from graph import coverage
+from graph import changes, coverage
 from graph.model import RECORDS
-from graph.scope import LEVELS, Scope, ancestors, units_in_scope
+from graph.rules import LEVELS
+from graph.scope import Scope
 from ui.common import (
     kind_label,
     lang,
@@ -33,47 +34,16 @@ def coverage_tables() -> coverage.Tables:
         agreements=table("agreement"),
         meetings=table("meeting"),
         attendance=table("attendance"),
+        areas=table("area"),
     )
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def figures(key: str, version: Any, s: Scope, span: tuple[str, ...]) -> dict[str, Any]:
     """Everything the page shows for a scope (cached per store state and scope)."""
-    areas = table("area")
-    units = units_in_scope(table("organization"), areas, s)
-    tables = coverage_tables()
-    members = coverage.members(units, s.end)
-    flags = coverage.unit_coverage(tables, members["key"], s.start, s.end)
-    paths = ancestors(areas)
-    names = dict(zip(areas["key"], areas["name"], strict=True))
-    levels = dict(zip(areas["key"], areas["level"], strict=True))
-    level = coverage.group_level(levels.get(s.area) if s.area else None)
-    groups = coverage.group_of(members, paths, level).map(lambda k: names.get(k, k))
-    by_area = pd.DataFrame(
-        {
-            **{
-                lvl: units["area"].map(lambda a, lvl=lvl: names.get(paths.get(a, {}).get(lvl, ""), ""))
-                for lvl in LEVELS
-            },
-            "member": units["joined"].notna().to_numpy(),
-        }
-    )
-    counts = (
-        by_area.groupby(list(LEVELS[: LEVELS.index(level) + 1]), sort=True)
-        .agg(units=("member", "size"), members=("member", "sum"))
-        .reset_index()
-    )
     return {
-        "units": len(units),
-        "members": len(members),
-        "party_orgs": int(units["has_party_org"].map(lambda v: v is True).sum()),
-        "summary": coverage.summary(flags),
-        "flags": flags.assign(group=groups.to_numpy()),
-        "by_group": coverage.by_group(flags, groups),
-        "level": level,
-        "trend": coverage.trend(tables, units, list(span)),
-        "by_kind": units["kind"].value_counts().sort_index(),
-        "by_area": counts,
+        **coverage.overview(coverage_tables(), s, list(span)),
+        "log": changes.in_scope({name: table(name) for name in changes.TABLES}, s),
     }
 
 
@@ -157,6 +127,35 @@ def render() -> None:
         )
         st.line_chart(line, x=t("quarter"), y=[t(fig) for fig in coverage.FIGURES], y_label="%")
     show_table(_figure_table(trend, "quarter", t("quarter")), t("trend"), key="trend")
+
+    st.subheader(t("change_log"))
+    st.caption(t("change_log_help"))
+    log = f["log"]
+    if log.empty:
+        st.caption(t("none"))
+    else:
+        seen = changes.counts(log)
+        st.caption(
+            t("change_counts").format(
+                total=len(log),
+                counts="、".join(f"{t('ev_' + e)} {n}" for e, n in seen.items() if n)
+                if lang() == "zh"
+                else ", ".join(f"{t('ev_' + e)} {n}" for e, n in seen.items() if n),
+            )
+        )
+        show_table(
+            pd.DataFrame(
+                {
+                    t("date"): log["day"],
+                    t("unit"): log["unit_name"],
+                    t("event_kind"): log["event"].map(lambda e: t(f"ev_{e}")),
+                    t("event"): log["zh"] if lang() == "zh" else log["en"],
+                }
+            ),
+            t("change_log"),
+            key="change_log",
+            units=[f"organization:{k}" for k in log["unit"]],
+        )
 
     left, right = st.columns(2)
     with left:

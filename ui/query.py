@@ -13,6 +13,7 @@ import streamlit as st
 
 from graph import queries as qs
 from graph.errors import GongjianError
+from graph.glossary import ATTENDANCE, BOOLEAN, LABELS, ORG_KIND
 from graph.neo4j_store import Neo4jStore
 from graph.scope import Scope
 from ui import netview
@@ -35,6 +36,37 @@ def words(text: str) -> str:
     """One language of a "中文 | English" text from a query file."""
     zh, _, en = text.partition(" | ")
     return zh if lang() == "zh" or not en else en
+
+
+def word(key: str, otherwise: str) -> str:
+    """The interface word for ``key``, or ``otherwise`` when the glossary has none."""
+    return t(key) if key in LABELS else otherwise
+
+
+def localized(frame: pd.DataFrame) -> pd.DataFrame:
+    """A result in the interface's language: the named queries' columns by their labels, unit
+    kinds, statuses, node labels and relationship types in words, yes/no for booleans, and
+    nothing (not None) for a missing value. Columns of free Cypher keep their names."""
+
+    def cell(column: str, value: Any) -> Any:
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return ""
+        if isinstance(value, bool):
+            return BOOLEAN.label(str(value).lower(), lang())
+        if not isinstance(value, str):
+            return value
+        if column == "kind" and value in ORG_KIND.codes:
+            return ORG_KIND.label(value, lang())
+        if column == "detail" and value in ATTENDANCE.codes:
+            return ATTENDANCE.label(value, lang())
+        if column == "other_kind":
+            return word(f"node_{value}", value)
+        if column == "relationship":
+            return word(f"rel_{value}", value)
+        return value
+
+    out = pd.DataFrame({c: [cell(str(c), v) for v in frame[c]] for c in frame.columns})
+    return out.rename(columns={c: word(f"qcol_{c}", str(c)) for c in frame.columns})
 
 
 def neo4j_of(store: Any) -> tuple[Any, str] | None:
@@ -69,7 +101,7 @@ def form(query: qs.NamedQuery, s: Scope) -> dict[str, Any]:
     cols = st.columns(min(len(query.params), 3) or 1)
     for i, p in enumerate(query.params):
         col = cols[i % len(cols)]
-        caption = f"{p.name}{'' if p.required else ' ' + t('optional')}"
+        caption = f"{word(f'qparam_{p.name}', p.name)}{'' if p.required else ' ' + t('optional')}"
         key = f"q_{query.name}_{p.name}"
         first = prefill(p, s)
         if p.type == "date":
@@ -107,7 +139,7 @@ def show_result(result: qs.Result, name: str) -> None:
     frame = masked(result)
     linked = "unit_key" in frame.columns and frame["unit_key"].map(lambda k: isinstance(k, str)).all()
     units = [f"organization:{k}" for k in frame["unit_key"]] if linked else None
-    show_table(frame, name, key=f"result_{name}", units=units)
+    show_table(localized(frame), name, key=f"result_{name}", units=units)
     if result.nodes:
         graph = netview.result_graph(result.nodes, result.relationships)
         areas = table("area")

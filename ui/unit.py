@@ -10,7 +10,7 @@ import streamlit as st
 
 from graph import profile
 from graph.glossary import ATTENDANCE, BOOLEAN, PROJECT_STATUS
-from graph.scope import ancestors
+from graph.rules import area_paths
 from ui.common import kind_label, lang, person, pick, plain, scope, show_table, stamp, t, table
 
 STATUS_COLOURS = {"present": "#2e7d32", "substitute": "#81c784", "excused": "#ffb74d", "absent": "#e53935"}
@@ -63,7 +63,7 @@ def render() -> None:
     row = units[units["key"] == key].iloc[0]
     areas = table("area")
     names = dict(zip(areas["key"], areas["name"], strict=True))
-    path = ancestors(areas).get(row["area"], {})
+    path = area_paths(areas).get(row["area"], {})
     where = " / ".join(names[path[level]] for level in ("district", "street", "community") if level in path)
 
     st.header(plain(row["name"]))
@@ -109,18 +109,21 @@ def render() -> None:
         show_table(shown, t("people_posts"), key="unit_posts")
 
     st.subheader(t("agreements"))
-    agreements = profile.agreements(key, table("agreement"), s.end)
+    agreements = profile.agreements(key, table("agreement"), s.start, s.end)
     if agreements.empty:
         st.caption(t("none"))
     else:
         show_table(
-            agreements.rename(
+            agreements.assign(
+                in_force=agreements["in_force"].map(lambda v: BOOLEAN.label(str(v).lower(), lang())),
+                expires=agreements["expires"].fillna(""),
+            ).rename(
                 columns={
                     "title": t("title"),
                     "signed": t("signed"),
                     "expires": t("expires"),
                     "parties": t("parties"),
-                    "in_force": t("in_force_at_end"),
+                    "in_force": t("in_force_in_period"),
                 }
             ),
             t("agreements"),
@@ -128,14 +131,16 @@ def render() -> None:
         )
 
     st.subheader(t("meetings"))
-    meetings = profile.meetings(key, table("attendance"), table("meeting"), people)
+    every = profile.meetings(key, table("attendance"), table("meeting"), people)
+    meetings = profile.in_period(every, s.start, s.end)
     if meetings.empty:
-        st.caption(t("none"))
+        st.caption(t("none_in_period").format(total=len(every)))
     else:
-        counts = profile.attendance_counts(meetings, s.start, s.end)
+        counts = profile.attendance_counts(every, s.start, s.end)
         st.caption(
             t("attendance_in_period").format(
                 invited=counts["invited"],
+                total=len(every),
                 **{code: counts.get(code, 0) for code in ATTENDANCE.codes},
             )
         )
@@ -162,7 +167,7 @@ def render() -> None:
             pd.DataFrame(
                 {
                     t("title"): projects["title"],
-                    t("category"): projects["category"],
+                    t("category"): projects["category"].fillna(""),
                     t("status"): projects["status"].map(
                         lambda c: PROJECT_STATUS.label(c, lang()) if c else ""
                     ),
@@ -181,7 +186,7 @@ def render() -> None:
         st.caption(t("none"))
     else:
         show_table(
-            resources.rename(
+            resources.fillna("").rename(
                 columns={"title": t("title"), "category": t("category"), "published": t("published")}
             ),
             t("resources"),
@@ -205,8 +210,8 @@ def render() -> None:
                     t("person"): regs["person"].map(lambda n: person(n) if n else t("unit_itself")),
                     t("community"): regs["community"].map(lambda a: names.get(a, a)),
                     t("date"): regs["date"],
-                    t("withdrawn"): regs["withdrawn"],
-                    t("hours"): regs["hours"],
+                    t("withdrawn"): regs["withdrawn"].fillna(""),
+                    t("hours"): regs["hours"].map(lambda h: "" if h is None or pd.isna(h) else h),
                 }
             ),
             t("registrations"),

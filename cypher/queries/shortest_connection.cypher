@@ -8,6 +8,6 @@ MATCH (b:Organization)
 WHERE toLower(trim($to_unit)) IN [x IN [b.key, b.code, b.name] + coalesce(b.aliases, []) WHERE x IS NOT NULL | toLower(trim(x))]
   AND b <> a
 MATCH path = allShortestPaths((a)-[:HOLDS|PARTY_TO|ATTENDED|HOSTS|CONTRIBUTES*..8]-(b))
-WHERE all(r IN relationships(path) WHERE type(r) <> 'ATTENDED' OR r.status IN ['present', 'substitute'])
+WHERE all(r IN relationships(path) WHERE type(r) <> 'ATTENDED' OR r.status IN $attended)
 RETURN a.key AS from_key, b.key AS to_key, length(path) AS steps, path
 ORDER BY from_key, to_key, [n IN nodes(path) | n.key], [r IN relationships(path) | type(r)]

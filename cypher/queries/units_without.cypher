@@ -1,5 +1,5 @@
 // title: 参与不足的单位 | Units taking little part
-// description: 区域内（含下级区域）已加入共建平台的驻区单位中，在期间内没有有效共建协议、没有兼职委员席位（本单位人员在街道党工委或社区党委任兼职委员）或没有出席（含代参）联席会议的单位。 | Member resident units in the area (and the areas below it) that, in the period, had no agreement in force, no part-time seat (a person of the unit holding a part-time post in a street or community committee) or no meeting attended (present or by substitute).
+// description: 区域内（含下级区域）已加入共建平台的驻区单位中，在期间内没有有效共建协议、没有席位（本职在本单位的人员在其所在社区、街道或区的党组织任委员，见 README 的「规则」）或没有出席（含代参）联席会议的单位。 | Member resident units in the area (and the areas below it) that, in the period, had no agreement in force, no seat (someone whose own post is in the unit holding a part-time post on the committee of its community, street or district; see the README's Rules) or no meeting attended (present or by substitute).
 // param: area (text, optional) 区域名称或编码，空表示全部 | area name or code; empty: everywhere
 // param: since (date, default today-365) 期间开始日期 | the period starts on this date
 // param: until (date, default today) 期间结束日期 | the period ends on this date
@@ -10,7 +10,7 @@ WITH COLLECT {
 } AS scope
 MATCH (u:Organization)-[:IN_AREA]->(place:Area)
 WHERE u.joined IS NOT NULL AND u.joined <= $until
-  AND NOT u.kind IN ['street_committee', 'community_committee']
+  AND NOT u.kind IN $committee_kinds
   AND ($area = '' OR place.key IN scope)
 WITH u, place,
   EXISTS {
@@ -19,14 +19,16 @@ WITH u, place,
       AND (g.expires IS NULL OR CASE WHEN size(g.expires) = 7 THEN g.expires + '-31' ELSE g.expires END >= $since)
   } AS agreement,
   EXISTS {
-    MATCH (u)<-[own:HOLDS]-(:Person)-[seat:HOLDS]->(c:Organization)
-    WHERE seat.part_time = true AND c.kind IN ['street_committee', 'community_committee']
+    MATCH (u)-[:IN_AREA]->(:Area)-[:PART_OF*0..]->(:Area)<-[:IN_AREA]-(c:Organization)<-[seat:HOLDS]-(:Person)-[own:HOLDS]->(u)
+    WHERE c.kind IN $committee_kinds
+      AND (seat.part_time = true OR (seat.part_time IS NULL AND any(w IN $seat_words WHERE seat.role CONTAINS w)))
+      AND NOT (own.part_time = true OR (own.part_time IS NULL AND any(w IN $seat_words WHERE own.role CONTAINS w)))
       AND all(h IN [own, seat] WHERE (h.start IS NULL OR h.start <= $until)
         AND (h.end IS NULL OR CASE WHEN size(h.end) = 7 THEN h.end + '-31' ELSE h.end END >= $since))
   } AS seat,
   EXISTS {
     MATCH (u)-[a:ATTENDED]->(m:Meeting)
-    WHERE a.status IN ['present', 'substitute'] AND m.date <= $until
+    WHERE a.status IN $attended AND m.date <= $until
       AND CASE WHEN size(m.date) = 7 THEN m.date + '-31' ELSE m.date END >= $since
   } AS attended
 WHERE NOT (agreement AND seat AND attended)

@@ -1,0 +1,92 @@
+"""Search over every record: what matches, and in which order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from graph import search
+
+
+def table(columns: str, rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns.split(), dtype=object)
+
+
+@pytest.fixture
+def idx() -> pd.DataFrame:
+    tables = {
+        "organization": table(
+            "key name aliases code area",
+            [
+                ("u1", "大连湾街道党工委", (), None, "s1"),
+                ("u2", "大连港集团有限公司", ("港集团",), "DL-001", "c1"),
+                ("u3", "港湾小学", (), None, "c1"),
+                ("u4", "ＡＢＣ物业公司", (), None, "c1"),
+            ],
+        ),
+        "person": table("key name code", [("p1", "港生", None), ("p2", "王港", None), ("p3", "港生", "P9")]),
+        "post": table("person org", [("p1", "u2")]),
+        "agreement": table(
+            "key title kind code parties signed",
+            [
+                ("a1", "大连湾军警地企党建联合体共建协议", "共建协议", None, ("u1", "u2"), "2024-01-01"),
+                ("a0", "大连湾军警地企党建联合体共建协定", "共建协议", None, ("u1", "u2"), "2021-01-01"),
+            ],
+        ),
+        "area": table(
+            "key name platform code parent",
+            [("s1", "大连湾街道", "军警地企党建联合体", None, None), ("c1", "港湾社区", None, None, "s1")],
+        ),
+        "meeting": table("key title code host date", [("m1", "港湾社区联席会议", None, "u1", "2025-01")]),
+        "project": table("key title code contributors start", [("j1", "港湾助老", None, ("u2",), None)]),
+        "need": table("key title code community published", [("n1", "港湾路灯", None, "c1", None)]),
+        "resource": table("key title code org published", [("r1", "港口会议室", None, "u2", None)]),
+    }
+    return search.index(tables)
+
+
+def ids(idx: pd.DataFrame, text: str) -> list[str]:
+    return list(search.find(idx, text)["id"])
+
+
+def test_a_joint_body_is_found_by_part_of_its_name_as_agreement_and_as_platform(idx: pd.DataFrame) -> None:
+    assert ids(idx, "联合体") == ["agreement:a1", "agreement:a0", "area:s1"]  # the latest agreement first
+
+
+def test_exact_before_prefix_before_substring_then_by_kind(idx: pd.DataFrame) -> None:
+    found = ids(idx, "港湾小学")
+    assert found == ["organization:u3"]
+    # names (or a short name) starting with 港, by record, shorter first, people with posts first;
+    # then 王港, where 港 is inside
+    assert ids(idx, "港") == [
+        "organization:u3",
+        "organization:u2",
+        "area:c1",
+        "person:p1",
+        "person:p3",
+        "project:j1",
+        "meeting:m1",
+        "need:n1",
+        "resource:r1",
+        "person:p2",
+    ]
+    assert ids(idx, "港生")[:2] == ["person:p1", "person:p3"]  # exact; the one with a post first
+
+
+def test_short_names_codes_full_width_and_several_words(idx: pd.DataFrame) -> None:
+    assert ids(idx, "港集团")[0] == "organization:u2"
+    assert ids(idx, "dl-001") == ["organization:u2"]
+    assert ids(idx, "abc") == ["organization:u4"]  # ＡＢＣ is matched half-width
+    assert ids(idx, "ＡＢＣ　物业") == ["organization:u4"]  # full-width query, ideographic space
+    assert ids(idx, "大连 协议") == ["agreement:a1", "agreement:a0"]
+    assert ids(idx, "  ") == [] and ids(idx, "不存在") == []
+
+
+def test_records_can_be_restricted(idx: pd.DataFrame) -> None:
+    found = search.find(idx, "港", ("organization",))
+    assert set(found["record"]) == {"organization"}
+    assert search.match_rank(("港湾小学",), "港湾小学") == search.EXACT
+    assert search.match_rank(("港湾小学",), "港湾") == search.PREFIX
+    assert search.match_rank(("港湾小学",), "小学") == search.SUBSTRING
