@@ -390,6 +390,18 @@ def print_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         click.echo("  ".join(pad(v, w) for v, w in zip(row, widths, strict=True)).rstrip())
 
 
+def masked(store: Store, found: dict[str, Any]) -> dict[str, Any]:
+    """A command's findings with every person's name masked when the mask_names setting is on."""
+    if not settings.flag("mask_names"):
+        return found
+    from graph import queries
+
+    people = store.table("person", ["key", "name", "code"])
+    secrets = queries.person_secrets(people["key"], people["name"], people["code"])
+    masked_found: dict[str, Any] = queries.mask_everywhere(found, secrets)
+    return masked_found
+
+
 def parse_values(pairs: Sequence[str]) -> dict[str, str]:
     values = {}
     for pair in pairs:
@@ -547,7 +559,7 @@ def cross(obj: Context, period: str, area: str | None, as_json: bool, neo4j: boo
     try:
         store = obj.open_store(neo4j)
         try:
-            found = cross_records(store, period, area)
+            found = masked(store, cross_records(store, period, area))
         finally:
             store.close()
     except GongjianError as err:
@@ -588,7 +600,7 @@ def changes(obj: Context, period: str, area: str | None, as_json: bool, neo4j: b
     try:
         store = obj.open_store(neo4j)
         try:
-            found = change_log(store, period, area)
+            found = masked(store, change_log(store, period, area))
         finally:
             store.close()
     except GongjianError as err:

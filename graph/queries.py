@@ -719,6 +719,25 @@ def person_secrets(
     return secrets
 
 
+def mask_everywhere(value: Any, secrets: Mapping[str, str]) -> Any:
+    """``value`` (text, or lists and maps of it, such as a command's JSON) with every person's
+    name and name key masked wherever it occurs in a text, the longest first."""
+    if not secrets:
+        return value
+    found = re.compile("|".join(re.escape(s) for s in sorted(secrets, key=len, reverse=True)))
+
+    def walk(v: Any) -> Any:
+        if isinstance(v, str):
+            return found.sub(lambda m: secrets[m[0]], v)
+        if isinstance(v, list | tuple):
+            return type(v)(walk(x) for x in v)
+        if isinstance(v, dict):
+            return {k: walk(x) for k, x in v.items()}
+        return v
+
+    return walk(value)
+
+
 def mask_result(result: Result, secrets: Mapping[str, str]) -> Result:
     """The result with every cell that is a person's name or name key masked, in lists and
     maps too, and the people in paths masked; the nodes to draw keep their names (the drawing

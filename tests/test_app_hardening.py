@@ -242,3 +242,19 @@ def test_the_engagement_command_on_a_community_without_units_says_so(hostile_sco
     result = CliRunner().invoke(main, ["engagement", "--period", "2025", "--area", "EMPTY1"])
     assert result.exit_code == 0, result.output
     assert ": 0 member units, 0 flagged" in result.output
+
+
+def test_with_masking_the_cross_command_shows_no_full_name(
+    own_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = EmbeddedStore(own_store)
+    names = {n for n in store.table("person")["name"] if len(n) >= 3}
+    store.close()
+    plain_output = CliRunner().invoke(main, ["cross", "--period", "2025", "--json"]).output
+    shown = {n for n in names if n in plain_output}
+    assert shown  # the command names people...
+    monkeypatch.setenv("GONGJIAN_MASK_NAMES", "true")
+    for command in (["cross", "--period", "2025", "--json"], ["cross", "--period", "2025"]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 0, result.output
+        assert not {n for n in names if n in result.output}  # ...never in full while masking
