@@ -214,9 +214,9 @@ def test_with_masking_query_results_and_the_cli_show_no_full_name(uncoded_person
     at = app("query")
     at.selectbox(key="query_name").select("cross_appointed").run()
     at.text_input(key="q_cross_appointed_area").input("").run()
-    at.button[0].click().run()
+    next(b for b in at.button if b.label == "运行").click().run()
     assert not at.exception
-    table = next(d.value for d in at.dataframe if "person_key" in d.value.columns)
+    table = next(d.value for d in at.dataframe if "人员编码" in d.value.columns)  # person_key
     cells = table.astype(str).to_numpy().ravel().tolist()
     assert "欧**远" in cells and not any(NAME in c for c in cells)
     result = CliRunner().invoke(main, ["query", "cross_appointed", "as_of=2025-06-30"])
