@@ -425,8 +425,8 @@ def show_result(result: Any, as_json: bool) -> None:
         )
     else:
         print_table(result.columns, result.rows)
-        if result.notice:
-            click.echo(result.notice, err=True)
+        if result.notice():
+            click.echo(f"{result.notice('zh')}\n{result.notice('en')}", err=True)
 
 
 @main.command()

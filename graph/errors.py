@@ -46,7 +46,16 @@ class Problem:
 
 
 class GongjianError(Exception):
-    """The root of every error gongjian raises on purpose."""
+    """The root of every error gongjian raises on purpose. An error written in both languages
+    keeps them apart (``zh``, ``en``): :meth:`text` gives one, ``str()`` both, one per line."""
+
+    def __init__(self, message: str = "", en: str | None = None) -> None:
+        self.zh, self.en = message, message if en is None else en
+        super().__init__(message if en is None else f"{message}\n{en}")
+
+    def text(self, lang: str) -> str:
+        """The message in one language ("zh" or "en")."""
+        return self.zh if lang == "zh" else self.en
 
 
 class LedgerError(GongjianError):

@@ -32,7 +32,8 @@ Named queries that the embedded store can answer have a twin here: a plain funct
 store's graph (:meth:`graph.store.Store.view`) that gives the same columns and rows in the
 same order (:func:`run_embedded`). The others need Neo4j, and say so.
 
-Errors (all :class:`graph.errors.GongjianError`, in Chinese and English, saying what to do)::
+Errors (all :class:`graph.errors.GongjianError`, saying what to do, in Chinese and English kept
+apart: ``err.text("zh")``, ``err.text("en")``)::
 
     QueryError          a query cannot be run: unknown name, bad parameter, syntax, no server
     ├── QueryRefused    the statement is not a plain read; ``reason`` says why ("CREATE writes")
@@ -75,7 +76,8 @@ ITEM_LIMIT = 50_000  # elements of one list value, checked on the server (see _b
 CHAR_LIMIT = 1_000_000  # characters of one text value, checked on the server
 SIZE_LIMIT = 2_000_000  # the size of a whole result (values, list elements, text / 100), counted as fetched
 FETCH = 20  # rows asked of the server at a time: what arrives past the size limit stays small
-CUT = "（值过大，已截去 / too large, cut off）"  # what a value over a limit is shown as
+CUT = "（值过大，已截去）"  # what a value over a limit is shown as (CUT_EN in English)
+CUT_EN = "(too large, cut off)"
 
 PARAM_TYPES = ("text", "date", "int")
 EXPLAIN = "EXPLAIN "  # the pre-flight: the server plans the statement without running it
@@ -122,8 +124,8 @@ class QueryRefused(QueryError):
     def __init__(self, reason: str, reason_zh: str) -> None:
         self.reason = reason
         super().__init__(
-            f"只允许只读查询 / only read-only queries are allowed: {reason}（{reason_zh}）。"
-            "请只用 MATCH … RETURN … 读取数据 / read with MATCH … RETURN … instead."
+            f"只允许只读查询：{reason_zh}。请只用 MATCH … RETURN … 读取数据。",
+            f"Only read-only queries are allowed: {reason}. Read with MATCH … RETURN … instead.",
         )
 
 
@@ -171,8 +173,9 @@ class NamedQuery:
         unknown = sorted(set(values) - set(names))
         if unknown:
             raise QueryError(
-                f"查询 {self.name} 没有参数 / query {self.name} has no parameter {', '.join(unknown)}; "
-                f"它的参数是 / its parameters are: {', '.join(names) or '(none)'}."
+                f"查询 {self.name} 没有参数 {'、'.join(unknown)}；它的参数是：{'、'.join(names) or '（无）'}。",
+                f"Query {self.name} has no parameter {', '.join(unknown)}; "
+                f"its parameters are: {', '.join(names) or '(none)'}.",
             )
         today = today or date.today()
         bound: dict[str, Any] = {}
@@ -182,8 +185,10 @@ class NamedQuery:
                 value = value.strip()
             if value is None or value == "":
                 if p.default is None:
+                    help_zh, _, help_en = p.help.partition(" | ")
                     raise QueryError(
-                        f"缺少参数 / missing parameter {p.name} ({p.help}); 请填写 / give it, e.g. {p.name}=…"
+                        f"缺少参数：{help_zh}。请填写。",
+                        f"Missing parameter {p.name} ({help_en or help_zh}); give it, e.g. {p.name}=…",
                     )
                 value = _default(p, today)
             bound[p.name] = _typed(p, value)
@@ -258,8 +263,8 @@ def get_query(name: str, folder: Path = QUERY_DIR) -> NamedQuery:
     queries = load_queries(folder)
     if name not in queries:
         raise QueryError(
-            f"没有名为 {name} 的查询 / there is no query named {name}; "
-            f"可用的查询 / the queries are: {', '.join(queries)}."
+            f"没有名为 {name} 的查询；可用的查询：{'、'.join(queries)}。",
+            f"There is no query named {name}; the queries are: {', '.join(queries)}.",
         )
     return queries[name]
 
@@ -280,7 +285,8 @@ def _typed(param: Param, value: Any) -> Any:
             return int(value)
         except (TypeError, ValueError) as err:
             raise QueryError(
-                f"参数 {param.name} 应为整数 / parameter {param.name} must be a whole number, not {value!r}."
+                f"参数 {param.name} 应为整数，而不是 {value!r}。",
+                f"Parameter {param.name} must be a whole number, not {value!r}.",
             ) from err
     if param.type == "date":
         if isinstance(value, date):
@@ -294,8 +300,8 @@ def _typed(param: Param, value: Any) -> Any:
         except ValueError:
             pass
         raise QueryError(
-            f"参数 {param.name} 应为日期，如 2025-12-31 / parameter {param.name} must be a date "
-            f"like 2025-12-31, not {value!r}."
+            f"参数 {param.name} 应为日期，如 2025-12-31，而不是 {value!r}。",
+            f"Parameter {param.name} must be a date like 2025-12-31, not {value!r}.",
         )
     return str(value)
 
@@ -340,22 +346,24 @@ class Result:
     relationships: tuple[GraphRelationship, ...] = ()
     cut: bool = False  # values or rows were left out for size (ITEM_LIMIT, CHAR_LIMIT, SIZE_LIMIT)
 
-    @property
-    def notice(self) -> str | None:
-        """What to tell the user about the rows shown, or None."""
+    def notice(self, lang: str = "zh") -> str | None:
+        """What to tell the user about the rows shown, in one language ("zh" or "en"), or None."""
         if self.cut:
+            if lang == "zh":
+                return (
+                    f"结果过大，只显示了一部分：单个列表最多 {ITEM_LIMIT:,} 项、单个文本最多 {CHAR_LIMIT:,} 字、"
+                    f"整个结果最多约 {SIZE_LIMIT:,} 个值，超出的值显示为「{CUT}」或不再读取。请缩小查询。"
+                )
             return (
-                f"结果过大，只显示了一部分：单个列表最多 {ITEM_LIMIT:,} 项、单个文本最多 {CHAR_LIMIT:,} 字、"
-                f"整个结果最多约 {SIZE_LIMIT:,} 个值，超出的值显示为「{CUT}」或不再读取 / the result is too "
-                "large and only part of it is shown (a list, a text or the whole result over its limit). "
-                "请缩小查询 / narrow the query."
+                f"The result is too large and only part of it is shown: a list over {ITEM_LIMIT:,} items, "
+                f"a text over {CHAR_LIMIT:,} characters or a result over about {SIZE_LIMIT:,} values is "
+                f"shown as {CUT_EN} or left out. Narrow the query."
             )
         if not self.truncated:
             return None
-        return (
-            f"只显示前 {self.row_limit} 行，还有更多 / showing the first {self.row_limit} rows; "
-            "there are more. 请缩小范围或加 LIMIT / narrow the query or add LIMIT."
-        )
+        if lang == "zh":
+            return f"只显示前 {self.row_limit} 行，还有更多。请缩小范围或加 LIMIT。"
+        return f"Showing the first {self.row_limit} rows; there are more. Narrow the query or add LIMIT."
 
 
 def run(
@@ -371,8 +379,9 @@ def run(
     reason, if it is not a plain read."""
     if row_limit < 1 or timeout_s <= 0:
         raise QueryError(
-            f"行数上限须至少为 1、超时须大于 0 / the row limit must be at least 1 and the timeout above 0 "
-            f"(not {row_limit} rows, {timeout_s} s); fix these settings."
+            f"行数上限须至少为 1、超时须大于 0（现为 {row_limit} 行、{timeout_s} 秒）；请改正这些设置。",
+            f"The row limit must be at least 1 and the timeout above 0 "
+            f"(not {row_limit} rows, {timeout_s} s); fix these settings.",
         )
     params = dict(params or {})
     refuse_unless_read(cypher)
@@ -406,9 +415,10 @@ def run(
         raise _query_error(err, timeout_s) from err
     except DriverError as err:
         raise QueryError(
-            "无法连接 Neo4j / cannot reach Neo4j. 请启动服务器（gongjian neo4j start）或检查 neo4j_uri、"
-            "neo4j_database 设置 / start it (gongjian neo4j start) or check the neo4j_uri and "
-            f"neo4j_database settings. ({type(err).__name__})"
+            "无法连接 Neo4j。请启动服务器（gongjian neo4j start）或检查 neo4j_uri、neo4j_database 设置。"
+            f"（{type(err).__name__}）",
+            "Cannot reach Neo4j. Start it (gongjian neo4j start) or check the neo4j_uri and "
+            f"neo4j_database settings. ({type(err).__name__})",
         ) from err
     found = _finish(columns, [tuple(_from_neo4j(v) for v in row) for row in rows], truncated, row_limit)
     return dataclasses.replace(found, cut=cut)
@@ -480,7 +490,8 @@ def refuse_unless_read(cypher: str) -> None:
     words = text.split()
     if not words:
         raise QueryError(
-            "查询是空的 / the query is empty; type a statement such as MATCH (n) RETURN n LIMIT 10."
+            "查询是空的；请输入语句，如 MATCH (n) RETURN n LIMIT 10。",
+            "The query is empty; type a statement such as MATCH (n) RETURN n LIMIT 10.",
         )
     first = re.sub(r"\W.*", "", words[0]).upper()
     if first in ADMIN_COMMANDS:
@@ -520,7 +531,9 @@ def refuse_unless_read_plan(cypher: str, query_type: str | None, plan: Mapping[s
     if query_type == "s":
         raise QueryRefused(f"{command} changes the schema", f"{command} 会修改数据库结构")
     found = re.search(r"\b(DETACH\s+DELETE|CREATE|MERGE|SET|DELETE|REMOVE|FOREACH)\b", text, re.I)
-    clause = " ".join(found[1].upper().split()) if found else "this statement"
+    if found is None:
+        raise QueryRefused("this statement writes", "该语句会写入数据")
+    clause = " ".join(found[1].upper().split())
     raise QueryRefused(f"{clause} writes", f"{clause} 会写入数据")
 
 
@@ -578,28 +591,32 @@ def _query_error(err: Neo4jError, timeout_s: float) -> QueryError:
     message = err.message or str(err)
     if code in TIMEOUT_CODES:
         return QueryTimeout(
-            f"查询超过 {timeout_s:g} 秒，已被服务器停止 / the query was stopped after {timeout_s:g} s. "
-            "请缩小范围（加 WHERE 条件或 LIMIT）后再试，或请管理员调高超时设置 / narrow it (add WHERE "
-            "conditions or a LIMIT) and run it again, or have the timeout setting raised."
+            f"查询超过 {timeout_s:g} 秒，已被服务器停止。请缩小范围（加 WHERE 条件或 LIMIT）后再试，"
+            "或请管理员调高超时设置。",
+            f"The query was stopped after {timeout_s:g} s. Narrow it (add WHERE conditions or a LIMIT) "
+            "and run it again, or have the timeout setting raised.",
         )
     if code == "Neo.ClientError.Statement.AccessMode":
         return QueryRefused("the server refused a write", "服务器拒绝了写入")
     if isinstance(err, CypherSyntaxError):
         return QueryError(
-            f"Cypher 语法错误 / Cypher syntax error: {_without_explain(message)}\n"
-            "请改正后再运行 / fix it and run again."
+            f"Cypher 语法错误，请改正后再运行：\n{_without_explain(message)}",
+            f"Cypher syntax error; fix it and run again:\n{_without_explain(message)}",
         )
     if isinstance(err, AuthError):
         return QueryError(
-            f"Neo4j 拒绝了登录 / Neo4j refused the login ({code}); "
-            "请检查 neo4j_user 和 neo4j_password 设置 / check the neo4j_user and neo4j_password settings."
+            f"Neo4j 拒绝了登录（{code}）；请检查 neo4j_user 和 neo4j_password 设置。",
+            f"Neo4j refused the login ({code}); check the neo4j_user and neo4j_password settings.",
         )
     if isinstance(err, ClientError):
         return QueryError(
-            f"Neo4j 拒绝了查询 / Neo4j refused the query ({code}): {message}\n"
-            "请检查查询及其参数 / check the query and its parameters."
+            f"Neo4j 拒绝了查询（{code}），请检查查询及其参数：\n{message}",
+            f"Neo4j refused the query ({code}); check the query and its parameters:\n{message}",
         )
-    return QueryError(f"Neo4j 出错 / Neo4j failed ({code}): {message}\n请稍后再试 / try again in a moment.")
+    return QueryError(
+        f"Neo4j 出错（{code}），请稍后再试：\n{message}",
+        f"Neo4j failed ({code}); try again in a moment:\n{message}",
+    )
 
 
 # --- values ---------------------------------------------------------------------------------
@@ -789,9 +806,11 @@ def run_embedded(
     query = get_query(name)
     twin = TWINS.get(name)
     if twin is None:
+        title_zh, _, title_en = query.title.partition(" | ")
         raise NeedsNeo4j(
-            f"查询「{query.title}」需要 Neo4j / the query {name} needs Neo4j: the embedded store "
-            "cannot answer it. 请切换到 Neo4j 存储 / switch the store to Neo4j (setting store=neo4j)."
+            f"查询「{title_zh}」需要 Neo4j：内置存储无法回答它。请切换到 Neo4j 存储（设置 store=neo4j）。",
+            f"The query {title_en or name} needs Neo4j: the embedded store cannot answer it. "
+            "Switch the store to Neo4j (setting store=neo4j).",
         )
     columns, rows = twin(graph, query.bind(values, today=today))
     return _finish(columns, rows[:row_limit], len(rows) > row_limit, row_limit)

@@ -784,6 +784,42 @@ def test_on_neo4j_free_cypher_runs_read_only_and_draws_what_it_returns(
     assert records[0]["n"] == len(tables["person"])  # nothing was deleted
 
 
+CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+# Names of things that have no Chinese word: the server, its language, a setting's value, commands.
+NAMES = re.compile(r"`[^`]*`|\b(Neo4j|Cypher|SQLite|LIMIT|store|neo4j|gongjian neo4j start)\b|\w+=\S*")
+
+
+def interface_words(at: AppTest) -> list[str]:
+    """What the interface itself writes on a page (not ledger text): titles, labels of metrics and
+    widgets, table columns, notes and errors."""
+    found = [str(e.value) for kind in ("title", "info", "warning", "error", "success") for e in at.get(kind)]
+    found += [m.label for m in at.metric]
+    kinds = ("selectbox", "text_input", "date_input", "checkbox", "radio", "multiselect", "button")
+    found += [str(w.label) for kind in kinds for w in at.get(kind)]
+    return found + [str(c) for d in at.dataframe for c in d.value.columns]
+
+
+def foreign(text: str, lang: str) -> bool:
+    """Whether an interface text holds words of the other language."""
+    if lang == "en":
+        return bool(CJK.search(text))
+    return bool(re.search(r"[A-Za-z]{2,}", NAMES.sub("", text)))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_each_page_speaks_one_language_errors_included(data_dir: Path, lang: str) -> None:
+    for page in ("overview", "network", "unit", "cross", "engagement", "data", "query"):
+        at = app(page, lang=lang)  # a fresh session per page: AppTest formats options outside the run
+        mixed = [text for text in interface_words(at) if foreign(text, lang)]
+        assert not mixed, (page, mixed)
+    at.selectbox(key="query_name").select("unit_ties").run()
+    at.text_input(key="q_unit_ties_unit").input("").run()
+    at.button[0].click().run()  # no unit given: the runner's error, in the interface's language
+    errors = [e.value for e in at.error]
+    assert errors and not [e for e in errors if foreign(e, lang)], errors
+    assert ("缺少参数" if lang == "zh" else "Missing parameter") in errors[0]
+
+
 @pytest.mark.neo4j
 def test_on_neo4j_a_named_query_gives_the_embedded_answer(
     on_neo4j: None, tables: dict[str, pd.DataFrame]

@@ -181,13 +181,15 @@ def test_one_huge_value_is_cut_off_on_the_server_with_a_message(neo4j_driver):
 
     result = queries.run(neo4j_driver, "neo4j", "RETURN range(1, 20000000) AS xs, 'ok' AS fine")
     assert result.rows == ((queries.CUT, "ok"),) and result.cut
-    assert result.notice is not None and "too large" in result.notice
+    notice, notice_zh = result.notice("en"), result.notice("zh")
+    assert notice is not None and "too large" in notice and queries.CUT_EN in notice
+    assert notice_zh is not None and "结果过大" in notice_zh and "too large" not in notice_zh
     nested = queries.run(neo4j_driver, "neo4j", "RETURN [range(1, 200000), 1] AS xs")
     assert nested.rows == ((queries.CUT,),)
     text = queries.run(neo4j_driver, "neo4j", "RETURN reduce(s = 'a', i IN range(1, 21) | s + s) AS t")
     assert text.rows == ((queries.CUT,),)
     small = queries.run(neo4j_driver, "neo4j", "UNWIND range(1, 3) AS i RETURN i ORDER BY i DESC")
-    assert small.rows == ((3,), (2,), (1,)) and not small.cut and small.notice is None
+    assert small.rows == ((3,), (2,), (1,)) and not small.cut and small.notice() is None
 
 
 @pytest.mark.neo4j

@@ -133,7 +133,7 @@ def test_bind_fills_defaults_and_types_values() -> None:
 @pytest.mark.parametrize(
     ("values", "says"),
     [
-        ({}, "missing parameter unit"),
+        ({}, "Missing parameter unit"),
         ({"unit": "x", "colour": "red"}, "has no parameter colour"),
         ({"unit": "x", "since": "2024/1/5"}, "since must be a date like 2025-12-31"),
         ({"unit": "x", "since": "2024-02-30"}, "since must be a date"),
@@ -141,8 +141,20 @@ def test_bind_fills_defaults_and_types_values() -> None:
     ],
 )
 def test_bind_says_what_is_wrong(values: dict[str, str], says: str) -> None:
-    with pytest.raises(QueryError, match=says):
+    with pytest.raises(QueryError, match=says) as wrong:
         parse_query("test", QUERY_FILE).bind(values)
+    one_language_each(wrong.value)
+
+
+CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
+def one_language_each(err: QueryError) -> None:
+    """The error's Chinese text has no English sentence in it, its English text no Chinese."""
+    zh, en = err.text("zh"), err.text("en")
+    assert CJK.search(zh) and not CJK.search(en), (zh, en)
+    english = re.sub(r"\$?\b\w+=\S*|'[^']*'|\b(Neo4j|Cypher|MATCH|RETURN|LIMIT|WHERE|LOAD CSV)\b", "", zh)
+    assert not re.search(r"[A-Za-z]{3,} [A-Za-z]{3,}", english), zh  # no English words in a row
 
 
 @pytest.mark.parametrize(
@@ -205,10 +217,11 @@ def test_a_query_without_twin_says_it_needs_neo4j(monkeypatch: pytest.MonkeyPatc
     ],
 )
 def test_refused_from_the_text(statement: str, reason: str) -> None:
-    with pytest.raises(QueryRefused, match="only read-only queries are allowed") as refused:
+    with pytest.raises(QueryRefused, match="Only read-only queries are allowed") as refused:
         refuse_unless_read(statement)
     assert reason in refused.value.reason
     assert "只允许只读查询" in str(refused.value)
+    one_language_each(refused.value)
 
 
 @pytest.mark.parametrize(
@@ -331,7 +344,7 @@ def snapshot(driver: Driver) -> dict[str, Any]:
 )
 def test_runner_refuses_what_is_not_a_read(driver: Driver, statement: str, reason: str) -> None:
     before = snapshot(driver)
-    with pytest.raises(QueryRefused, match="only read-only queries are allowed") as refused:
+    with pytest.raises(QueryRefused, match="Only read-only queries are allowed") as refused:
         run(driver, DB, statement)
     assert reason in refused.value.reason
     assert reason in str(refused.value)
@@ -380,7 +393,7 @@ def test_a_slow_query_is_stopped_at_its_timeout(driver: Driver, statement: str) 
     with pytest.raises(QueryTimeout, match=r"stopped after 1 s") as stopped:
         run(driver, DB, statement, timeout_s=1)
     assert time.monotonic() - began < 15
-    assert "秒" in str(stopped.value) and "narrow it" in str(stopped.value)
+    assert "秒" in str(stopped.value) and "Narrow it" in str(stopped.value)
     assert run(driver, DB, "RETURN 1 AS one").rows == ((1,),)  # the driver is fine after it
 
 
@@ -390,10 +403,12 @@ def test_row_limit_truncates_and_says_so(driver: Driver) -> None:
     assert result.columns == ("x",)
     assert result.rows == tuple((x,) for x in range(1, 11))
     assert result.truncated
-    assert result.notice is not None and "10" in result.notice and "LIMIT" in result.notice
+    notice, notice_zh = result.notice("en"), result.notice("zh")
+    assert notice is not None and "10" in notice and "LIMIT" in notice and not CJK.search(notice)
+    assert notice_zh is not None and "前 10 行" in notice_zh and "there are" not in notice_zh
 
     exact = run(driver, DB, "UNWIND range(1, 10) AS x RETURN x", row_limit=10)
-    assert len(exact.rows) == 10 and not exact.truncated and exact.notice is None
+    assert len(exact.rows) == 10 and not exact.truncated and exact.notice() is None
 
     default = run(driver, DB, "MATCH (n) RETURN n.key AS key")
     assert len(default.rows) == queries.ROW_LIMIT and default.truncated
@@ -415,14 +430,17 @@ def test_parameters_holding_cypher_are_data(driver: Driver, city: City, text: st
 
 @pytest.mark.neo4j
 def test_errors_say_what_to_do(driver: Driver) -> None:
-    with pytest.raises(QueryError, match=r"syntax error.*column 10 \(offset: 9\)(?s:.*)fix it and run again"):
+    with pytest.raises(QueryError, match=r"syntax error; fix it and run again(?s:.*)column 10 \(offset: 9\)"):
         run(driver, DB, "MATCH (n RETURN n")
-    with pytest.raises(QueryError, match="the query is empty"):
+    with pytest.raises(QueryError, match="The query is empty") as empty:
         run(driver, DB, "  // nothing\n")
-    with pytest.raises(QueryError, match="check the query and its parameters"):
+    one_language_each(empty.value)
+    with pytest.raises(QueryError, match="check the query and its parameters") as refused:
         run(driver, DB, "RETURN $missing AS x")
-    with pytest.raises(QueryError, match="fix these settings"):
+    assert "请检查查询及其参数" in refused.value.text("zh") and "check" not in refused.value.text("zh")
+    with pytest.raises(QueryError, match="fix these settings") as settings:
         run(driver, DB, "RETURN 1", row_limit=0)
+    one_language_each(settings.value)
 
 
 @pytest.mark.neo4j

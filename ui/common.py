@@ -74,7 +74,7 @@ def current_store() -> Store:
     try:
         return _open(store_key())
     except GongjianError as err:
-        st.error(t("store_unavailable") + plain(str(err)))
+        st.error(t("store_unavailable") + plain(err.text(lang())))
         st.stop()
         raise  # not reached: st.stop() ends the run
 

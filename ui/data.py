@@ -200,7 +200,7 @@ def render() -> None:
                     vocabulary=settings.vocabulary_path(),
                 )
             except GongjianError as err:
-                st.error(plain(str(err)))
+                st.error(plain(err.text(lang())))
                 return
             bar.progress(1.0, text=t("loaded_short"))
             forget()

@@ -55,6 +55,8 @@ def localized(frame: pd.DataFrame) -> pd.DataFrame:
             return BOOLEAN.label(str(value).lower(), lang())
         if not isinstance(value, str):
             return value
+        if value == qs.CUT and lang() == "en":
+            return qs.CUT_EN
         if column == "kind" and value in ORG_KIND.codes:
             return ORG_KIND.label(value, lang())
         if column == "detail" and value in ATTENDANCE.codes:
@@ -133,8 +135,9 @@ def masked(result: qs.Result) -> pd.DataFrame:
 
 
 def show_result(result: qs.Result, name: str) -> None:
-    if result.notice:
-        st.warning(result.notice)
+    notice = result.notice(lang())
+    if notice:
+        st.warning(notice)
     st.caption(t("rows_returned").format(rows=len(result.rows)))
     frame = masked(result)
     linked = "unit_key" in frame.columns and frame["unit_key"].map(lambda k: isinstance(k, str)).all()
@@ -194,7 +197,7 @@ def render() -> None:
                     else:
                         result = qs.run_embedded(_whole(store_key(), stamp()), name, values)
             except GongjianError as err:
-                st.error(plain(str(err)))
+                st.error(plain(err.text(lang())))
             else:
                 show_result(result, words(query.title))
     with tab_free:
@@ -216,7 +219,7 @@ def render() -> None:
                     with st.spinner(t("running")):
                         result = qs.run(server[0], server[1], cypher)
                 except GongjianError as err:
-                    st.error(plain(str(err)))
+                    st.error(plain(err.text(lang())))
                 else:
                     show_result(result, t("free_cypher"))
 
