@@ -32,6 +32,8 @@ BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
 TOP_FALLS = 10  # bars in the chart of falls
 PERCENT = {i.name for i in INDICATORS if i.kind == "share"}
+YES_NO = {i.name for i in INDICATORS if i.kind == "yes"}
+NONE = "—"  # a cell with no value: not applicable, or no score in that period
 
 
 def _value(value: Any) -> Any:
@@ -43,6 +45,12 @@ def _value(value: Any) -> Any:
     if hasattr(value, "item"):
         return value.item()
     return value
+
+
+def _dash(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    """The frame with a missing value in these columns written as :data:`NONE`."""
+    columns = list(columns)
+    return frame.astype({c: object for c in columns}).fillna({c: NONE for c in columns})
 
 
 def _rows(ws: Worksheet, rows: Iterable[Sequence[Any]]) -> None:
@@ -83,7 +91,7 @@ def _table(
 def _summary(ws: Worksheet, result: Result) -> None:
     s = result.summary
     p, before = result.period, result.period.previous()
-    ws.append([f"{result.area_name} 驻区单位参与度简报（{p.zh}）"])
+    ws.append([f"{_where(result)}驻区单位参与度简报（{p.zh}）"])
     ws.cell(1, 1).font = Font(bold=True, size=14)
     ws.append([])
     figures = [
@@ -92,7 +100,7 @@ def _summary(ws: Worksheet, result: Result) -> None:
         ("其中触发硬性规定", s["flagged_by_rule"]),
         ("下滑单位（上期良好、本期低于预警线）", s["declined"]),
         ("新加入单位（暂不预警）", s["new_members"]),
-        ("得分中位数", s["median_score"]),
+        ("得分中位数", round(s["median_score"], 1)),
         (f"上期（{before.zh}）预警单位", s["flagged_before"]),
         ("新增预警", s["newly_flagged"]),
         ("解除预警", s["no_longer_flagged"]),
@@ -105,6 +113,7 @@ def _summary(ws: Worksheet, result: Result) -> None:
         .agg(units=("key", "size"), flagged=("flagged", "sum"), median=("score", "median"))
         .reset_index()
         .sort_values(["flagged", "units", "kind_zh"], ascending=[False, False, True])
+        .assign(flagged=lambda f: f["flagged"].astype(int), median=lambda f: f["median"].round(1))
     )
     top = ws.max_row + 1
     _table(ws, by_kind, ["单位类型", "参评单位", "预警单位", "得分中位数"], [40, 12, 12, 12])
@@ -140,12 +149,16 @@ def _share(n: int, of: int) -> str:
     return f"{n / of:.0%}" if of else "—"
 
 
+def _where(result: Result) -> str:
+    return "全部区域" if result.area is None else result.area_name
+
+
 def narrative(result: Result) -> list[str]:
     """The briefing's page for leaders: short paragraphs in Chinese, from the result's facts."""
     f, s = result.figures, result.summary
     p, before = result.period, result.period.previous()
     n = f["members"]
-    where = "全部区域" if result.area is None else result.area_name
+    where = _where(result)
     out = [
         f"{p.zh}，{where}共有共建成员单位{n}个。其中{f['agreement']}个有在期共建协议"
         f"（{_share(f['agreement'], n)}），{f['seat']}个{label('seat')}（{_share(f['seat'], n)}），"
@@ -223,7 +236,7 @@ def write_briefing(result: Result, path: Path) -> Path:
                 "reasons_zh",
                 "steps",
             ]
-        ],
+        ].pipe(_dash, ["score_before"]),
         ["排名", "单位", "类型", "社区", "街道", f"{p.zh}得分", f"{before.zh}得分", "预警原因", "建议"],
         [6, 30, 12, 14, 14, 10, 10, 80, 60],
         wrap=(8, 9),
@@ -243,10 +256,13 @@ def write_briefing(result: Result, path: Path) -> Path:
         ws,
         changes[
             ["name", "kind_zh", "street_name", "score_before", "score", "change", "flagged_before", "flagged"]
-        ].assign(
+        ]
+        .pipe(_dash, ["score_before", "change"])
+        .assign(
             flagged_before=lambda f: f["flagged_before"].map({True: "是", False: "否"}),
             flagged=lambda f: f["flagged"].map({True: "是", False: "否"}),
-        ),
+        )
+        .pipe(_dash, ["flagged_before"]),
         ["单位", "类型", "街道", f"{before.zh}得分", f"{p.zh}得分", "变化", "上期预警", "本期预警"],
         [30, 12, 14, 10, 10, 8, 10, 10],
     )
@@ -265,8 +281,10 @@ def write_briefing(result: Result, path: Path) -> Path:
     columns = ["rank", "name", "kind_zh", "community_name", "street_name", "district_name", "joined", "score"]
     columns += ["flagged", "declined", "new_member", *names, "last_activity", "reasons_zh"]
     all_units = r[columns].assign(
-        **{c: r[c].map({True: "是", False: "否"}) for c in ("flagged", "declined", "new_member")}
+        **{c: r[c].map({True: "是", False: "否"}) for c in ("flagged", "declined", "new_member")},
+        **{n: r[n].map({1: "是", 0: "否"}) for n in names if n in YES_NO},
     )
+    all_units = _dash(all_units, names)
     zh = {i.name: i.zh for i in INDICATORS}
     headers = ["排名", "单位", "类型", "社区", "街道", "区", "加入日期", "得分", "预警", "下滑", "新加入"]
     headers += [zh[n] for n in names] + ["最近活动", "原因"]
@@ -280,7 +298,8 @@ def write_briefing(result: Result, path: Path) -> Path:
     _table(
         wb.create_sheet("指标说明"),
         table[["zh", "en", "definition_zh", "weight", "party_only"]].assign(
-            party_only=lambda f: f["party_only"].map({True: "是", False: "否"})
+            party_only=lambda f: f["party_only"].map({True: "是", False: "否"}),
+            weight=lambda f: f["weight"].astype(object).where(f["weight"].notna(), "不计分"),
         ),
         ["指标", "Indicator", "定义", "权重", "仅限有党组织的单位"],
         [16, 26, 80, 8, 12],

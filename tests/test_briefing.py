@@ -30,7 +30,7 @@ def test_sheets(workbook: openpyxl.Workbook) -> None:
 def test_summary_figures_and_chart(workbook: openpyxl.Workbook) -> None:
     ws = workbook["概况"]
     rows = values(ws)
-    assert rows[0][0] == "全部 驻区单位参与度简报（2025年）"
+    assert rows[0][0] == "全部区域驻区单位参与度简报（2025年）"
     figures = {r[0]: r[1] for r in rows[3:13]}
     assert figures["参评单位（已加入平台）"] == 6
     assert figures["预警单位"] == 1
@@ -65,7 +65,7 @@ def test_all_units_and_indicators(workbook: openpyxl.Workbook) -> None:
     assert len(rows) == 6 and "联席会议出席率" in header
     row = dict(zip(header, rows[0], strict=True))
     assert (row["单位"], row["联席会议出席率"], row["未活动月数"], row["预警"]) == ("乙公司", 0.0, 28.0, "是")
-    assert row["兼职委员出席"] is None
+    assert row["兼职委员出席"] == "—"  # not applicable: no seat to attend from
     header, *rows = values(workbook["指标说明"])
     assert rows[2][:2] == ["联席会议出席率", "Meeting attendance"] and rows[2][3] == 3
 
@@ -75,3 +75,24 @@ def test_text_that_looks_like_a_formula_stays_text(hand: Result, tmp_path: Path)
     path = write_briefing(dataclasses.replace(hand, ranked=ranked), tmp_path / "b.xlsx")
     cell = openpyxl.load_workbook(path)["预警单位"]["B2"]
     assert (cell.value, cell.data_type) == ("=HYPERLINK(1)", "s")
+
+
+def test_numbers_read_as_a_person_reads_them(workbook: openpyxl.Workbook) -> None:
+    """Counts whole, yes/no indicators as 是/否, a score to one decimal, and no empty cell where a
+    value is not applicable (—) or an indicator is not scored (不计分)."""
+    from graph.engagement import INDICATORS
+
+    rows = values(workbook["概况"])
+    kinds = [r for r in rows[15:] if r[0]]
+    assert kinds and all(isinstance(r[1], int) and isinstance(r[2], int) for r in kinds)
+    assert all(round(r[3], 1) == r[3] for r in kinds)
+    header, *units = values(workbook["全部单位"])
+    for indicator in INDICATORS:
+        column = [dict(zip(header, u, strict=True))[indicator.zh] for u in units]
+        assert None not in column, indicator.zh
+        if indicator.kind == "yes":
+            assert set(column) <= {"是", "否", "—"}, (indicator.zh, column)
+    header, *rows = values(workbook["指标说明"])
+    assert all(r[3] is not None for r in rows) and "不计分" in [r[3] for r in rows]
+    for name in ("预警单位", "下滑单位", "变化"):
+        assert all(v is not None for r in values(workbook[name]) for v in r), name
