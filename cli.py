@@ -177,16 +177,18 @@ def validate(obj: Context, path: Path, show_all: bool, neo4j: bool) -> None:
     it (--all: every problem). Names are also resolved against what the store already holds.
     Exits 1 when there are problems.
     """
-    from loaders.ledger import validate as check
+    from loaders.ledger import check
 
     try:
         store = obj.open_store(neo4j)
         try:
-            problems = check(path, store, settings.vocabulary_path())
+            problems, notes = check(path, store, settings.vocabulary_path())
         finally:
             store.close()
     except GongjianError as err:
         fail(err)
+    for note in notes:
+        click.echo(note)
     if problems:
         echo_problems(problems, show_all)
         more = "" if show_all else "; --all lists each of them"

@@ -37,7 +37,15 @@ class LoadReport:
 def validate(path: Path, store: Store | None = None, vocabulary: Path | None = None) -> list[Problem]:
     """Every problem of a ledger, checked against what the store already holds. ``vocabulary``:
     the shared 词表 file (the ledger's own 词表 sheet applies in any case)."""
-    return _parse(Path(path), store, vocabulary).problems
+    return check(path, store, vocabulary)[0]
+
+
+def check(
+    path: Path, store: Store | None = None, vocabulary: Path | None = None
+) -> tuple[list[Problem], list[str]]:
+    """:func:`validate`'s problems and the notes on what reading left out (personal data columns)."""
+    parsed = _parse(Path(path), store, vocabulary)
+    return parsed.problems, parsed.notes
 
 
 def load(

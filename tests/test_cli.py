@@ -281,3 +281,13 @@ def test_load_with_neo4j_writes_to_neo4j_like_every_store_command(
     assert (on_neo4j["area"], on_neo4j["organization"]) == (2, 1)
     embedded = json.loads(runner.invoke(main, ["stats", "--json"]).output)["records"]
     assert embedded["organization"] == 0
+
+
+def test_validate_says_which_personal_data_columns_it_leaves_out(runner: CliRunner) -> None:
+    Path("ledger").mkdir()
+    Path("ledger/单位.csv").write_text("名称,类型,所属区域,简称\n甲公司,国企,林海社区,210203198001011234\n")
+    Path("ledger/区域.csv").write_text("名称,层级,上级\n中山区,区,\n林海社区,社区,中山区\n")
+    checked = runner.invoke(main, ["validate", "ledger"])
+    assert checked.exit_code == 0, checked.output
+    assert "「简称」列像是身份证号或电话号码，已略去" in checked.output
+    assert "210203198001011234" not in checked.output
