@@ -5,7 +5,7 @@ same run on the same server, two other ways to load the same attendance rows (th
 - LOAD CSV: the server reads the rows from a CSV file, ``CALL { … } IN TRANSACTIONS``.
 
     .venv/bin/python bench/bench_neo4j_load.py [--scales M L] [--seed 42] [--sample 2000]
-                                               [--work /tmp/gongjian-neo4j-bench]
+                                               [--work /tmp/gongjian-neo4j-bench] [--json]
 
 It starts its own local Neo4j under <work>/neo4j-data (stopped at the end) and generates the
 cities into <work> when they are missing. The store's figures are its whole write() of the
@@ -17,6 +17,7 @@ store holding everything else, which is what the two others do. Targets (issue 3
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time
@@ -114,6 +115,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--sample", type=int, default=2000, help="rows of the naive loop")
     parser.add_argument("--work", type=Path, default=Path("/tmp/gongjian-neo4j-bench"))
+    parser.add_argument("--json", action="store_true", help="one JSON object per scale, one line each")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     data_dir = args.work / "neo4j-data"
@@ -125,8 +127,12 @@ def main() -> None:
             store = Neo4jStore(driver)
             for scale in args.scales:
                 results[scale] = bench(scale, args.seed, args.sample, args.work, store, driver)
+                if args.json:
+                    print(json.dumps({"scale": scale, **results[scale]}), flush=True)
     finally:
         neo4j_server.stop(data_dir)
+    if args.json:
+        return
     print(
         f"{'scale':<6}{'rows':>9}{'whole rows/s':>14}{'reload s':>10}"
         f"{'attendance rows/s: store':>26}{'naive':>8}{'LOAD CSV':>10}{'store/naive':>13}{'store/LOAD CSV':>16}"

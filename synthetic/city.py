@@ -120,6 +120,25 @@ SCALES: dict[str, Scale] = {
         (100, 130),
         2.0,
     ),
+    "XL": Scale(
+        "XL",
+        "大连全域：9个区市、118个街道、1800个社区、约15万个单位、约300万条关系 (3× L, benchmarks)",
+        (
+            ("中山区", 8),
+            ("西岗区", 8),
+            ("沙河口区", 9),
+            ("甘井子区", 12),
+            ("旅顺口区", 10),
+            ("金州区", 12),
+            ("普兰店区", 14),
+            ("瓦房店市", 19),
+            ("庄河市", 26),
+        ),
+        1_800,
+        150_000,
+        (100, 130),
+        2.0,
+    ),
 }
 
 # --- names --------------------------------------------------------------------------------
@@ -169,6 +188,30 @@ DISTRICTS: dict[str, tuple[str, tuple[str, ...]]] = {
         _words(
             "拥政街道 友谊街道 光明街道 先进街道 董家沟街道 金石滩街道 大魏家街道 杏树街道 "
             "七顶山街道 华家街道 向应街道 登沙河街道"
+        ),
+    ),
+    # the XL city's outer districts (their towns and townships written as streets)
+    "普兰店区": (
+        "210214",
+        _words(
+            "丰荣街道 铁西街道 太平街道 皮口街道 城子坦街道 大刘家街道 杨树房街道 莲山街道 "
+            "安波街道 沙包街道 星台街道 墨盘街道 同益街道 双塔街道"
+        ),
+    ),
+    "瓦房店市": (
+        "210281",
+        _words(
+            "祝华街道 共济街道 岗店街道 文兰街道 太阳街道 长兴岛街道 交流岛街道 复州城街道 松树街道 "
+            "得利寺街道 万家岭街道 许屯街道 永宁街道 谢屯街道 老虎屯街道 红沿河街道 李官街道 "
+            "仙浴湾街道 元台街道"
+        ),
+    ),
+    "庄河市": (
+        "210283",
+        _words(
+            "城关街道 新华街道 兴达街道 昌盛街道 明阳街道 石山街道 鞍子山街道 栗子房街道 大营街道 "
+            "塔岭街道 仙人洞街道 蓉花山街道 长岭街道 荷花山街道 吴炉街道 王家街道 光明山街道 "
+            "大郑街道 青堆街道 徐岭街道 黑岛街道 花院街道 桂云花街道 步云山街道 太平岭街道 观驾山街道"
         ),
     ),
 }
@@ -735,6 +778,8 @@ class _Builder:
         pool = [a + b + "社区" for a in PLACE_FIRST for b in PLACE_SECOND if a != b and a + b not in shorts]
         pool = [p for p in dict.fromkeys(pool) if p not in fixed]
         rng.shuffle(pool)
+        if len(pool) < scale.communities + len(streets):  # XL: more names, in front of the pool
+            pool = [p[:-2] + "里社区" for p in sorted(pool)] + pool
         counts = _spread(scale.communities, [rng.uniform(0.7, 1.3) for _ in streets], 2)
         for street, n in zip(streets, counts, strict=True):
             city.areas.append(street.area)

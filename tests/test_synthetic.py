@@ -433,7 +433,7 @@ def test_dropped_in_the_files(truth: dict[str, Any], city: City) -> None:
 @pytest.mark.parametrize(
     ("scale", "fmt", "mess", "words"),
     [
-        ("XL", "csv", 0.05, "Unknown scale"),
+        ("XXL", "csv", 0.05, "Unknown scale"),
         ("M", "xlsx", 0.05, "fmt='csv'"),
         ("S", "json", 0.05, "Unknown format"),
         ("S", "csv", 2.0, "between 0 and 1"),

@@ -1,0 +1,141 @@
+"""Scale benchmark: the first render (and second visit) of one street's pages, and the app
+process's peak memory, on the synthetic S, M, L and XL cities (XL is about 3x L), on the
+embedded store and on Neo4j.
+
+    .venv/bin/python bench/bench_scale.py [--scales S M L XL] [--stores embedded neo4j] [--seed 42]
+                                          [--work /tmp/gongjian-bench] [--json]
+
+The pages and their timing are bench_app.py's, for the first street of the city. Each scale runs
+in its own process; in it, the city is generated and loaded (the first time) in one process and
+the pages are rendered in a fresh one, whose peak resident memory (VmHWM) is the app's peak.
+Neo4j is the local server of bench_app.py (heap 3 GB, page cache 2 GB), kept loaded under
+<work>/neo4j-<scale>-<seed>; its own peak memory is printed too. The first run generates XL
+(about 3 minutes) and loads it (about 3 minutes embedded; much longer on Neo4j): pick --scales.
+Target (issue 11): one street's pages on L at most 2x those on S, on both stores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench_app import STORES, Picks, city_store, load_neo4j_city, neo4j_city_dir, picks  # noqa: E402
+from scales import per_scale  # noqa: E402
+
+
+def memory_mb(pid: int | str = "self") -> dict[str, int]:
+    """The process's resident memory now (VmRSS) and at its peak (VmHWM), in MB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0]) // 1024
+    return fields
+
+
+def street_pages(p: Picks, store: str, scale: str, seed: int, work: Path) -> dict[str, Any]:
+    """In a fresh process: the street's pages, and this process's memory."""
+    import os
+
+    from bench_app import time_pages
+
+    os.environ["STREAMLIT_LOGGER_LEVEL"] = "error"
+    os.environ["GONGJIAN_STORE"] = store
+    if store == "embedded":
+        path = city_store(scale, seed, work)
+        os.environ["GONGJIAN_DATA_DIR"] = str(path.parent)
+        os.environ["GONGJIAN_STORE_NAME"] = path.stem
+    else:
+        os.environ["GONGJIAN_DATA_DIR"] = str(neo4j_city_dir(scale, seed, work))
+    import streamlit  # noqa: F401  (the imports' memory, before any page)
+
+    before = memory_mb()["VmRSS"]
+    pages = time_pages(p, ("street",), f"[{scale} {store}]")
+    return {"pages": pages, "rss_before_mb": before, "peak_mb": memory_mb()["VmHWM"]}
+
+
+def in_child(work: Any, *args: Any) -> Any:
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(work, args)
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--stores", nargs="+", choices=STORES, default=list(STORES))
+
+
+def one(scale: str, seed: int, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    from graph import neo4j_server
+
+    in_child(city_store, scale, seed, work)
+    p = in_child(picks, scale, seed, work)
+    result: dict[str, Any] = {"scale": scale, "street_units": p.street_units, "stores": {}}
+    for store in args.stores:
+        if store == "embedded":
+            result["stores"][store] = in_child(street_pages, p, store, scale, seed, work)
+            continue
+        data_dir = neo4j_city_dir(scale, seed, work)
+        try:
+            setup = in_child(load_neo4j_city, scale, seed, work)
+            measured = in_child(street_pages, p, store, scale, seed, work)
+            server = neo4j_server.status(data_dir)
+            server_mb = memory_mb(server.pid)["VmHWM"] if server else None
+            result["stores"][store] = {**setup, **measured, "server_peak_mb": server_mb}
+        except Exception as err:  # e.g. the server ran out of memory: say what did not fit
+            result["stores"][store] = {"error": f"{type(err).__name__}: {err}"[:500]}
+        finally:
+            neo4j_server.stop(data_dir)
+    return result
+
+
+def main() -> None:
+    results = list(per_scale(__file__, __doc__, one, options, scales=("S", "M", "L", "XL")))
+    scales = [r["scale"] for r in results]
+    head = "".join(f"{s:>14}" for s in scales)
+    print(f"{'store':<10}{'one street: first render s (second)':<38}{head}")
+    print(f"{'':<10}{'units in the street':<38}" + "".join(f"{r['street_units']:>14}" for r in results))
+    for store in STORES:
+        measured = [r["stores"].get(store) for r in results]
+        if not any(measured):
+            continue
+        pages = next(m["pages"] for m in measured if m and "pages" in m)
+        for i, row in enumerate(pages):
+            cells = "".join(
+                f"{m['pages'][i]['first_s']:>8.2f} ({m['pages'][i]['second_s']:.2f})".rjust(14)
+                if m and "pages" in m
+                else f"{'-':>14}"
+                for m in measured
+            )
+            print(f"{store:<10}{row['page']:<38}{cells}")
+        for key, what in (
+            ("peak_mb", "app peak MB"),
+            ("server_peak_mb", "Neo4j server peak MB"),
+            ("neo4j_load_s", "Neo4j load s (0: loaded before)"),
+        ):
+            if any(m and key in m for m in measured):
+                print(
+                    f"{store:<10}{what:<38}" + "".join(f"{(m or {}).get(key, '-')!s:>14}" for m in measured)
+                )
+        for scale, m in zip(scales, measured, strict=True):
+            if m and "error" in m:
+                print(f"{store:<10}{scale}: did not run: {m['error']}")
+        firsts = {
+            r["scale"]: sum(x["first_s"] for x in r["stores"][store]["pages"])
+            for r in results
+            if "pages" in r["stores"].get(store, {})
+        }
+        if "S" in firsts and "L" in firsts:
+            ratio = firsts["L"] / firsts["S"]
+            print(
+                f"{store:<10}L/S, the street's pages summed: {ratio:.2f} (target <= 2: "
+                f"{'met' if ratio <= 2 else 'MISSED'})"
+            )
+
+
+if __name__ == "__main__":
+    main()
