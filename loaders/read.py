@@ -22,7 +22,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -33,6 +33,8 @@ from typing import IO
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph.errors import Problem
 from graph.glossary import norm
@@ -538,13 +540,54 @@ def personal_value(text: str) -> bool:
     return _PHONE.fullmatch(norm(text).strip()) is not None
 
 
+def bytes_where(
+    texts: pa.StringArray, marked: Callable[[npt.NDArray[np.uint8]], npt.NDArray[np.bool_]]
+) -> npt.NDArray[np.int64]:
+    """How many bytes of each text's UTF-8 ``marked`` picks (numpy over the Arrow buffers)."""
+    _, offsets_buffer, data_buffer = texts.buffers()
+    if offsets_buffer is None or data_buffer is None:
+        return np.zeros(len(texts), dtype=np.int64)
+    offsets = np.frombuffer(offsets_buffer, np.int32)[texts.offset : texts.offset + len(texts) + 1]
+    counts: npt.NDArray[np.int64] = np.zeros(len(data_buffer) + 1, dtype=np.int64)
+    np.cumsum(marked(np.frombuffer(data_buffer, np.uint8)), out=counts[1:])
+    ends: npt.NDArray[np.int64] = counts[offsets[1:]] - counts[offsets[:-1]]
+    return ends
+
+
+def _ascii_digit(data: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+    return (data >= 0x30) & (data <= 0x39)
+
+
+def _other_digit_lead(data: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+    """The first bytes of every character outside ASCII that can be a decimal digit (Unicode Nd:
+    U+0600-1FFF and from U+A000 on)."""
+    return ((data >= 0xD8) & (data <= 0xE1)) | ((data >= 0xEA) & (data <= 0xF4))
+
+
+def maybe_personal(texts: pa.StringArray) -> npt.NDArray[np.bool_]:
+    """Where :func:`personal_value` may be true: ten digits or more after NFKC (the shortest
+    phone number has ten, an ID number more), counting any digit outside ASCII as ten."""
+    normed = pc.utf8_normalize(texts, "NFKC")
+    return (bytes_where(normed, _ascii_digit) >= 10) | (bytes_where(normed, _other_digit_lead) > 0)
+
+
+def personal_values(texts: Sequence[str]) -> npt.NDArray[np.bool_]:
+    """:func:`personal_value` of each text; Python looks only at those :func:`maybe_personal` picks."""
+    found = np.zeros(len(texts), dtype=bool)
+    if not texts:
+        return found
+    for j in np.flatnonzero(maybe_personal(pa.array(texts, pa.string()))).tolist():
+        found[j] = personal_value(texts[j])
+    return found
+
+
 def _personal_column(values: pd.Series) -> bool:
     """A column whose values are mostly ID or phone numbers (:data:`PERSONAL_SHARE`)."""
     distinct = [v for v in values.unique().tolist() if v and not str(v).isspace()]
     if not distinct:
         return False
     sample = distinct[:1000]
-    return sum(map(personal_value, sample)) >= PERSONAL_SHARE * len(sample)
+    return int(personal_values(sample).sum()) >= PERSONAL_SHARE * len(sample)
 
 
 def _aliases(record: RecordType) -> dict[str, str]:
