@@ -46,8 +46,14 @@ def _ddl(record: RecordType) -> list[str]:
 def _to_sql(values: pd.Series, column: Column | None) -> list[Any]:
     """A column of a record table as SQLite values: tuples as JSON lists, missing as NULL."""
     kind = column.kind if column else "text"
-    if kind in ("texts", "refs"):
-        return [json.dumps(list(v), ensure_ascii=False) if v else None for v in values.tolist()]
+    if kind in ("texts", "refs"):  # each distinct list written once
+        texts: dict[Any, str | None] = {}
+        return [
+            texts[v]
+            if v in texts
+            else texts.setdefault(v, json.dumps(list(v), ensure_ascii=False) if v else None)
+            for v in values.tolist()
+        ]
     present = values.notna().tolist()
     raw = values.tolist()
     if kind == "bool":

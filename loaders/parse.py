@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 from graph.errors import Problem
 from graph.glossary import VOCABULARIES, norm
 from graph.model import RECORD_TYPES, RECORDS, SOURCE_COLUMNS, Column, RecordType
-from loaders.read import RawSheet, personal_value
+from loaders.read import RawSheet, bytes_where, maybe_personal, personal_value
 from loaders.resolve import (
     Cited,
     Factorized,
@@ -259,6 +259,26 @@ def cell_problem(text: str, column: Column) -> str | None:
     return None
 
 
+def cell_problems(texts: Sequence[str], column: Column) -> dict[int, str]:
+    """:func:`cell_problem` of each text, where there is one. Python looks only at the texts
+    with a control character, more than :data:`TEXT_LIMIT` bytes or :func:`maybe_personal`."""
+    if not texts:
+        return {}
+    arr = pa.array(texts, pa.string())
+    lengths = pc.binary_length(arr).to_numpy()
+    suspect = (bytes_where(arr, _control) > 0) | (lengths > TEXT_LIMIT) | maybe_personal(arr)
+    problems = {j: cell_problem(texts[j], column) for j in np.flatnonzero(suspect).tolist()}
+    return {j: problem for j, problem in problems.items() if problem}
+
+
+def _control(data: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+    """Bytes of the control characters :data:`_CONTROL` finds (never part of a longer character)."""
+    found: npt.NDArray[np.bool_] = (
+        (data <= 0x08) | (data == 0x0B) | (data == 0x0C) | ((data >= 0x0E) & (data <= 0x1F)) | (data == 0x7F)
+    )
+    return found
+
+
 def _parse_number(text: str) -> float:
     t = norm(text).replace(",", "")
     try:
@@ -442,10 +462,8 @@ class Batch:
         errors: dict[int, str] = {}
         causes: dict[int, Cited] = {}
         unknown: set[int] = set()
-        for j, text in enumerate(texts):
-            problem = cell_problem(text, column) if text else None
-            if problem:
-                errors[j], values[j] = problem, empty
+        for j, problem in cell_problems(texts, column).items():
+            errors[j], values[j] = problem, empty
         for j in [j for j, value in enumerate(values) if value is None and j not in errors]:
             text = texts[j]
             values[j] = empty

@@ -22,7 +22,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -33,6 +33,9 @@ from typing import IO
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from graph.errors import Problem
 from graph.glossary import norm
@@ -230,22 +233,68 @@ def _csv_sheet(
     header = _find_header(top[:HEADER_SCAN], record)
     if header is None:
         return _no_header(display, "", record)
-    # From the top, not skipping the title and header: the parser checks the column count
-    # against the widest row it sees, and the header row is as wide as the table.
-    cells = pd.read_csv(
-        source,
-        encoding=encoding,
-        header=None,
-        names=range(max(len(row) for row in top)),
-        usecols=_wanted(header, top),
-        dtype=str,
-        keep_default_na=False,
-        na_filter=False,  # every cell is text; "" stays ""
-        skip_blank_lines=False,
-        engine="c",
-    )
-    body = cells.iloc[header.data_start :].reset_index(drop=True)
-    return _sheet(record, display, "", header, body.fillna(""))
+    width = max(len(row) for row in top)
+    body = None
+    if isinstance(source, Path) and encoding is not None:
+        body = _arrow_body(source, encoding, header, top, width)
+    if body is None:
+        # From the top, not skipping the title and header: the parser checks the column count
+        # against the widest row it sees, and the header row is as wide as the table.
+        cells = pd.read_csv(
+            source,
+            encoding=encoding,
+            header=None,
+            names=range(width),
+            usecols=_wanted(header, top),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,  # every cell is text; "" stays ""
+            skip_blank_lines=False,
+            engine="c",
+        )
+        body = cells.iloc[header.data_start :].reset_index(drop=True).fillna("")
+    return _sheet(record, display, "", header, body)
+
+
+def _arrow_body(path: Path, encoding: str, header: _Header, top: Grid, width: int) -> pd.DataFrame | None:
+    """The cells under the header, read by pyarrow (several times faster than pandas); None when
+    a row is not as wide as the widest of the first rows (a note line, a short row), a cell of
+    the title or header spans lines, or the file does not decode: pandas reads those."""
+    if any("\n" in cell or "\r" in cell for row in top[: header.data_start] for cell in row):
+        return None
+    ragged: list[object] = []
+
+    def invalid(row: object) -> str:
+        ragged.append(row)
+        return "skip"
+
+    names = [str(p) for p in range(width)]
+    wanted = _wanted(header, top)
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,  # pyarrow skips a BOM
+                skip_rows=header.data_start,
+                column_names=names,
+            ),
+            parse_options=pacsv.ParseOptions(
+                newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=[names[p] for p in wanted],
+                column_types=dict.fromkeys(names, pa.large_string()),  # what pandas' str holds
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    if ragged:
+        return None
+    body: pd.DataFrame = table.to_pandas()
+    body.columns = pd.Index(wanted)
+    return body
 
 
 # --- workbooks ----------------------------------------------------------------------------
@@ -538,13 +587,60 @@ def personal_value(text: str) -> bool:
     return _PHONE.fullmatch(norm(text).strip()) is not None
 
 
+def bytes_where(
+    texts: pa.StringArray, marked: Callable[[npt.NDArray[np.uint8]], npt.NDArray[np.bool_]]
+) -> npt.NDArray[np.int64]:
+    """How many bytes of each text's UTF-8 ``marked`` picks (numpy over the Arrow buffers)."""
+    _, offsets_buffer, data_buffer = texts.buffers()
+    if offsets_buffer is None or data_buffer is None:
+        return np.zeros(len(texts), dtype=np.int64)
+    offsets = np.frombuffer(offsets_buffer, np.int32)[texts.offset : texts.offset + len(texts) + 1]
+    counts: npt.NDArray[np.int64] = np.zeros(len(data_buffer) + 1, dtype=np.int64)
+    np.cumsum(marked(np.frombuffer(data_buffer, np.uint8)), out=counts[1:])
+    ends: npt.NDArray[np.int64] = counts[offsets[1:]] - counts[offsets[:-1]]
+    return ends
+
+
+def _ascii_digit(data: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+    return (data >= 0x30) & (data <= 0x39)
+
+
+def _other_digit_lead(data: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+    """The first bytes of every character outside ASCII that can be a decimal digit (Unicode Nd:
+    U+0600-1FFF and from U+A000 on)."""
+    return ((data >= 0xD8) & (data <= 0xE1)) | ((data >= 0xEA) & (data <= 0xF4))
+
+
+def maybe_personal(texts: pa.StringArray) -> npt.NDArray[np.bool_]:
+    """Where :func:`personal_value` may be true: ten digits or more after NFKC (the shortest
+    phone number has ten, an ID number more), counting any digit outside ASCII as ten."""
+    normed = pc.utf8_normalize(texts, "NFKC")
+    return (bytes_where(normed, _ascii_digit) >= 10) | (bytes_where(normed, _other_digit_lead) > 0)
+
+
+def personal_values(texts: Sequence[str]) -> npt.NDArray[np.bool_]:
+    """:func:`personal_value` of each text; Python looks only at those :func:`maybe_personal` picks."""
+    found = np.zeros(len(texts), dtype=bool)
+    if not texts:
+        return found
+    for j in np.flatnonzero(maybe_personal(pa.array(texts, pa.string()))).tolist():
+        found[j] = personal_value(texts[j])
+    return found
+
+
 def _personal_column(values: pd.Series) -> bool:
     """A column whose values are mostly ID or phone numbers (:data:`PERSONAL_SHARE`)."""
-    distinct = [v for v in values.unique().tolist() if v and not str(v).isspace()]
-    if not distinct:
+    sample: list[str] = []
+    size = 4096
+    while len(sample) < 1000:  # the first 1000 distinct values that are not blank
+        head = values.iloc[:size]
+        sample = [v for v in head.unique().tolist() if v and not str(v).isspace()][:1000]
+        if size >= len(values):
+            break
+        size *= 4
+    if not sample:
         return False
-    sample = distinct[:1000]
-    return sum(map(personal_value, sample)) >= PERSONAL_SHARE * len(sample)
+    return int(personal_values(sample).sum()) >= PERSONAL_SHARE * len(sample)
 
 
 def _aliases(record: RecordType) -> dict[str, str]:

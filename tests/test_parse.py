@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import textwrap
+import unicodedata
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 import loaders.parse
 from graph.errors import Problem
 from graph.model import RECORDS, SOURCE_COLUMNS
-from loaders.parse import Parsed, parse_date, parse_ledger, split
-from loaders.read import read_text
+from loaders.parse import TEXT_LIMIT, Parsed, cell_problem, cell_problems, parse_date, parse_ledger, split
+from loaders.read import maybe_personal, read_text
 
 AREAS = """\
     名称,层级,上级,编码
@@ -154,6 +156,46 @@ def test_each_distinct_value_is_parsed_once(monkeypatch):
     parsed = parse(联席会议="名称,召开日期\n" + rows)
     assert parsed.problems == []
     assert sorted(calls) == ["2023-01", "2023-02", "2023-03"]
+
+
+# Cells the Arrow pre-check must hand to the per-cell check: digits in other scripts and
+# full-width, circled or parenthesized forms, ID and phone shapes, lengths in characters (not
+# bytes), control characters, list items.
+TRICKY = [
+    "２１０２０３１９８００１０１１２３Ｘ",
+    "٢١٠٢٠٣١٩٨٠٠١٠١١٢٣X",
+    "2.10203198001011E+17",
+    "210203800101123",
+    "+86 138 0411 2345",
+    "(0411)88888888",
+    "0411-88888888",
+    "021-1234567",
+    "１３８０４１１２３４５",
+    "⑴⑵⑶⑷⑸⑹⑺⑻⑼⑽",
+    "大连港集团 13804112345",
+    "2023-01-05 10:00:00",
+    "甲" * TEXT_LIMIT,
+    "甲" * (TEXT_LIMIT + 1),
+    "、".join(["甲" * (TEXT_LIMIT // 2 + 1)] * 2),
+    "a\x00b",
+    "a\tb\nc",
+    "\x7f",
+    "太太好粥店",
+    "",
+]
+
+
+@pytest.mark.parametrize("column", [RECORDS["organization"].column(n) for n in ("name", "aliases")])
+def test_cells_are_checked_in_arrow_as_one_by_one(column):
+    expected = {j: p for j, text in enumerate(TRICKY) if text and (p := cell_problem(text, column))}
+    assert len(expected) >= 10
+    assert cell_problems(TRICKY, column) == expected
+
+
+def test_every_decimal_digit_can_make_a_value_personal():
+    digits = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Nd"]
+    assert maybe_personal(pa.array([d * 10 for d in digits], pa.string())).all()
+    assert not maybe_personal(pa.array(["2023-01-05", "甲" * 300, "①②"], pa.string())).any()
 
 
 # --- keys ---------------------------------------------------------------------------------
