@@ -69,6 +69,7 @@ from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavaila
 from graph.embedded import build_graph
 from graph.errors import StoreError
 from graph.model import NODE_LABELS, RECORD_TYPES, RECORDS, RELATIONSHIP_TYPES, SOURCE_COLUMNS, RecordType
+from graph.scope import SCOPE_RECORDS, scope_tables
 from graph.store import Change, Changes, Progress
 
 BATCH = 10_000  # rows per write transaction
@@ -239,6 +240,14 @@ class Neo4jStore:
         if fetched is not wanted:
             rows = [values[1:] for values in rows]
         return _frame(rec, wanted, rows)
+
+    def scoped(self, area: str) -> dict[str, pd.DataFrame]:
+        """:func:`graph.scope.scope_tables` of the whole tables (read over Bolt: not yet pushed
+        down to Cypher)."""
+        tables = {name: self.table(name) for name in SCOPE_RECORDS}
+        if area not in set(tables["area"]["key"]):
+            raise StoreError(f"No area with key {area!r}; `gongjian stats` lists the areas.")
+        return scope_tables(tables, area)
 
     def revision(self) -> int:
         """The number on the (:Revision) node, bumped when a load starts and when it finishes."""
