@@ -22,7 +22,7 @@ from graph.errors import StoreError
 from graph.model import RECORDS, SOURCE_COLUMNS
 from graph.neo4j_server import ServerInfo
 from graph.neo4j_store import Neo4jStore
-from graph.scope import SCOPE_RECORDS, Scope, quarters, scope_tables, units_in_scope
+from graph.scope import SCOPE_RECORDS, Scope, below, quarters, scope_tables, units_in_scope
 from graph.store import Change, Store
 
 
@@ -361,6 +361,10 @@ def test_pages_figures_from_a_streets_scoped_rows_equal_those_from_whole_tables(
                 assert value.reset_index(drop=True).equals(found[name].reset_index(drop=True)), name
             else:
                 assert value == found[name], name
+    city_rows = bridges.cross_records(store, "2025")["rows"]  # the CLI's cross, whole and --area
+    street_rows = bridges.cross_records(store, "2025", street)["rows"]
+    inside = set(rows["organization"].loc[rows["organization"]["area"].isin(below(areas, street)), "key"])
+    assert street_rows == [r for r in city_rows if r["unit_key"] in inside] and street_rows
     store.close()
 
 
@@ -369,7 +373,7 @@ NEO4J_KILLED_WRITER = textwrap.dedent(
     import os, time
     from neo4j import GraphDatabase
     from graph.neo4j_store import Neo4jStore
-from graph.scope import SCOPE_RECORDS, Scope, quarters, scope_tables, units_in_scope
+from graph.scope import SCOPE_RECORDS, Scope, below, quarters, scope_tables, units_in_scope
     from tests.test_store import neo4j_big_city
 
     driver = GraphDatabase.driver(os.environ["URI"], auth=("neo4j", os.environ["PASSWORD"]))
