@@ -25,6 +25,19 @@ from graph.store import Change, Changes, Progress
 
 BATCH = 50_000
 
+_REFERENCES = (  # (table, column) of the references scoped reads follow
+    ("organization", "area"),
+    ("post", "org"),
+    ("post", "person"),
+    ("attendance", "org"),
+    ("meeting", "host"),
+    ("project", "community"),
+    ("need", "community"),
+    ("resource", "org"),
+    ("registration", "org"),
+    ("registration", "community"),
+)
+
 _SQL_TYPES = {"bool": "INTEGER", "int": "INTEGER", "number": "REAL"}
 
 
@@ -79,6 +92,7 @@ class EmbeddedStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
+        self._indexed = False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -271,6 +285,7 @@ class EmbeddedStore:
     def scoped(self, area: str) -> dict[str, pd.DataFrame]:
         """The rows the scope of one area needs (:func:`graph.scope.scope_tables` defines them),
         read by key and reference in one snapshot, each table in key order."""
+        self._index_references()
         with self._transaction("DEFERRED"):
             areas = self._select(
                 RECORDS["area"], _columns(RECORDS["area"]), "SELECT * FROM area ORDER BY key", ()
@@ -311,6 +326,20 @@ class EmbeddedStore:
                 self._keys("scope_named", {k for k in keys if k is not None})
                 found[record] = self._where(record, "key IN (SELECT key FROM temp.scope_named)")
         return {name: found[name] for name in SCOPE_RECORDS}
+
+    def _index_references(self) -> None:
+        """The indexes scoped reads look references up by, made on the first one (a first load
+        appends faster without them; later writes keep them). Without them (a read-only file)
+        the reads scan instead."""
+        if self._indexed:
+            return
+        try:
+            with self._transaction():
+                for table, column in _REFERENCES:
+                    self._db.execute(f"CREATE INDEX IF NOT EXISTS {table}_{column} ON {table}({column})")
+        except sqlite3.OperationalError:
+            pass
+        self._indexed = True
 
     def _keys(self, name: str, keys: Iterable[str]) -> None:
         """A temp table ``name`` of keys."""
