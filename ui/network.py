@@ -132,7 +132,7 @@ def drawing(
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _unit_net(key: str, version: Any, s: Scope, start: str, end: str) -> Any:
-    found = tables(s.area, RECORDS)
+    found = tables(s.area, list(RECORDS))
     units = units_in_scope(found["organization"], found["area"], s)
     return aggregate.unit_network(aggregate.touching(found, units["key"]), start, end)
 
