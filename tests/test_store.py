@@ -373,7 +373,6 @@ NEO4J_KILLED_WRITER = textwrap.dedent(
     import os, time
     from neo4j import GraphDatabase
     from graph.neo4j_store import Neo4jStore
-from graph.scope import SCOPE_RECORDS, Scope, below, quarters, scope_tables, units_in_scope
     from tests.test_store import neo4j_big_city
 
     driver = GraphDatabase.driver(os.environ["URI"], auth=("neo4j", os.environ["PASSWORD"]))
