@@ -28,6 +28,7 @@ CREATE INDEX project_community IF NOT EXISTS FOR (n:Project) ON (n.community);
 CREATE INDEX need_community IF NOT EXISTS FOR (n:Need) ON (n.community);
 CREATE INDEX resource_org IF NOT EXISTS FOR (n:Resource) ON (n.org);
 CREATE INDEX holds_org IF NOT EXISTS FOR ()-[r:HOLDS]-() ON (r.org);
+CREATE INDEX holds_person IF NOT EXISTS FOR ()-[r:HOLDS]-() ON (r.person);
 CREATE INDEX attended_org IF NOT EXISTS FOR ()-[r:ATTENDED]-() ON (r.org);
 CREATE INDEX registered_community IF NOT EXISTS FOR ()-[r:REGISTERED]-() ON (r.community);
 CREATE INDEX registered_org IF NOT EXISTS FOR ()-[r:REGISTERED]-() ON (r.org);

@@ -198,9 +198,9 @@ def touching(tables: Mapping[str, pd.DataFrame], units: Iterable[str]) -> dict[s
     people = set(posts.loc[posts["org"].isin(mine), "person"])
     posts = posts[posts["person"].isin(people)]
     agreements = tables["agreement"]
-    agreements = agreements[agreements["parties"].map(lambda ps: not mine.isdisjoint(ps or ()))]
+    agreements = agreements[agreements["parties"].map(lambda ps: not mine.isdisjoint(ps or ())).astype(bool)]
     projects = tables["project"]
-    projects = projects[projects["contributors"].map(lambda cs: not mine.isdisjoint(cs or ()))]
+    projects = projects[projects["contributors"].map(lambda cs: not mine.isdisjoint(cs or ())).astype(bool)]
     named = mine | set(posts["org"])
     for column in (agreements["parties"], projects["contributors"]):
         for keys in column:

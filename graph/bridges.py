@@ -170,9 +170,12 @@ def cross_records(store: Store, period: str, area: str | None = None) -> dict[st
     """The ties of every member unit (of ``area``: key or name; None: all) with each committee
     above it in ``period`` (``2025``, ``2025Q3``), as JSON-ready data: one row per unit and
     level, with the people each way (keys and names, not masked)."""
-    tables = {name: store.table(name) for name in ("area", "organization", "post", "person")}
     p = Period.parse(period)
-    area_key, area_name = find_area(tables, area) if area else (None, "全部")
+    area_key, area_name = find_area({"area": store.table("area")}, area) if area else (None, "全部")
+    if area_key is None:
+        tables = {name: store.table(name) for name in ("area", "organization", "post", "person")}
+    else:
+        tables = store.scoped(area_key)  # the area's units and whom they are tied to
     units, areas = tables["organization"], tables["area"]
     inside = units[units["area"].isin(below(areas, area_key))]
     view = cross_view(

@@ -20,9 +20,23 @@ import pandas as pd
 
 from graph.errors import StoreError
 from graph.model import RECORD_TYPES, RECORDS, SOURCE_COLUMNS, Column, RecordType
+from graph.scope import SCOPE_RECORDS, area_anchors
 from graph.store import Change, Changes, Progress
 
 BATCH = 50_000
+
+_REFERENCES = (  # (table, column) of the references scoped reads follow
+    ("organization", "area"),
+    ("post", "org"),
+    ("post", "person"),
+    ("attendance", "org"),
+    ("meeting", "host"),
+    ("project", "community"),
+    ("need", "community"),
+    ("resource", "org"),
+    ("registration", "org"),
+    ("registration", "community"),
+)
 
 _SQL_TYPES = {"bool": "INTEGER", "int": "INTEGER", "number": "REAL"}
 
@@ -84,6 +98,7 @@ class EmbeddedStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
+        self._indexed = False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -273,6 +288,77 @@ class EmbeddedStore:
                 found.append(self._select(rec, _columns(rec), sql, [*params, *chunk]))
             tables[target] = pd.concat([tables[target], *found], ignore_index=True)
 
+    def scoped(self, area: str) -> dict[str, pd.DataFrame]:
+        """The rows the scope of one area needs (:func:`graph.scope.scope_tables` defines them),
+        read by key and reference in one snapshot, each table in key order."""
+        self._index_references()
+        with self._transaction("DEFERRED"):
+            areas = self._select(
+                RECORDS["area"], _columns(RECORDS["area"]), "SELECT * FROM area ORDER BY key", ()
+            )
+            if area not in set(areas["key"]):
+                raise StoreError(f"No area with key {area!r}; `gongjian stats` lists the areas.")
+            inside, above = area_anchors(areas, area)
+            db = self._db
+            self._keys("scope_inside", inside)
+            self._keys("scope_anchor_area", inside | above)
+            db.execute("DROP TABLE IF EXISTS temp.scope_anchor")
+            db.execute(
+                "CREATE TEMP TABLE scope_anchor AS SELECT key FROM organization "
+                "WHERE area IN (SELECT key FROM temp.scope_anchor_area)"
+            )
+            anchor = "(SELECT key FROM temp.scope_anchor)"
+            inside_sql = "(SELECT key FROM temp.scope_inside)"
+            project = f"community IN {inside_sql} OR {_any('project.contributors', anchor)}"
+            where = {
+                "post": f"org IN {anchor} OR person IN (SELECT person FROM post WHERE org IN {anchor})",
+                "agreement": _any("agreement.parties", anchor),
+                "attendance": f"org IN {anchor}",
+                "meeting": f"host IN {anchor} OR key IN (SELECT meeting FROM attendance WHERE org IN {anchor})",
+                "project": project,
+                "need": f"community IN {inside_sql} OR key IN (SELECT need FROM project WHERE {project})",
+                "resource": f"org IN {anchor}",
+                "registration": f"org IN {anchor} OR community IN {inside_sql}",
+            }
+            found = {"area": areas, **{name: self._where(name, sql) for name, sql in where.items()}}
+            named = {k for (k,) in db.execute("SELECT key FROM temp.scope_anchor")}
+            named |= set(found["post"]["org"]) | set(found["meeting"]["host"])
+            for lists in (found["agreement"]["parties"], found["project"]["contributors"]):
+                for keys in lists:
+                    named.update(keys)
+            people = set(found["post"]["person"]) | set(found["attendance"]["person"])
+            people |= set(found["registration"]["person"])
+            for record, keys in (("organization", named), ("person", people)):
+                self._keys("scope_named", {k for k in keys if k is not None})
+                found[record] = self._where(record, "key IN (SELECT key FROM temp.scope_named)")
+        return {name: found[name] for name in SCOPE_RECORDS}
+
+    def _index_references(self) -> None:
+        """The indexes scoped reads look references up by, made on the first one (a first load
+        appends faster without them; later writes keep them). Without them (a read-only file)
+        the reads scan instead."""
+        if self._indexed:
+            return
+        try:
+            with self._transaction():
+                for table, column in _REFERENCES:
+                    self._db.execute(f"CREATE INDEX IF NOT EXISTS {table}_{column} ON {table}({column})")
+        except sqlite3.OperationalError:
+            pass
+        self._indexed = True
+
+    def _keys(self, name: str, keys: Iterable[str]) -> None:
+        """A temp table ``name`` of keys."""
+        self._db.execute(f"DROP TABLE IF EXISTS temp.{name}")
+        self._db.execute(f"CREATE TEMP TABLE {name} (key TEXT PRIMARY KEY)")
+        self._db.executemany(f"INSERT INTO temp.{name} VALUES (?)", ((k,) for k in keys))
+
+    def _where(self, record: str, condition: str) -> pd.DataFrame:
+        rec = RECORDS[record]
+        names = _columns(rec)
+        sql = f"SELECT {', '.join(names)} FROM {record} WHERE {condition} ORDER BY key"
+        return self._select(rec, names, sql, ())
+
     def close(self) -> None:
         self._db.close()
 
@@ -311,6 +397,11 @@ def _time_filter(rec: RecordType, as_of: str | None) -> tuple[list[str], list[st
         where.append(f"{rec.until} IS NULL OR {_upper(rec.until)} >= ?")
         params.append(as_of)
     return where, params
+
+
+def _any(lists: str, keys: str) -> str:
+    """SQL true when a JSON list column holds one of ``keys`` (a subquery)."""
+    return f"EXISTS (SELECT 1 FROM json_each({lists}) j WHERE j.value IN {keys})"
 
 
 def _touches_scope(rec: RecordType) -> str:

@@ -55,7 +55,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -69,6 +69,7 @@ from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavaila
 from graph.embedded import build_graph
 from graph.errors import StoreError
 from graph.model import NODE_LABELS, RECORD_TYPES, RECORDS, RELATIONSHIP_TYPES, SOURCE_COLUMNS, RecordType
+from graph.scope import SCOPE_RECORDS, area_anchors
 from graph.store import Change, Changes, Progress
 
 BATCH = 10_000  # rows per write transaction
@@ -239,6 +240,9 @@ class Neo4jStore:
         if fetched is not wanted:
             rows = [values[1:] for values in rows]
         return _frame(rec, wanted, rows)
+
+    def scoped(self, area: str) -> dict[str, pd.DataFrame]:
+        return self._read(lambda tx: _scoped_tables(tx, area))
 
     def revision(self) -> int:
         """The number on the (:Revision) node, bumped when a load starts and when it finishes."""
@@ -553,6 +557,68 @@ def _view_tables(tx: ManagedTransaction, area: str | None, as_of: str | None) ->
         name: _frame(RECORDS[name], table_columns(RECORDS[name]), list(r.values()))
         for name, r in found.items()
     }
+
+
+def _scoped_tables(tx: ManagedTransaction, area: str) -> dict[str, pd.DataFrame]:
+    """The rows :func:`graph.scope.scope_tables` defines, each looked up on the server by an
+    indexed reference (or, for the list fields, filtered there), in key order."""
+
+    def rows(record: str, field: str, keys: Iterable[Any], file: str = "") -> dict[str, list[Any]]:
+        rec = RECORDS[record]
+        wanted = sorted({k for k in keys if k is not None})
+        if not wanted:
+            return {}
+        text = statement(file or f"view_{_kind(rec)}_in", **_names(rec), field=field)
+        found = _values(tx, text, columns=table_columns(rec), as_of=None, since=None, until=None, keys=wanted)
+        return {r[0]: r for r in found}
+
+    areas = _frame(
+        RECORDS["area"],
+        table_columns(RECORDS["area"]),
+        _values(tx, statement("table_nodes", Label="Area"), columns=table_columns(RECORDS["area"])),
+    )
+    if area not in set(areas["key"]):
+        raise StoreError(f"No area with key {area!r}; `gongjian stats` lists the areas.")
+    inside, above = area_anchors(areas, area)
+    anchors = set(rows("organization", "area", inside | above))
+    posts = rows("post", "org", anchors)
+    posts.update(rows("post", "person", [r[1] for r in posts.values()]))
+    found = {
+        "post": posts,
+        "agreement": rows("agreement", "parties", anchors, "view_nodes_any"),
+        "attendance": rows("attendance", "org", anchors),
+        "resource": rows("resource", "org", anchors),
+        "registration": {**rows("registration", "org", anchors), **rows("registration", "community", inside)},
+    }
+    tables = {
+        name: _frame(RECORDS[name], table_columns(RECORDS[name]), list(r.values()))
+        for name, r in found.items()
+    }
+    meetings = rows("meeting", "host", anchors)
+    meetings.update(rows("meeting", "key", tables["attendance"]["meeting"]))
+    projects = {
+        **rows("project", "community", inside),
+        **rows("project", "contributors", anchors, "view_nodes_any"),
+    }
+    for name, r in (("meeting", meetings), ("project", projects)):
+        tables[name] = _frame(RECORDS[name], table_columns(RECORDS[name]), list(r.values()))
+    needs = {**rows("need", "community", inside), **rows("need", "key", tables["project"]["need"])}
+    tables["need"] = _frame(RECORDS["need"], table_columns(RECORDS["need"]), list(needs.values()))
+    named = anchors | set(tables["post"]["org"]) | set(tables["meeting"]["host"])
+    for lists in (tables["agreement"]["parties"], tables["project"]["contributors"]):
+        for keys in lists:
+            named.update(keys)
+    people = (
+        set(tables["post"]["person"])
+        | set(tables["attendance"]["person"])
+        | set(tables["registration"]["person"])
+    )
+    for name, keys in (("organization", named), ("person", people)):
+        tables[name] = _frame(
+            RECORDS[name], table_columns(RECORDS[name]), list(rows(name, "key", keys).values())
+        )
+    tables["area"] = areas
+    return {name: tables[name].sort_values("key", ignore_index=True) for name in SCOPE_RECORDS}
 
 
 def _pull_endpoints(found: dict[str, dict[str, list[Any]]], rows: Callable[..., list[list[Any]]]) -> None:

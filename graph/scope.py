@@ -224,3 +224,80 @@ def find_area(tables: Mapping[str, pd.DataFrame], area: str) -> tuple[str, str]:
     close = [str(n) for n in areas["name"] if norm(area) in norm(str(n)) or norm(str(n)) in norm(area)][:5]
     hint = f" Did you mean {'、'.join(close)}?" if close else " `gongjian stats` lists the areas."
     raise AnalysisError(f"No area named or keyed {area!r}.{hint}")
+
+
+# --- the rows a scope needs -------------------------------------------------------------------
+
+SCOPE_RECORDS = (
+    "area",
+    "organization",
+    "person",
+    "post",
+    "agreement",
+    "meeting",
+    "attendance",
+    "project",
+    "need",
+    "resource",
+    "registration",
+)
+
+
+def area_anchors(areas: pd.DataFrame, area: str) -> tuple[set[str], set[str]]:
+    """The areas anchoring a scope: the area and every area under it, and the areas above it
+    (whose committees the scope's units sit on)."""
+    above = set(area_paths(areas).get(area, {}).values()) - {area}
+    return below(areas, area), above
+
+
+def _meets(lists: pd.Series, keys: set[str]) -> pd.Series:
+    return lists.map(lambda values: not keys.isdisjoint(values or ())).astype(bool)
+
+
+def scope_tables(tables: Mapping[str, pd.DataFrame], area: str) -> dict[str, pd.DataFrame]:
+    """The rows the pages need for the scope of one area, out of whole tables (the definition
+    the stores answer with indexed reads: ``Store.scoped``):
+
+    - every area; the organizations located in the area, under it or above it (the anchors);
+    - the posts in an anchor and every post of the people holding one; the agreements, the
+      attendance, the resources and the registrations of an anchor; the meetings an anchor
+      hosted or attended; the projects of an anchor or of a community in the area, and their
+      needs with the needs of those communities;
+    - the organizations and people those rows name (the anchors' direct partners)."""
+    inside, above = area_anchors(tables["area"], area)
+    orgs = tables["organization"]
+    anchors = set(orgs.loc[orgs["area"].isin(inside | above), "key"])
+    posts = tables["post"]
+    holders = set(posts.loc[posts["org"].isin(anchors), "person"]) - {None}
+    posts = posts[posts["org"].isin(anchors) | posts["person"].isin(holders)]
+    agreements = tables["agreement"][_meets(tables["agreement"]["parties"], anchors)]
+    attendance = tables["attendance"][tables["attendance"]["org"].isin(anchors)]
+    meetings = tables["meeting"]
+    meetings = meetings[meetings["host"].isin(anchors) | meetings["key"].isin(set(attendance["meeting"]))]
+    projects = tables["project"]
+    projects = projects[projects["community"].isin(inside) | _meets(projects["contributors"], anchors)]
+    needs = tables["need"]
+    needs = needs[needs["community"].isin(inside) | needs["key"].isin(set(projects["need"]))]
+    resources = tables["resource"][tables["resource"]["org"].isin(anchors)]
+    registrations = tables["registration"]
+    registrations = registrations[
+        registrations["org"].isin(anchors) | registrations["community"].isin(inside)
+    ]
+    named = anchors | set(posts["org"]) | set(meetings["host"])
+    for lists in (agreements["parties"], projects["contributors"]):
+        for keys in lists:
+            named.update(keys or ())
+    people = set(posts["person"]) | set(attendance["person"]) | set(registrations["person"])
+    return {
+        "area": tables["area"],
+        "organization": orgs[orgs["key"].isin(named)],
+        "person": tables["person"][tables["person"]["key"].isin(people)],
+        "post": posts,
+        "agreement": agreements,
+        "meeting": meetings,
+        "attendance": attendance,
+        "project": projects,
+        "need": needs,
+        "resource": resources,
+        "registration": registrations,
+    }

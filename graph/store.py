@@ -38,6 +38,11 @@ class Store(Protocol):
         """Every stored row of one record type (all its columns, or the ones asked for)."""
         ...
 
+    def scoped(self, area: str) -> dict[str, pd.DataFrame]:
+        """The rows the scope of one area (key) needs, per record type, all columns, in key
+        order: :func:`graph.scope.scope_tables` says which."""
+        ...
+
     def counts(self) -> dict[str, int]:
         """Rows per record type."""
         ...

@@ -70,6 +70,9 @@ def test_the_s_city_gives_the_same_counts_tables_and_views_in_both_stores(
     assert_same_graph(one_street, embedded.view(street, AS_OF))
     units = [n for n, d in one_street.nodes(data=True) if d["record"] == "organization"]
     assert 0 < len(units) < sum(d["record"] == "organization" for _, d in whole.nodes(data=True))
+    scoped = embedded.scoped(street)
+    for name, rows in neo4j_store.scoped(street).items():  # the rows a street's pages read
+        pd.testing.assert_frame_equal(rows, scoped[name])
 
 
 def test_the_view_of_a_street_is_filtered_on_the_server(

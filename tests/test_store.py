@@ -16,11 +16,13 @@ import pandas as pd
 import pytest
 from neo4j import Driver
 
+from graph import bridges, changes, coverage
 from graph.embedded import EmbeddedStore, node_id
 from graph.errors import StoreError
 from graph.model import RECORDS, SOURCE_COLUMNS
 from graph.neo4j_server import ServerInfo
 from graph.neo4j_store import Neo4jStore
+from graph.scope import SCOPE_RECORDS, Scope, below, quarters, scope_tables, units_in_scope
 from graph.store import Change, Store
 
 
@@ -307,6 +309,63 @@ def test_view_of_an_area_keeps_its_units_and_what_touches_them(store: Store) -> 
     }
     with pytest.raises(StoreError, match="No area"):
         store.view(area="nowhere")
+
+
+def test_scoped_reads_the_rows_an_area_needs_and_no_others(store: Store) -> None:
+    store.write(small_city())
+    street = store.scoped("S1")
+    assert list(street) == list(SCOPE_RECORDS)
+    whole = {name: store.table(name) for name in SCOPE_RECORDS}
+    for name, rows in scope_tables(whole, "S1").items():
+        pd.testing.assert_frame_equal(street[name], rows.reset_index(drop=True), check_dtype=False)
+    assert set(street["organization"]["key"]) == {"O1", "O2", "O3"}  # O3: a party to O1's agreement
+    assert list(street["post"]["key"]) == ["P1|O1", "P1|O3", "P2|O2"]  # P1's post in O3 too
+    assert list(street["attendance"]["key"]) == ["M1|O2"]
+    other = store.scoped("S2")
+    assert list(other["attendance"]["key"]) == ["M1|O3"]
+    assert list(other["registration"]["key"]) == ["R2"]
+    assert set(store.scoped("D")["organization"]["key"]) == {"O1", "O2", "O3"}
+    with pytest.raises(StoreError, match="No area"):
+        store.scoped("nowhere")
+
+
+def page_figures(t: dict[str, pd.DataFrame], s: Scope, span: list[str]) -> dict[str, Any]:
+    """What the overview and the 交叉任职 page show for a scope, from some tables."""
+    tables = coverage.Tables(
+        t["organization"], t["post"], t["agreement"], t["meeting"], t["attendance"], t["area"]
+    )
+    inside = units_in_scope(t["organization"], t["area"], s)
+    cross = bridges.cross_view(t["post"], t["person"], t["organization"], t["area"], inside, s.start, s.end)
+    return {
+        **coverage.overview(tables, s, span),
+        **{f"cross_{k}": v for k, v in cross.items()},
+        "log": changes.in_scope(t, s),
+    }
+
+
+def test_pages_figures_from_a_streets_scoped_rows_equal_those_from_whole_tables(city: Path) -> None:
+    store = EmbeddedStore(city / "s.sqlite")
+    whole = {name: store.table(name) for name in SCOPE_RECORDS}
+    areas = whole["area"]
+    for street in areas.loc[areas["level"] == "street", "key"].iloc[:3]:
+        rows = store.scoped(street)
+        assert len(rows["organization"]) < len(whole["organization"]) / 2
+        s = Scope(str(areas.loc[areas["key"] == street, "parent"].iloc[0]), street, None, "2024Q1", "2025Q4")
+        span = quarters(s.first, s.last)
+
+        expected, found = page_figures(whole, s, span), page_figures(rows, s, span)
+        assert expected["members"] > 0 and len(expected["log"]) > 0
+        assert expected.keys() == found.keys()
+        for name, value in expected.items():
+            if isinstance(value, pd.DataFrame | pd.Series):
+                assert value.reset_index(drop=True).equals(found[name].reset_index(drop=True)), name
+            else:
+                assert value == found[name], name
+    city_rows = bridges.cross_records(store, "2025")["rows"]  # the CLI's cross, whole and --area
+    street_rows = bridges.cross_records(store, "2025", street)["rows"]
+    inside = set(rows["organization"].loc[rows["organization"]["area"].isin(below(areas, street)), "key"])
+    assert street_rows == [r for r in city_rows if r["unit_key"] in inside] and street_rows
+    store.close()
 
 
 NEO4J_KILLED_WRITER = textwrap.dedent(

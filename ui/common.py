@@ -117,9 +117,26 @@ def table(record: str) -> pd.DataFrame:
     return _table(store_key(), stamp(), record, fields(record))
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _scoped(key: str, version: tuple[tuple[str, int], ...], area: str) -> dict[str, pd.DataFrame]:
+    rows = current_store().scoped(area)
+    return {record: frame[list(fields(record))] for record, frame in rows.items()}
+
+
+def tables(area: str | None, records: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """The tables a page needs for the scope of an area: the rows the store reads for it
+    (``Store.scoped``), or the whole tables when the scope is everything; read once per store
+    state and area and shared between sessions and pages: do not modify them."""
+    if area is None:
+        return {record: table(record) for record in records}
+    rows = _scoped(store_key(), stamp(), area)
+    return {record: rows[record] for record in records}
+
+
 def forget() -> None:
     """Drop every cached table and figure (after a load)."""
     _table.clear()
+    _scoped.clear()
     st.cache_data.clear()
 
 
@@ -174,8 +191,9 @@ def person(name: object) -> str:
 
 @st.cache_data(max_entries=16)
 def _span(key: str, version: tuple[tuple[str, int], ...]) -> list[str]:
-    meetings = list(table("meeting")["date"])
-    return activity_span(meetings or list(table("agreement")["signed"]))
+    store = current_store()
+    meetings = list(store.table("meeting", ["date"])["date"])
+    return activity_span(meetings or list(store.table("agreement", ["signed"])["signed"]))
 
 
 def period_span() -> list[str]:

@@ -15,16 +15,17 @@ from graph import bridges
 from graph.embedded import node_id
 from graph.rules import LEVELS
 from graph.scope import Scope, units_in_scope
-from ui.common import kind_label, person, plain, scope, scope_text, show_table, stamp, store_key, t, table
+from ui.common import kind_label, person, plain, scope, scope_text, show_table, stamp, store_key, t, tables
 
 COLOURS = ["#2e7d32", "#81c784", "#64b5f6", "#e0e0e0"]  # both, unit → committee, committee → unit, none
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def figures(key: str, version: Any, s: Scope) -> dict[str, Any]:
-    units, areas = table("organization"), table("area")
+    found = tables(s.area, ("organization", "area", "post", "person"))
+    units, areas = found["organization"], found["area"]
     inside = units_in_scope(units, areas, s)
-    return bridges.cross_view(table("post"), table("person"), units, areas, inside, s.start, s.end)
+    return bridges.cross_view(found["post"], found["person"], units, areas, inside, s.start, s.end)
 
 
 def render() -> None:
@@ -35,13 +36,14 @@ def render() -> None:
         st.info(t("empty_store"))
         return
     f = figures(store_key(), stamp(), s)
-    areas = table("area")
+    found = tables(s.area, ("organization", "area", "person"))
+    areas = found["area"]
     names = dict(zip(areas["key"], areas["name"], strict=True))
-    units = table("organization")
+    units = found["organization"]
     unit_names = dict(zip(units["key"], units["name"], strict=True))
     unit_areas = dict(zip(units["key"], units["area"], strict=True))
     kinds = dict(zip(units["key"], units["kind"], strict=True))
-    people = table("person")
+    people = found["person"]
     person_names = dict(zip(people["key"], people["name"], strict=True))
 
     top = st.columns(3)

@@ -41,6 +41,7 @@ from ui.common import (
     store_key,
     t,
     table,
+    tables,
     to_link,
 )
 
@@ -131,9 +132,9 @@ def drawing(
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _unit_net(key: str, version: Any, s: Scope, start: str, end: str) -> Any:
-    units = units_in_scope(table("organization"), table("area"), s)
-    tables = aggregate.touching({r: table(r) for r in RECORDS}, units["key"])
-    return aggregate.unit_network(tables, start, end)
+    found = tables(s.area, list(RECORDS))
+    units = units_in_scope(found["organization"], found["area"], s)
+    return aggregate.unit_network(aggregate.touching(found, units["key"]), start, end)
 
 
 def unit_net(s: Scope, start: str, end: str) -> Any:
@@ -153,9 +154,10 @@ def picture(
     """The scope as an aggregated picture (groups of units, by area below or by cluster), or the
     drilled group's (or the community's) units and their direct partners; in a quarter, with
     what appeared and ended since the quarter before marked."""
-    areas = table("area")
+    found = tables(s.area, ("organization", "area"))
+    areas = found["area"]
     area_names = dict(zip(areas["key"], areas["name"], strict=True))
-    units = units_in_scope(table("organization"), areas, s)
+    units = units_in_scope(found["organization"], areas, s)
     start, end = (quarter_start(quarter), quarter_end(quarter)) if quarter else (s.start, s.end)
     net = unit_net(s, start, end)
     level = "unit" if s.community else level_below(s)
@@ -195,12 +197,13 @@ def picture(
 @st.cache_data(max_entries=16, show_spinner=False)
 def interlocks(key: str, version: Any, s: Scope, language: str, mask: bool) -> netview.Drawing:
     """Units of the scope tied by the people holding posts in both at the period's end."""
-    units = units_in_scope(table("organization"), table("area"), s)
-    graph = aggregate.interlock({r: table(r) for r in ("post", "organization")}, s.end, list(units["key"]))
+    found = tables(s.area, ("post", "organization", "area", "person"))
+    units = units_in_scope(found["organization"], found["area"], s)
+    graph = aggregate.interlock(found, s.end, list(units["key"]))
     if len(graph) > INTERLOCK_MAX:
         top = sorted(graph.nodes, key=lambda n: (-graph.degree(n, weight="weight"), n))[:INTERLOCK_MAX]
         graph = graph.subgraph(top).copy()
-    people = dict(zip(table("person")["key"], table("person")["name"], strict=True))
+    people = dict(zip(found["person"]["key"], found["person"]["name"], strict=True))
     return netview.draw_picture(
         graph, lang=language, mask=person if mask else str, group_names={}, people=people
     )

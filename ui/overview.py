@@ -23,27 +23,28 @@ from ui.common import (
     stamp,
     store_key,
     t,
-    table,
+    tables,
 )
 
 
-def coverage_tables() -> coverage.Tables:
+def coverage_tables(found: dict[str, pd.DataFrame]) -> coverage.Tables:
     return coverage.Tables(
-        units=table("organization"),
-        posts=table("post"),
-        agreements=table("agreement"),
-        meetings=table("meeting"),
-        attendance=table("attendance"),
-        areas=table("area"),
+        units=found["organization"],
+        posts=found["post"],
+        agreements=found["agreement"],
+        meetings=found["meeting"],
+        attendance=found["attendance"],
+        areas=found["area"],
     )
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def figures(key: str, version: Any, s: Scope, span: tuple[str, ...]) -> dict[str, Any]:
     """Everything the page shows for a scope (cached per store state and scope)."""
+    found = tables(s.area, changes.TABLES)
     return {
-        **coverage.overview(coverage_tables(), s, list(span)),
-        "log": changes.in_scope({name: table(name) for name in changes.TABLES}, s),
+        **coverage.overview(coverage_tables(found), s, list(span)),
+        "log": changes.in_scope(found, s),
     }
 
 
@@ -98,7 +99,7 @@ def render() -> None:
 
     with st.expander(t("member_list")):
         flags = f["flags"]
-        units = table("organization")
+        units = tables(s.area, ("organization",))["organization"]
         unit_names = dict(zip(units["key"], units["name"], strict=True))
         unit_kinds = dict(zip(units["key"], units["kind"], strict=True))
         mark = {True: "✔", False: "✘"}

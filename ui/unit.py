@@ -11,7 +11,7 @@ import streamlit as st
 from graph import profile
 from graph.glossary import ATTENDANCE, BOOLEAN, PROJECT_STATUS
 from graph.rules import area_paths
-from ui.common import kind_label, lang, person, pick, plain, scope, show_table, stamp, t, table
+from ui.common import kind_label, lang, person, pick, plain, scope, show_table, stamp, t, table, tables
 
 STATUS_COLOURS = {"present": "#2e7d32", "substitute": "#81c784", "excused": "#ffb74d", "absent": "#e53935"}
 
@@ -87,8 +87,12 @@ def render() -> None:
         query_params={"mode": "ego", "node": node, **s.to_params()},
     )
 
-    people = table("person")
-    post_rows = profile.posts(key, table("post"), people, units)
+    here = row["area"] if row["area"] in names else None
+    found = tables(
+        here, ("person", "post", "agreement", "attendance", "meeting", "project", "resource", "registration")
+    )
+    people = found["person"]
+    post_rows = profile.posts(key, found["post"], people, units)
     st.subheader(t("people_posts"))
     if post_rows.empty:
         st.caption(t("none"))
@@ -109,7 +113,7 @@ def render() -> None:
         show_table(shown, t("people_posts"), key="unit_posts")
 
     st.subheader(t("agreements"))
-    agreements = profile.agreements(key, table("agreement"), s.start, s.end)
+    agreements = profile.agreements(key, found["agreement"], s.start, s.end)
     if agreements.empty:
         st.caption(t("none"))
     else:
@@ -131,7 +135,7 @@ def render() -> None:
         )
 
     st.subheader(t("meetings"))
-    every = profile.meetings(key, table("attendance"), table("meeting"), people)
+    every = profile.meetings(key, found["attendance"], found["meeting"], people)
     meetings = profile.in_period(every, s.start, s.end)
     if meetings.empty:
         st.caption(t("none_in_period").format(total=len(every)))
@@ -159,7 +163,7 @@ def render() -> None:
         )
 
     st.subheader(t("projects"))
-    projects = profile.projects(key, table("project"))
+    projects = profile.projects(key, found["project"])
     if projects.empty:
         st.caption(t("none"))
     else:
@@ -181,7 +185,7 @@ def render() -> None:
         )
 
     st.subheader(t("resources"))
-    resources = profile.resources(key, table("resource"))
+    resources = profile.resources(key, found["resource"])
     if resources.empty:
         st.caption(t("none"))
     else:
@@ -194,7 +198,7 @@ def render() -> None:
         )
 
     st.subheader(t("registrations"))
-    regs = profile.registrations(key, table("registration"), people)
+    regs = profile.registrations(key, found["registration"], people)
     if regs.empty:
         st.caption(t("none"))
     else:
