@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -22,6 +22,8 @@ from graph.neo4j_store import Neo4jStore
 from graph.stats import stats as store_stats
 from graph.store import Store
 from graph.stores import open_store
+
+T = TypeVar("T")
 
 SCALES = ("S", "M", "L")
 
@@ -179,14 +181,7 @@ def validate(obj: Context, path: Path, show_all: bool, neo4j: bool) -> None:
     """
     from loaders.ledger import check
 
-    try:
-        store = obj.open_store(neo4j)
-        try:
-            problems, notes = check(path, store, settings.vocabulary_path())
-        finally:
-            store.close()
-    except GongjianError as err:
-        fail(err)
+    problems, notes = on_store(obj, neo4j, lambda store: check(path, store, settings.vocabulary_path()))
     for note in notes:
         click.echo(note)
     if problems:
@@ -392,6 +387,18 @@ def print_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         click.echo("  ".join(pad(v, w) for v, w in zip(row, widths, strict=True)).rstrip())
 
 
+def on_store(obj: Context, neo4j: bool, ask: Callable[[Store], T]) -> T:
+    """What ``ask`` finds in the store, opened and closed here; an error ends the command with its message."""
+    try:
+        store = obj.open_store(neo4j)
+        try:
+            return ask(store)
+        finally:
+            store.close()
+    except GongjianError as err:
+        fail(err)
+
+
 def masked(store: Store, found: dict[str, Any]) -> dict[str, Any]:
     """A command's findings with every person's name masked when the mask_names setting is on."""
     if not settings.flag("mask_names"):
@@ -515,14 +522,7 @@ def engagement(
     """Rank member units by engagement for a period, with flags and their reasons."""
     from graph import engagement as analysis
 
-    try:
-        store = obj.open_store(neo4j)
-        try:
-            result = analysis.engagement(store, period, area)
-        finally:
-            store.close()
-    except GongjianError as err:
-        fail(err)
+    result = on_store(obj, neo4j, lambda store: analysis.engagement(store, period, area))
     if as_json:
         click.echo(json.dumps(analysis.to_records(result), ensure_ascii=False, indent=2, default=str))
         return
@@ -558,14 +558,7 @@ def cross(obj: Context, period: str, area: str | None, as_json: bool, neo4j: boo
     """Two-way cross-appointments of each member unit with the committee of each level above it."""
     from graph.bridges import cross_records
 
-    try:
-        store = obj.open_store(neo4j)
-        try:
-            found = masked(store, cross_records(store, period, area))
-        finally:
-            store.close()
-    except GongjianError as err:
-        fail(err)
+    found = on_store(obj, neo4j, lambda store: masked(store, cross_records(store, period, area)))
     if as_json:
         click.echo(json.dumps(found, ensure_ascii=False, indent=2))
         return
@@ -599,14 +592,7 @@ def changes(obj: Context, period: str, area: str | None, as_json: bool, neo4j: b
     """What changed in a period, as events: agreements, posts, registrations, joins, projects, flags."""
     from graph.changes import change_log
 
-    try:
-        store = obj.open_store(neo4j)
-        try:
-            found = masked(store, change_log(store, period, area))
-        finally:
-            store.close()
-    except GongjianError as err:
-        fail(err)
+    found = on_store(obj, neo4j, lambda store: masked(store, change_log(store, period, area)))
     if as_json:
         click.echo(json.dumps(found, ensure_ascii=False, indent=2))
         return
