@@ -51,7 +51,7 @@ import pandas as pd
 
 from graph import bridges, changes, structure
 from graph.errors import SettingsError
-from graph.glossary import ORG_KIND
+from graph.glossary import ORG_KIND, SEAT_MEMBER
 from graph.rules import ATTENDED, COMMITTEES, area_paths, days, is_member, part_time
 from graph.scope import Period, find_area
 from graph.store import Store
@@ -144,9 +144,9 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         "seat",
-        "兼职委员席位",
+        f"{SEAT_MEMBER}席位",
         "Committee seat",
-        "本期本单位人员（本职在本单位）在其所在社区、街道或区的党组织担任兼职委员为 1，否则为 0；"
+        f"本期本单位人员（本职在本单位）在其所在社区、街道或区的党组织担任{SEAT_MEMBER}为 1，否则为 0；"
         "仅限有党组织的单位。",
         "1 when someone whose own post is in the unit held a part-time seat on the committee of its "
         "community, street or district in the period, else 0; units with a party organization only.",
@@ -155,9 +155,9 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         "seat_attends",
-        "兼职委员出席",
+        f"{SEAT_MEMBER}出席",
         "Seat holder attends",
-        "担任兼职委员的人员本期出席过联席会议为 1，否则为 0；无席位的不计。",
+        f"担任{SEAT_MEMBER}的人员本期出席过联席会议为 1，否则为 0；无席位的不计。",
         "1 when a seat holder of the unit was present at a joint meeting in the period, else 0; "
         "empty without a seat.",
         "yes",
@@ -233,7 +233,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "未活动月数",
         "Months inactive",
         "期末距最近一次活动（出席会议、签订协议、领办或办结项目、提供资源、单位或党员报到、"
-        "担任兼职委员或交叉任职）的月数；从未活动的从加入之月起算。",
+        f"担任{SEAT_MEMBER}或交叉任职）的月数；从未活动的从加入之月起算。",
         "Months from the last activity of any kind (attending a meeting, signing an agreement, "
         "claiming or completing a project, offering a resource, a registration of the unit or of "
         "its members, taking up a seat or a cross-appointment) to the period's end; from the month "
@@ -775,7 +775,7 @@ PEERS_EN = {
 ACTIVITY_ZH = {
     "meeting": "出席联席会议",
     "agreement": "签订共建协议",
-    "post": "担任兼职委员或交叉任职",
+    "post": f"担任{SEAT_MEMBER}或交叉任职",
     "project": "领办项目",
     "done": "办结项目",
     "resource": "提供资源",
@@ -923,14 +923,14 @@ def _reason(f: Facts, name: str) -> Reason:
         share = float(f.peer_share.get(name, float("nan")))
         return Reason(
             name,
-            f"有党组织，但{p_zh}无人在所在社区、街道或区的党组织担任兼职委员（{peers_zh}中{pct(share)}有席位）",
+            f"有党组织，但{p_zh}无人在所在社区、街道或区的党组织担任{SEAT_MEMBER}（{peers_zh}中{pct(share)}有席位）",
             f"has a party organization but none of its people held a part-time seat on a committee above "
             f"it in {p_en} ({pct(share)} of {peers_en} do)",
         )
     if name == "seat_attends":
         return Reason(
             name,
-            f"本单位兼职委员{p_zh}未出席联席会议",
+            f"本单位{SEAT_MEMBER}{p_zh}未出席联席会议",
             f"its part-time committee member attended no joint meeting in {p_en}",
         )
     if name == "cross_appointed":
@@ -1172,9 +1172,12 @@ def _seat_step(
         return []
     key, name = committee
     if unit["has_party_org"] and seat == 0:
-        why_zh, why_en = "本单位有党组织但无兼职委员席位", "it has a party organization but no committee seat"
+        why_zh, why_en = (
+            f"本单位有党组织但无{SEAT_MEMBER}席位",
+            "it has a party organization but no committee seat",
+        )
     elif unit["kind"] not in seats.get(key, set()):
-        why_zh = f"{name}尚无来自{unit['kind_zh']}的兼职委员"
+        why_zh = f"{name}尚无来自{unit['kind_zh']}的{SEAT_MEMBER}"
         why_en = f"{name} has no part-time member from a unit of its kind"
     else:
         return []
@@ -1183,7 +1186,7 @@ def _seat_step(
             "action": "seat",
             "target": key,
             "target_name": name,
-            "zh": f"推荐本单位负责人担任{name}兼职委员：{why_zh}",
+            "zh": f"推荐本单位负责人担任{name}{SEAT_MEMBER}：{why_zh}",
             "en": f"propose its leader as a part-time member of {name}: {why_en}",
         }
     ]

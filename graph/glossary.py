@@ -74,6 +74,9 @@ class Vocabulary:
         return index[close[0]] if close else None
 
 
+# What the interface calls a person holding a seat on a committee (the rule: graph.rules).
+SEAT_MEMBER = "兼职委员"
+
 # Words from real 区域化党建 ledgers and templates (驻区单位 lists, 联席会议 sign-in sheets,
 # 三张清单 "居民点单、社区派单、单位接单"). A word goes into a term's synonyms only when, in
 # that column, it can mean nothing else; otherwise into ``ambiguous`` with the reason.

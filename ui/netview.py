@@ -179,7 +179,7 @@ def shortest(graph: nx.MultiDiGraph, a: str, b: str) -> list[Step] | None:
 
 
 def describe_step(graph: nx.MultiDiGraph, step: Step, lang: str, mask: Callable[[str], str]) -> str:
-    """A step in words: 张*明 —任职（兼职委员）— 林海社区党委."""
+    """A step in words: 张*明 —任职（委员）— 林海社区党委."""
     what = _word(f"rel_{step.type}", lang)
     detail = [
         str(step.attrs[f])
