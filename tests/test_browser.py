@@ -14,11 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,9 +25,9 @@ import pytest
 from graph.embedded import EmbeddedStore
 from loaders.ledger import load
 from synthetic.city import PERSONAL_COLUMNS, generate
+from tests.appserver import ROOT, serving
 from tests.test_app import ego_expected
 
-ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "test-output"
 CHROMIUM = os.environ.get("GONGJIAN_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -63,13 +59,6 @@ def require_browser() -> None:
     pytest.skip(HOW)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The app on the S city and the unit named like an HTML tag, on a free local port."""
@@ -91,34 +80,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             for k, v in row.items()
             if k in PERSONAL_COLUMNS and v and len(v.strip()) >= 7
         }
-    port = free_port()
-    env = {**os.environ, "GONGJIAN_DATA_DIR": str(folder), "GONGJIAN_STORE_NAME": "s"}
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    log = (folder / "streamlit.log").open("w")
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://localhost:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError(f"the app did not start: {(folder / 'streamlit.log').read_text()}")
-            time.sleep(0.3)
+    with serving(folder) as url:
         yield {"url": url, "tables": tables, "secrets": secrets, "data_dir": folder}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
 
 
 def network_nodes(page: Any) -> list[dict[str, Any]]:

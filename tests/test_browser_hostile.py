@@ -5,10 +5,6 @@ localhost. Needs what tests/test_browser.py needs, and skips (or fails in CI) th
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +13,8 @@ import pytest
 from graph.embedded import EmbeddedStore
 from loaders.ledger import load
 from synthetic.city import generate
-from tests.test_browser import ARGS, CHROMIUM, ROOT, free_port, require_browser, settle
+from tests.appserver import serving
+from tests.test_browser import ARGS, CHROMIUM, require_browser, settle
 
 PAYLOADS = {  # the address is not localhost: a request to it would be a leak
     "district": "![t](http://127.0.0.9:9/district.png)区",
@@ -49,34 +46,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
     )
     load(folder / "hostile", store)
     store.close()
-    port = free_port()
-    env = {**os.environ, "GONGJIAN_DATA_DIR": str(folder), "GONGJIAN_STORE_NAME": "s"}
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    log = (folder / "streamlit.log").open("w")
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://localhost:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError(f"the app did not start: {(folder / 'streamlit.log').read_text()}")
-            time.sleep(0.3)
+    with serving(folder) as url:
         scope = f"district={district['key']}&street={street['key']}&community={community['key']}"
         yield {"url": url, "scope": scope}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
 
 
 def test_markup_names_in_the_scope_fetch_nothing_and_show_as_text(served: dict[str, str]) -> None:
