@@ -12,6 +12,7 @@ from neo4j import Driver, GraphDatabase
 from graph import neo4j_server as local_neo4j
 from graph.embedded import EmbeddedStore
 from graph.neo4j_store import Neo4jStore, statement
+from graph.store import Store
 from loaders.ledger import load
 from synthetic.city import generate
 
@@ -75,3 +76,26 @@ def data_dir(city: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("GONGJIAN_DATA_DIR", str(city))
     monkeypatch.setenv("GONGJIAN_STORE_NAME", "s")
     return city
+
+
+@pytest.fixture(scope="session")
+def m_stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Store]]:
+    """The synthetic M city (one district, 10,000 units) loaded once per session into an
+    embedded store and into a local Neo4j of its own, for tests that compare the stores' figures
+    on a city of real size. Read only: never write to them. Keyed "embedded" and "neo4j"."""
+    require_neo4j()
+    folder = tmp_path_factory.mktemp("m-city")
+    generate("M", 42, folder / "ledger")
+    embedded = EmbeddedStore(folder / "m.sqlite")
+    load(folder / "ledger", embedded)
+    data_dir = folder / "neo4j"
+    info = local_neo4j.start(data_dir, port=local_neo4j.free_port())
+    try:
+        with GraphDatabase.driver(info.uri, auth=(info.user, info.password())) as driver:
+            neo4j = Neo4jStore(driver)
+            load(folder / "ledger", neo4j)
+            yield {"embedded": embedded, "neo4j": neo4j}
+            neo4j.close()
+    finally:
+        embedded.close()
+        local_neo4j.stop(data_dir)
