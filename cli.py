@@ -22,10 +22,11 @@ from graph.neo4j_store import Neo4jStore
 from graph.stats import stats as store_stats
 from graph.store import Store
 from graph.stores import open_store
+from synthetic.city import SCALES as CITY_SCALES
 
 T = TypeVar("T")
 
-SCALES = ("S", "M", "L")
+SCALES = tuple(CITY_SCALES)  # S, M, L, XL
 
 
 class Context:
@@ -106,7 +107,7 @@ def fail(err: GongjianError) -> NoReturn:
     type=click.Choice(SCALES),
     default="S",
     show_default=True,
-    help="S: a few hundred units; M: a district; L: a city.",
+    help="S: a few hundred units; M: a district; L: a city; XL: about 3x L (benchmarks).",
 )
 @click.option("--seed", type=int, default=42, show_default=True, help="Same seed, same city.")
 @click.option(
