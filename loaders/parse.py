@@ -45,10 +45,13 @@ from loaders.resolve import (
     Scope,
     Values,
     as_objects,
+    code_key,
+    code_keys,
     factorize,
     key_form,
     ledger_scope,
-    matching_form,
+    matching_forms,
+    per_distinct,
     per_value,
 )
 
@@ -340,11 +343,6 @@ def value_parser(column: Column, words: Mapping[str, str] | None = None) -> Call
     return parsers[column.kind]
 
 
-def code_key(code: str) -> str:
-    """The key of a record with a code: the code, NFKC-normalized and stripped."""
-    return unicodedata.normalize("NFKC", code).strip()
-
-
 def _empty(column: Column) -> Any:
     return () if column.kind in ("texts", "refs") else None
 
@@ -355,9 +353,11 @@ def natural_key_parts(record: RecordType, columns: Mapping[str, Factorized]) -> 
     parts = []
     for name in record.natural_key:
         codes, uniques = columns[name]
-        form = key_form if record.column(name).kind == "ref" else matching_form
-        texts = pa.array([*(form(u) for u in uniques), ""], pa.string())
-        parts.append(texts.take(np.where(codes < 0, len(uniques), codes)))
+        if record.column(name).kind == "ref":
+            forms = [*(key_form(u) for u in uniques), ""]
+        else:
+            forms = [*matching_forms(uniques), ""]
+        parts.append(pa.array(forms, pa.string()).take(np.where(codes < 0, len(uniques), codes)))
     return parts
 
 
@@ -537,7 +537,7 @@ class Batch:
         self.normed_name = (parts := natural_key_parts(record, self.factorized))[0]
         natural = natural_keys(parts).to_numpy(zero_copy_only=False)
         keys = natural.copy()
-        keys[coded] = per_value(self.factorized["code"], lambda c: c and code_key(c))[coded]
+        keys[coded] = per_distinct(self.factorized["code"], code_keys)[coded]
         if stored is not None and len(stored) and coded.any():
             self._adopt(keys, natural, coded, stored)
         by_natural: dict[str, set[str]] = {}

@@ -12,8 +12,10 @@ import pytest
 import loaders.parse
 from graph.errors import Problem
 from graph.model import RECORDS, SOURCE_COLUMNS
+from loaders import resolve
 from loaders.parse import TEXT_LIMIT, Parsed, cell_problem, cell_problems, parse_date, parse_ledger, split
-from loaders.read import maybe_personal, read_text
+from loaders.read import RawSheet, maybe_personal, read_ledger, read_text
+from synthetic.city import generate
 
 AREAS = """\
     名称,层级,上级,编码
@@ -441,3 +443,51 @@ def test_one_problem_per_cause():
     ]
     assert "必填" in parsed.problems[0].message
     assert "未找到单位「火星单位」" in parsed.problems[2].message
+
+
+def _scalar(fn):  # type: ignore[no-untyped-def]
+    """A per-value Python twin of a vectorized helper: fn of each value, one by one."""
+
+    def each(values):  # type: ignore[no-untyped-def]
+        return resolve.as_objects((fn(v) for v in values), len(values))
+
+    return each
+
+
+SCALAR_TWINS = {  # the vectorized helpers and what each computed before, value by value
+    "matching_forms": _scalar(resolve.matching_form),
+    "code_keys": _scalar(lambda v: "" if v is None else resolve.code_key(str(v))),
+}
+
+
+def test_vectorized_forms_equal_norm_and_code_key_for_every_character() -> None:
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000 and (c < 0x10000 or c % 97 == 0)]
+    texts = [*chars, *(f" Ab{ch}c \u3000{ch}{ch}\t" for ch in chars), None, "", " \n ", "Ａ\u3000ｂ"]
+    for name, twin in SCALAR_TWINS.items():
+        assert getattr(resolve, name)(texts).tolist() == twin(texts).tolist(), name
+
+
+@pytest.fixture(scope="module")
+def messy(tmp_path_factory: pytest.TempPathFactory) -> dict[float, list[RawSheet]]:
+    """The S city written clean and at two levels of mess, read."""
+    folder = tmp_path_factory.mktemp("messy")
+    return {m: read_ledger(generate("S", 42, folder / str(m), mess=m)) for m in (0.0, 0.3, 1.0)}
+
+
+@pytest.mark.parametrize("mess", [0.3, 1.0])
+def test_the_vectorized_parse_gives_the_tables_and_problems_the_per_value_one_gives(
+    messy: dict[float, list[RawSheet]], mess: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stored = parse_ledger(messy[0.0]).tables  # a second ledger over a stored one, too
+    fast = [parse_ledger(messy[mess]), parse_ledger(messy[mess], stored)]
+    for module in (loaders.parse, resolve):
+        for name, twin in SCALAR_TWINS.items():
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, twin)
+    slow = [parse_ledger(messy[mess]), parse_ledger(messy[mess], stored)]
+    for a, b in zip(fast, slow, strict=True):
+        assert list(a.tables) == list(b.tables)
+        for name in a.tables:
+            pd.testing.assert_frame_equal(a.tables[name], b.tables[name])
+        assert (a.problems, a.rejected, a.notes, a.cleared) == (b.problems, b.rejected, b.notes, b.cleared)
+    assert sum(len(t) for t in fast[0].tables.values()) > 4_000 and not fast[0].problems  # valid input
