@@ -53,6 +53,7 @@ from loaders.resolve import (
     matching_forms,
     per_distinct,
     per_value,
+    strips,
 )
 
 TEXT_LIMIT = 200  # characters in a cell (in each item of a list cell) at most: keys stay far
@@ -444,7 +445,7 @@ class Batch:
             self.values[column.name].fill(_empty(column))
             return
         codes, distinct = pd.factorize(self.cells[column.name])
-        texts = [cell.strip() for cell in distinct.to_numpy(dtype=object)]
+        texts = strips(pa.array(distinct, pa.string())).tolist()
         empty = _empty(column)
         # Cheap first guesses: a text is itself; a reference is found among those already resolved.
         values: list[Any] = [None] * len(texts)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from loaders.parse import Batch
 
 Values = npt.NDArray[np.object_]
+Mask = npt.NDArray[np.bool_]
 Factorized = tuple[npt.NDArray[np.intp], Values]  # codes into the distinct values (-1: missing), values
 Location = tuple[str, str, int]  # file, sheet, row
 Cited = tuple[str, str, int | None]  # a row, or (row None) a sheet that could not be read
@@ -85,28 +86,39 @@ def matching_form(value: object) -> str:
 _ARROW_SAFE = r"^[\t\n\r\x{20}-\x{7e}\x{3000}-\x{31ff}\x{3400}-\x{9fff}\x{ff01}-\x{ff5e}]*$"
 
 
-def _texts(values: Sequence[Any] | Values) -> tuple[list[str], pa.StringArray, npt.NDArray[np.bool_]]:
-    """The values as texts ("" for None), in Arrow, and where Arrow's text functions agree with
-    Python's on them."""
-    texts = ["" if v is None else v if isinstance(v, str) else str(v) for v in values]
-    array = pa.array(texts, pa.string())
+def _texts(values: Sequence[Any] | Values | pa.Array) -> tuple[Callable[[int], str], pa.StringArray, Mask]:
+    """The values in Arrow as texts ("" for None), where Arrow's text functions agree with
+    Python's on them, and the text of one value (for the others)."""
+    if isinstance(values, pa.Array):
+        array = values
+    else:
+        try:
+            array = pa.array(values, pa.string())
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all texts: Python writes them
+            array = pa.array([v if isinstance(v, str) else str(v) for v in values], pa.string())
+    array = array.fill_null("")
     safe = pc.match_substring_regex(array, _ARROW_SAFE).to_numpy(zero_copy_only=False)
-    return texts, array, safe
+
+    def text(j: int) -> str:
+        value = values[j]
+        return "" if value is None else value.as_py() if isinstance(value, pa.Scalar) else str(value)
+
+    return text, array, safe
 
 
 def matching_forms(values: Sequence[Any] | Values) -> Values:
     """:func:`matching_form` of each value (:func:`graph.glossary.norm`, vectorized in Arrow)."""
-    texts, array, safe = _texts(values)
+    text, array, safe = _texts(values)
     normed = pc.utf8_normalize(array, "NFKC")
     normed = pc.utf8_lower(pc.utf8_trim(pc.replace_substring_regex(normed, r"[\t\n\r ]+", " "), " "))
-    return _python_where(normed, safe, texts, norm)
+    return _python_where(normed, safe, text, norm)
 
 
 def code_keys(values: Sequence[Any] | Values) -> Values:
     """The key of a record with each code: NFKC-normalized and stripped (vectorized in Arrow)."""
-    texts, array, safe = _texts(values)
+    text, array, safe = _texts(values)
     keys = pc.utf8_trim(pc.utf8_normalize(array, "NFKC"), " \t\n\r")
-    return _python_where(keys, safe, texts, code_key)
+    return _python_where(keys, safe, text, code_key)
 
 
 def code_key(code: str) -> str:
@@ -114,12 +126,18 @@ def code_key(code: str) -> str:
     return unicodedata.normalize("NFKC", code).strip()
 
 
+def strips(texts: pa.Array) -> Values:
+    """``str.strip()`` of each text (vectorized in Arrow)."""
+    text, array, safe = _texts(texts)
+    return _python_where(pc.utf8_trim(array, " \t\n\r\u3000"), safe, text, str.strip)
+
+
 def _python_where(
-    done: pa.StringArray, safe: npt.NDArray[np.bool_], texts: list[str], fn: Callable[[str], str]
+    done: pa.StringArray, safe: Mask, text: Callable[[int], str], fn: Callable[[str], str]
 ) -> Values:
     out: Values = done.to_numpy(zero_copy_only=False).astype(object)
     for j in np.flatnonzero(~safe).tolist():
-        out[j] = fn(texts[j])
+        out[j] = fn(text(j))
     return out
 
 
