@@ -265,12 +265,19 @@ def cell_problem(text: str, column: Column) -> str | None:
 
 def cell_problems(texts: Sequence[str], column: Column) -> dict[int, str]:
     """:func:`cell_problem` of each text, where there is one. Python looks only at the texts
-    with a control character, more than :data:`TEXT_LIMIT` bytes or :func:`maybe_personal`."""
+    with a control character, or an item (the text, or one of a list) of more than
+    :data:`TEXT_LIMIT` bytes or that :func:`maybe_personal` picks."""
     if not texts:
         return {}
     arr = pa.array(texts, pa.string())
-    lengths = pc.binary_length(arr).to_numpy()
-    suspect = (bytes_where(arr, _control) > 0) | (lengths > TEXT_LIMIT) | maybe_personal(arr)
+    suspect = bytes_where(arr, _control) > 0
+    if column.kind in ("texts", "refs"):  # the items as split() cuts them, in Arrow
+        lists = pc.split_pattern_regex(arr, SEPARATORS.pattern)
+        items = pc.list_flatten(lists)
+        odd = (pc.binary_length(items).to_numpy() > TEXT_LIMIT) | maybe_personal(items)
+        suspect[pc.list_parent_indices(lists).to_numpy()[odd]] = True
+    else:
+        suspect |= (pc.binary_length(arr).to_numpy() > TEXT_LIMIT) | maybe_personal(arr)
     problems = {j: cell_problem(texts[j], column) for j in np.flatnonzero(suspect).tolist()}
     return {j: problem for j, problem in problems.items() if problem}
 
