@@ -73,12 +73,11 @@ def _to_sql(values: pd.Series, column: Column | None) -> npt.NDArray[np.object_]
             for v in raw.tolist()
         )
     present = pd.notna(raw)
-    if kind == "bool":
-        return _objects(
-            int(bool(v)) if p else None for v, p in zip(raw.tolist(), present.tolist(), strict=True)
-        )
-    if kind == "int":
-        return _objects(int(v) if p else None for v, p in zip(raw.tolist(), present.tolist(), strict=True))
+    if kind in ("bool", "int"):  # 0 or 1; whole numbers (numpy calls bool() and int() on each)
+        numbers = raw[present].astype(bool if kind == "bool" else np.int64).astype(np.int64)
+        out = np.full(len(raw), None, dtype=object)
+        out[present] = numbers.astype(object)
+        return out
     if present.all():
         return raw
     out = raw.copy()

@@ -135,7 +135,7 @@ def strips(texts: pa.Array) -> Values:
 def _python_where(
     done: pa.StringArray, safe: Mask, text: Callable[[int], str], fn: Callable[[str], str]
 ) -> Values:
-    out: Values = done.to_numpy(zero_copy_only=False).astype(object)
+    out: Values = done.to_numpy(zero_copy_only=False)  # a new object array
     for j in np.flatnonzero(~safe).tolist():
         out[j] = fn(text(j))
     return out
