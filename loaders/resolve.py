@@ -101,7 +101,8 @@ def _texts(values: Sequence[Any] | Values | pa.Array) -> tuple[Callable[[int], s
 
     def text(j: int) -> str:
         value = values[j]
-        return "" if value is None else value.as_py() if isinstance(value, pa.Scalar) else str(value)
+        value = value.as_py() if isinstance(value, pa.Scalar) else value
+        return "" if value is None else str(value)
 
     return text, array, safe
 

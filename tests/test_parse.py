@@ -459,19 +459,49 @@ def _scalar(fn):  # type: ignore[no-untyped-def]
     return each
 
 
+def _tier_before(texts, keys):  # type: ignore[no-untyped-def]
+    """The reference tier as pandas built it before (loaders.resolve._tier)."""
+    pairs = pd.DataFrame({"text": texts, "key": keys}, dtype=object).drop_duplicates()
+    pairs = pairs[pairs["text"].ne("")]
+    shared = pairs["text"].duplicated(keep=False).to_numpy()
+    tier = dict(zip(pairs["text"][~shared], pairs["key"][~shared], strict=True))
+    several: dict[str, list[str]] = {}
+    for text, key in zip(pairs["text"][shared], pairs["key"][shared], strict=True):
+        several.setdefault(text, []).append(key)
+    tier.update((text, tuple(keys)) for text, keys in several.items())
+    return tier
+
+
 SCALAR_TWINS = {  # the vectorized helpers and what each computed before, value by value
     "matching_forms": _scalar(resolve.matching_form),
     "code_keys": _scalar(lambda v: "" if v is None else resolve.code_key(str(v))),
     "strips": lambda texts: resolve.as_objects((t.strip() for t in texts.to_pylist()), len(texts)),
+    "_tier": _tier_before,
+    "cell_problems": lambda texts, column: {
+        j: p for j, text in enumerate(texts) if (p := cell_problem(text, column))
+    },
 }
 
 
-def test_vectorized_forms_equal_norm_and_code_key_for_every_character() -> None:
+def test_vectorized_helpers_equal_their_per_value_twins_on_every_character() -> None:
     chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000 and (c < 0x10000 or c % 97 == 0)]
     texts = [*chars, *(f" Ab{ch}c \u3000{ch}{ch}\t" for ch in chars), None, "", " \n ", "Ａ\u3000ｂ"]
-    for name, twin in SCALAR_TWINS.items():
+    for name in ("matching_forms", "code_keys", "strips"):
         given = pa.array([t for t in texts if t is not None]) if name == "strips" else texts  # cells
-        assert getattr(resolve, name)(given).tolist() == twin(given).tolist(), name
+        assert getattr(resolve, name)(given).tolist() == SCALAR_TWINS[name](given).tolist(), name
+    names, keys = ["a", "b", "a", "", "a", "c", "b", "a", ""], ["1", "2", "3", "4", "1", "5", "2", "6", "4"]
+    assert (
+        resolve._tier(names, keys) == _tier_before(names, keys) == {"a": ("1", "3", "6"), "b": "2", "c": "5"}
+    )
+
+
+BAD_UNITS = (
+    "单位名称,单位类型,所属社区,简称\n"
+    "坏\x01单位,国企,,\n"
+    f"{'甲' * (TEXT_LIMIT + 1)},国企,,\n"
+    "某单位,国企,火星社区,港、13804112345\n"
+    "Ｃａｆé  Ｘ,党总支,,\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -486,15 +516,17 @@ def test_the_vectorized_parse_gives_the_tables_and_problems_the_per_value_one_gi
     messy: dict[float, list[RawSheet]], mess: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stored = parse_ledger(messy[0.0]).tables  # a second ledger over a stored one, too
-    fast = [parse_ledger(messy[mess]), parse_ledger(messy[mess], stored)]
+    bad = read_text(BAD_UNITS, "单位.csv")  # and rows with problems next to it
+    fast = [parse_ledger(messy[mess]), parse_ledger(messy[mess], stored), parse_ledger([*messy[mess], bad])]
     for module in (loaders.parse, resolve):
         for name, twin in SCALAR_TWINS.items():
             if hasattr(module, name):
                 monkeypatch.setattr(module, name, twin)
-    slow = [parse_ledger(messy[mess]), parse_ledger(messy[mess], stored)]
+    slow = [parse_ledger(messy[mess]), parse_ledger(messy[mess], stored), parse_ledger([*messy[mess], bad])]
     for a, b in zip(fast, slow, strict=True):
         assert list(a.tables) == list(b.tables)
         for name in a.tables:
             pd.testing.assert_frame_equal(a.tables[name], b.tables[name])
         assert (a.problems, a.rejected, a.notes, a.cleared) == (b.problems, b.rejected, b.notes, b.cleared)
     assert sum(len(t) for t in fast[0].tables.values()) > 4_000 and not fast[0].problems  # valid input
+    assert len(fast[2].problems) >= 5
