@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from graph.errors import StoreError
@@ -23,7 +25,8 @@ from graph.model import RECORD_TYPES, RECORDS, SOURCE_COLUMNS, Column, RecordTyp
 from graph.scope import SCOPE_RECORDS, area_anchors
 from graph.store import Change, Changes, Progress
 
-BATCH = 50_000
+BATCH = 50_000  # rows between progress reports
+STATEMENT_ROWS = 400  # rows per INSERT statement: one statement for many rows inserts faster
 
 _REFERENCES = (  # (table, column) of the references scoped reads follow
     ("organization", "area"),
@@ -57,26 +60,36 @@ def _ddl(record: RecordType) -> list[str]:
     ]
 
 
-def _to_sql(values: pd.Series, column: Column | None) -> list[Any]:
+def _to_sql(values: pd.Series, column: Column | None) -> npt.NDArray[np.object_]:
     """A column of a record table as SQLite values: tuples as JSON lists, missing as NULL."""
     kind = column.kind if column else "text"
+    raw = values.to_numpy(dtype=object)
     if kind in ("texts", "refs"):  # each distinct list written once
         texts: dict[Any, str | None] = {}
-        return [
+        return _objects(
             texts[v]
             if v in texts
             else texts.setdefault(v, json.dumps(list(v), ensure_ascii=False) if v else None)
-            for v in values.tolist()
-        ]
-    present = values.notna().tolist()
-    raw = values.tolist()
-    if kind == "bool":
-        return [int(bool(v)) if p else None for v, p in zip(raw, present, strict=True)]
-    if kind == "int":
-        return [int(v) if p else None for v, p in zip(raw, present, strict=True)]
-    if all(present):
+            for v in raw.tolist()
+        )
+    present = pd.notna(raw)
+    if kind in ("bool", "int"):  # 0 or 1; whole numbers (numpy calls bool() and int() on each)
+        numbers = raw[present].astype(bool if kind == "bool" else np.int64).astype(np.int64)
+        out = np.full(len(raw), None, dtype=object)
+        out[present] = numbers.astype(object)
+        return out
+    if present.all():
         return raw
-    return [v if p else None for v, p in zip(raw, present, strict=True)]
+    out = raw.copy()
+    out[~present] = None
+    return out
+
+
+def _objects(values: Iterable[Any]) -> npt.NDArray[np.object_]:
+    listed = list(values)
+    out = np.empty(len(listed), dtype=object)
+    out[:] = listed
+    return out
 
 
 def _from_sql(values: Iterable[Any], column: Column) -> list[Any]:
@@ -85,6 +98,10 @@ def _from_sql(values: Iterable[Any], column: Column) -> list[Any]:
     if column.kind == "bool":
         return [None if v is None else bool(v) for v in values]
     return list(values)
+
+
+def _reference_indexes() -> list[str]:
+    return [f"CREATE INDEX IF NOT EXISTS {t}_{c} ON {t}({c})" for t, c in _REFERENCES]
 
 
 def _upper(expr: str) -> str:
@@ -142,11 +159,15 @@ class EmbeddedStore:
             self._db.execute(
                 "INSERT INTO meta VALUES ('revision', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1"
             )
-            return {
+            changes = {
                 record.name: self._upsert(record, tables[record.name], advance)
                 for record in RECORD_TYPES
                 if record.name in tables
             }
+            for statement in _reference_indexes():  # made once, after the rows: faster than kept
+                self._db.execute(statement)
+        self._indexed = True
+        return changes
 
     def _upsert(self, record: RecordType, frame: pd.DataFrame, advance: Callable[[int], None]) -> Change:
         """Insert new keys, update changed rows; a changed source (file, sheet, row) alone is
@@ -156,13 +177,17 @@ class EmbeddedStore:
         if missing:
             raise StoreError(f"The {record.name} table lacks columns {missing}; this is a bug in the loader.")
         by_name = {c.name: c for c in record.columns}
-        rows = list(zip(*(_to_sql(frame[n], by_name.get(n)) for n in names), strict=True))
+        rows = np.empty((len(frame), len(names)), dtype=object)
+        for i, name in enumerate(names):
+            rows[:, i] = _to_sql(frame[name], by_name.get(name))
         table, db = record.name, self._db
-        marks = ", ".join("?" * len(names))
         (top,) = db.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()
         if top == 0:  # a first load: append, then index
             db.execute(f"DROP INDEX {table}_key")
-            self._batches(f"INSERT INTO {table} VALUES ({marks})", rows, advance)
+            for t, column in _REFERENCES:
+                if t == table:
+                    db.execute(f"DROP INDEX IF EXISTS {table}_{column}")
+            self._batches(f"INSERT INTO {table} VALUES", rows, advance)
             try:
                 db.execute(_ddl(record)[1])
             except sqlite3.IntegrityError as err:
@@ -173,23 +198,35 @@ class EmbeddedStore:
         assignments = ", ".join(f"{n} = excluded.{n}" for n in names[1:])
         before = db.total_changes
         self._batches(
-            f"INSERT INTO {table} VALUES ({marks}) ON CONFLICT(key) DO UPDATE SET {assignments} WHERE {differs}",
+            f"INSERT INTO {table} VALUES",
             rows,
             advance,
+            f"ON CONFLICT(key) DO UPDATE SET {assignments} WHERE {differs}",
         )
         written = db.total_changes - before
         (added,) = db.execute(f"SELECT count(*) FROM {table} WHERE rowid > ?", (top,)).fetchone()
         db.executemany(
             f"UPDATE {table} SET src_file = ?2, src_sheet = ?3, src_row = ?4 WHERE key = ?1 "
             "AND (src_file IS NOT ?2 OR src_sheet IS NOT ?3 OR src_row IS NOT ?4)",
-            [(r[0], *r[-3:]) for r in rows],
+            rows[:, [0, -3, -2, -1]].tolist(),
         )
         return Change(added=added, updated=written - added, unchanged=len(rows) - written)
 
-    def _batches(self, sql: str, rows: list[tuple[Any, ...]], advance: Callable[[int], None]) -> None:
+    def _batches(
+        self, insert: str, rows: npt.NDArray[np.object_], advance: Callable[[int], None], tail: str = ""
+    ) -> None:
+        """``insert`` (``INSERT INTO t VALUES``) of the rows, :data:`STATEMENT_ROWS` rows per
+        statement, then ``tail`` (an upsert clause); progress every :data:`BATCH` rows."""
+        width = rows.shape[1]
+        one = f"({', '.join('?' * width)})"
+        many = f"{insert} {', '.join([one] * STATEMENT_ROWS)} {tail}"
         for start in range(0, len(rows), BATCH):
             batch = rows[start : start + BATCH]
-            self._db.executemany(sql, batch)
+            whole = len(batch) // STATEMENT_ROWS * STATEMENT_ROWS
+            if whole:
+                self._db.executemany(many, batch[:whole].reshape(-1, STATEMENT_ROWS * width).tolist())
+            if whole < len(batch):
+                self._db.executemany(f"{insert} {one} {tail}", batch[whole:].tolist())
             advance(len(batch))
 
     # --- reading --------------------------------------------------------------------------
@@ -334,15 +371,15 @@ class EmbeddedStore:
         return {name: found[name] for name in SCOPE_RECORDS}
 
     def _index_references(self) -> None:
-        """The indexes scoped reads look references up by, made on the first one (a first load
-        appends faster without them; later writes keep them). Without them (a read-only file)
-        the reads scan instead."""
+        """The indexes scoped reads look references up by: every write makes them (after a first
+        load's rows); this makes them for a store written before that. Without them (a
+        read-only file) the reads scan instead."""
         if self._indexed:
             return
         try:
             with self._transaction():
-                for table, column in _REFERENCES:
-                    self._db.execute(f"CREATE INDEX IF NOT EXISTS {table}_{column} ON {table}({column})")
+                for statement in _reference_indexes():
+                    self._db.execute(statement)
         except sqlite3.OperationalError:
             pass
         self._indexed = True

@@ -45,11 +45,15 @@ from loaders.resolve import (
     Scope,
     Values,
     as_objects,
+    code_key,
+    code_keys,
     factorize,
     key_form,
     ledger_scope,
-    matching_form,
+    matching_forms,
+    per_distinct,
     per_value,
+    strips,
 )
 
 TEXT_LIMIT = 200  # characters in a cell (in each item of a list cell) at most: keys stay far
@@ -261,12 +265,19 @@ def cell_problem(text: str, column: Column) -> str | None:
 
 def cell_problems(texts: Sequence[str], column: Column) -> dict[int, str]:
     """:func:`cell_problem` of each text, where there is one. Python looks only at the texts
-    with a control character, more than :data:`TEXT_LIMIT` bytes or :func:`maybe_personal`."""
+    with a control character, or an item (the text, or one of a list) of more than
+    :data:`TEXT_LIMIT` bytes or that :func:`maybe_personal` picks."""
     if not texts:
         return {}
     arr = pa.array(texts, pa.string())
-    lengths = pc.binary_length(arr).to_numpy()
-    suspect = (bytes_where(arr, _control) > 0) | (lengths > TEXT_LIMIT) | maybe_personal(arr)
+    suspect = bytes_where(arr, _control) > 0
+    if column.kind in ("texts", "refs"):  # the items as split() cuts them, in Arrow
+        lists = pc.split_pattern_regex(arr, SEPARATORS.pattern)
+        items = pc.list_flatten(lists)
+        odd = (pc.binary_length(items).to_numpy() > TEXT_LIMIT) | maybe_personal(items)
+        suspect[pc.list_parent_indices(lists).to_numpy()[odd]] = True
+    else:
+        suspect |= (pc.binary_length(arr).to_numpy() > TEXT_LIMIT) | maybe_personal(arr)
     problems = {j: cell_problem(texts[j], column) for j in np.flatnonzero(suspect).tolist()}
     return {j: problem for j, problem in problems.items() if problem}
 
@@ -340,11 +351,6 @@ def value_parser(column: Column, words: Mapping[str, str] | None = None) -> Call
     return parsers[column.kind]
 
 
-def code_key(code: str) -> str:
-    """The key of a record with a code: the code, NFKC-normalized and stripped."""
-    return unicodedata.normalize("NFKC", code).strip()
-
-
 def _empty(column: Column) -> Any:
     return () if column.kind in ("texts", "refs") else None
 
@@ -355,9 +361,11 @@ def natural_key_parts(record: RecordType, columns: Mapping[str, Factorized]) -> 
     parts = []
     for name in record.natural_key:
         codes, uniques = columns[name]
-        form = key_form if record.column(name).kind == "ref" else matching_form
-        texts = pa.array([*(form(u) for u in uniques), ""], pa.string())
-        parts.append(texts.take(np.where(codes < 0, len(uniques), codes)))
+        if record.column(name).kind == "ref":
+            forms = [*(key_form(u) for u in uniques), ""]
+        else:
+            forms = [*matching_forms(uniques), ""]
+        parts.append(pa.array(forms, pa.string()).take(np.where(codes < 0, len(uniques), codes)))
     return parts
 
 
@@ -444,7 +452,7 @@ class Batch:
             self.values[column.name].fill(_empty(column))
             return
         codes, distinct = pd.factorize(self.cells[column.name])
-        texts = [cell.strip() for cell in distinct.to_numpy(dtype=object)]
+        texts = strips(pa.array(distinct, pa.string())).tolist()
         empty = _empty(column)
         # Cheap first guesses: a text is itself; a reference is found among those already resolved.
         values: list[Any] = [None] * len(texts)
@@ -537,7 +545,7 @@ class Batch:
         self.normed_name = (parts := natural_key_parts(record, self.factorized))[0]
         natural = natural_keys(parts).to_numpy(zero_copy_only=False)
         keys = natural.copy()
-        keys[coded] = per_value(self.factorized["code"], lambda c: c and code_key(c))[coded]
+        keys[coded] = per_distinct(self.factorized["code"], code_keys)[coded]
         if stored is not None and len(stored) and coded.any():
             self._adopt(keys, natural, coded, stored)
         by_natural: dict[str, set[str]] = {}

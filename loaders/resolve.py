@@ -13,12 +13,15 @@ Also the array helpers the parser shares (one value per distinct cell).
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph.glossary import norm
 from graph.model import RECORDS, RecordType
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
     from loaders.parse import Batch
 
 Values = npt.NDArray[np.object_]
+Mask = npt.NDArray[np.bool_]
 Factorized = tuple[npt.NDArray[np.intp], Values]  # codes into the distinct values (-1: missing), values
 Location = tuple[str, str, int]  # file, sheet, row
 Cited = tuple[str, str, int | None]  # a row, or (row None) a sheet that could not be read
@@ -60,6 +64,13 @@ def per_value(column: Factorized, fn: Callable[[Any], Any]) -> Values:
     return as_objects([*(fn(u) for u in uniques), fn(None)], len(uniques) + 1)[codes]
 
 
+def per_distinct(column: Factorized, fn: Callable[[Values], Values]) -> Values:
+    """Like :func:`per_value`, with fn taking and giving an array of the distinct values."""
+    codes, uniques = column
+    both: Values = np.concatenate([fn(uniques), fn(as_objects([None], 1))])
+    return both[codes]
+
+
 def key_form(value: object) -> str:
     return "" if value is None else str(value)
 
@@ -68,18 +79,86 @@ def matching_form(value: object) -> str:
     return "" if value is None else norm(str(value))
 
 
+# Texts that norm() and code_key() treat as Arrow does: ASCII without control characters but
+# tab and line breaks, CJK punctuation, kana, bopomofo and jamo, CJK ideographs, full-width
+# ASCII. Their whitespace after NFKC is tab, line breaks and space, their case ASCII's. Python
+# looks at the others (Latin or Greek letters with accents, odd spaces, enclosed CJK, …).
+_ARROW_SAFE = r"^[\t\n\r\x{20}-\x{7e}\x{3000}-\x{31ff}\x{3400}-\x{9fff}\x{ff01}-\x{ff5e}]*$"
+
+
+def _texts(values: Sequence[Any] | Values | pa.Array) -> tuple[Callable[[int], str], pa.StringArray, Mask]:
+    """The values in Arrow as texts ("" for None), where Arrow's text functions agree with
+    Python's on them, and the text of one value (for the others)."""
+    if isinstance(values, pa.Array):
+        array = values
+    else:
+        try:
+            array = pa.array(values, pa.string())
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all texts: Python writes them
+            array = pa.array([v if isinstance(v, str) else str(v) for v in values], pa.string())
+    array = array.fill_null("")
+    safe = pc.match_substring_regex(array, _ARROW_SAFE).to_numpy(zero_copy_only=False)
+
+    def text(j: int) -> str:
+        value = values[j]
+        value = value.as_py() if isinstance(value, pa.Scalar) else value
+        return "" if value is None else str(value)
+
+    return text, array, safe
+
+
+def matching_forms(values: Sequence[Any] | Values) -> Values:
+    """:func:`matching_form` of each value (:func:`graph.glossary.norm`, vectorized in Arrow)."""
+    text, array, safe = _texts(values)
+    normed = pc.utf8_normalize(array, "NFKC")
+    normed = pc.utf8_lower(pc.utf8_trim(pc.replace_substring_regex(normed, r"[\t\n\r ]+", " "), " "))
+    return _python_where(normed, safe, text, norm)
+
+
+def code_keys(values: Sequence[Any] | Values) -> Values:
+    """The key of a record with each code: NFKC-normalized and stripped (vectorized in Arrow)."""
+    text, array, safe = _texts(values)
+    keys = pc.utf8_trim(pc.utf8_normalize(array, "NFKC"), " \t\n\r")
+    return _python_where(keys, safe, text, code_key)
+
+
+def code_key(code: str) -> str:
+    """The key of a record with a code: the code, NFKC-normalized and stripped."""
+    return unicodedata.normalize("NFKC", code).strip()
+
+
+def strips(texts: pa.Array) -> Values:
+    """``str.strip()`` of each text (vectorized in Arrow)."""
+    text, array, safe = _texts(texts)
+    return _python_where(pc.utf8_trim(array, " \t\n\r\u3000"), safe, text, str.strip)
+
+
+def _python_where(
+    done: pa.StringArray, safe: Mask, text: Callable[[int], str], fn: Callable[[str], str]
+) -> Values:
+    out: Values = done.to_numpy(zero_copy_only=False)  # a new object array
+    for j in np.flatnonzero(~safe).tolist():
+        out[j] = fn(text(j))
+    return out
+
+
 Tier = dict[str, str | tuple[str, ...]]  # matching form -> the key it names, or the keys when ambiguous
 
 
 def _tier(texts: Sequence[Any] | Values, keys: Sequence[Any] | Values) -> Tier:
-    pairs = pd.DataFrame({"text": texts, "key": keys}, dtype=object).drop_duplicates()
-    pairs = pairs[pairs["text"].ne("")]
-    shared = pairs["text"].duplicated(keep=False).to_numpy()
-    tier: Tier = dict(zip(pairs["text"][~shared], pairs["key"][~shared], strict=True))
+    """Each text ("" left out) -> the key it names, or the keys in order when several."""
+    first: dict[str, str] = {}
     several: dict[str, list[str]] = {}
-    for text, key in zip(pairs["text"][shared], pairs["key"][shared], strict=True):
-        several.setdefault(text, []).append(key)
-    tier.update((text, tuple(keys)) for text, keys in several.items())
+    for text, key in zip(list(texts), list(keys), strict=True):
+        if text == "":
+            continue
+        found = first.setdefault(text, key)
+        if found != key:
+            named = several.setdefault(text, [found])
+            if key not in named:
+                named.append(key)
+    tier: Tier = dict(first)
+    tier.update((text, tuple(named)) for text, named in several.items())
     return tier
 
 
@@ -157,10 +236,10 @@ class Index:
         own = rows["own"].to_numpy(dtype=bool)
         coded, named = pd.notna(codes), pd.notna(names)
         key_forms = keys.copy()  # a key is a code, or already in matching form
-        key_forms[coded] = [norm(k) for k in keys[coded]]
-        code_forms = as_objects((norm(str(c)) for c in codes[coded]), int(coded.sum()))
+        key_forms[coded] = matching_forms(keys[coded])
+        code_forms = matching_forms(codes[coded])
         aliases = rows[["key", "aliases", "own"]].explode("aliases").dropna(subset=["aliases"])
-        alias_forms = per_value(factorize(aliases["aliases"].to_numpy()), matching_form)
+        alias_forms = per_distinct(factorize(aliases["aliases"].to_numpy()), matching_forms)
         alias_keys = aliases["key"].to_numpy()
         alias_own = aliases["own"].to_numpy(dtype=bool)
         self.place: dict[str, str | None] = dict(zip(keys, rows["place"], strict=True))
@@ -188,7 +267,7 @@ class Index:
         written = [(codes[coded], code_forms, keys[coded]), (names[named], normed[named], keys[named])]
         written.append((aliases["aliases"].to_numpy(), alias_forms, alias_keys))
         for texts, forms, owners in written:
-            home = as_objects((self.lookup.get(form) for form in forms), len(forms)) == owners
+            home = as_objects(map(self.lookup.get, forms), len(forms)) == owners
             if self.bad:
                 home &= ~pd.Series(owners, dtype=object).isin(list(self.bad)).to_numpy()
             self._resolved.update(zip(texts[home], owners[home], strict=True))
@@ -216,8 +295,7 @@ class Index:
     def known(self, texts: list[str]) -> list[str | None]:
         """The keys of the texts already resolved (or written exactly as in their sheet); None
         for the others."""
-        resolved = self._resolved
-        return [resolved.get(text) for text in texts]
+        return list(map(self._resolved.get, texts))
 
     def resolve(self, text: str) -> str:
         """The key a reference names; ValueError with what to do when it names none or several.
@@ -323,7 +401,7 @@ def _index_rows(record: RecordType, batch: Batch | None, stored: pd.DataFrame | 
                 {
                     "key": others["key"],
                     "name": others[name],
-                    "normed": per_value(factorize(others[name].to_numpy()), matching_form),
+                    "normed": per_distinct(factorize(others[name].to_numpy()), matching_forms),
                     "code": others["code"],
                     "aliases": others.get("aliases"),
                     "place": others.get(place) if place else None,

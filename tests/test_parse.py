@@ -12,8 +12,10 @@ import pytest
 import loaders.parse
 from graph.errors import Problem
 from graph.model import RECORDS, SOURCE_COLUMNS
+from loaders import resolve
 from loaders.parse import TEXT_LIMIT, Parsed, cell_problem, cell_problems, parse_date, parse_ledger, split
-from loaders.read import maybe_personal, read_text
+from loaders.read import RawSheet, maybe_personal, read_ledger, read_text
+from synthetic.city import generate
 
 AREAS = """\
     名称,层级,上级,编码
@@ -177,6 +179,11 @@ TRICKY = [
     "甲" * TEXT_LIMIT,
     "甲" * (TEXT_LIMIT + 1),
     "、".join(["甲" * (TEXT_LIMIT // 2 + 1)] * 2),
+    "大港、１３８０４１１２３４５",
+    "210203198001011234\n大港",
+    "大港；" + "甲" * (TEXT_LIMIT + 1),
+    "DW000001、DW000002、DW000003",
+    "DW0000011、 1000",
     "a\x00b",
     "a\tb\nc",
     "\x7f",
@@ -441,3 +448,85 @@ def test_one_problem_per_cause():
     ]
     assert "必填" in parsed.problems[0].message
     assert "未找到单位「火星单位」" in parsed.problems[2].message
+
+
+def _scalar(fn):  # type: ignore[no-untyped-def]
+    """A per-value Python twin of a vectorized helper: fn of each value, one by one."""
+
+    def each(values):  # type: ignore[no-untyped-def]
+        return resolve.as_objects((fn(v) for v in values), len(values))
+
+    return each
+
+
+def _tier_before(texts, keys):  # type: ignore[no-untyped-def]
+    """The reference tier as pandas built it before (loaders.resolve._tier)."""
+    pairs = pd.DataFrame({"text": texts, "key": keys}, dtype=object).drop_duplicates()
+    pairs = pairs[pairs["text"].ne("")]
+    shared = pairs["text"].duplicated(keep=False).to_numpy()
+    tier = dict(zip(pairs["text"][~shared], pairs["key"][~shared], strict=True))
+    several: dict[str, list[str]] = {}
+    for text, key in zip(pairs["text"][shared], pairs["key"][shared], strict=True):
+        several.setdefault(text, []).append(key)
+    tier.update((text, tuple(keys)) for text, keys in several.items())
+    return tier
+
+
+SCALAR_TWINS = {  # the vectorized helpers and what each computed before, value by value
+    "matching_forms": _scalar(resolve.matching_form),
+    "code_keys": _scalar(lambda v: "" if v is None else resolve.code_key(str(v))),
+    "strips": lambda texts: resolve.as_objects((t.strip() for t in texts.to_pylist()), len(texts)),
+    "_tier": _tier_before,
+    "cell_problems": lambda texts, column: {
+        j: p for j, text in enumerate(texts) if (p := cell_problem(text, column))
+    },
+}
+
+
+def test_vectorized_helpers_equal_their_per_value_twins_on_every_character() -> None:
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000 and (c < 0x10000 or c % 97 == 0)]
+    texts = [*chars, *(f" Ab{ch}c \u3000{ch}{ch}\t" for ch in chars), None, "", " \n ", "Ａ\u3000ｂ"]
+    for name in ("matching_forms", "code_keys", "strips"):
+        given = pa.array([t for t in texts if t is not None]) if name == "strips" else texts  # cells
+        assert getattr(resolve, name)(given).tolist() == SCALAR_TWINS[name](given).tolist(), name
+    names, keys = ["a", "b", "a", "", "a", "c", "b", "a", ""], ["1", "2", "3", "4", "1", "5", "2", "6", "4"]
+    assert (
+        resolve._tier(names, keys) == _tier_before(names, keys) == {"a": ("1", "3", "6"), "b": "2", "c": "5"}
+    )
+
+
+BAD_UNITS = (
+    "单位名称,单位类型,所属社区,简称\n"
+    "坏\x01单位,国企,,\n"
+    f"{'甲' * (TEXT_LIMIT + 1)},国企,,\n"
+    "某单位,国企,火星社区,港、13804112345\n"
+    "Ｃａｆé  Ｘ,党总支,,\n"
+)
+
+
+@pytest.fixture(scope="module")
+def messy(tmp_path_factory: pytest.TempPathFactory) -> dict[float, list[RawSheet]]:
+    """The S city written clean and at two levels of mess, read."""
+    folder = tmp_path_factory.mktemp("messy")
+    return {m: read_ledger(generate("S", 42, folder / str(m), mess=m)) for m in (0.0, 0.3, 1.0)}
+
+
+@pytest.mark.parametrize("mess", [0.3, 1.0])
+def test_the_vectorized_parse_gives_the_tables_and_problems_the_per_value_one_gives(
+    messy: dict[float, list[RawSheet]], mess: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stored = parse_ledger(messy[0.0]).tables  # a second ledger over a stored one, too
+    bad = read_text(BAD_UNITS, "单位.csv")  # and rows with problems next to it
+    fast = [parse_ledger(messy[mess]), parse_ledger(messy[mess], stored), parse_ledger([*messy[mess], bad])]
+    for module in (loaders.parse, resolve):
+        for name, twin in SCALAR_TWINS.items():
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, twin)
+    slow = [parse_ledger(messy[mess]), parse_ledger(messy[mess], stored), parse_ledger([*messy[mess], bad])]
+    for a, b in zip(fast, slow, strict=True):
+        assert list(a.tables) == list(b.tables)
+        for name in a.tables:
+            pd.testing.assert_frame_equal(a.tables[name], b.tables[name])
+        assert (a.problems, a.rejected, a.notes, a.cleared) == (b.problems, b.rejected, b.notes, b.cleared)
+    assert sum(len(t) for t in fast[0].tables.values()) > 4_000 and not fast[0].problems  # valid input
+    assert len(fast[2].problems) >= 5

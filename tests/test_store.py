@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from neo4j import Driver
 
-from graph import bridges, changes, coverage
+from graph import bridges, changes, coverage, embedded
 from graph.embedded import EmbeddedStore, node_id
 from graph.errors import StoreError
 from graph.model import RECORDS, SOURCE_COLUMNS
@@ -220,6 +220,32 @@ def test_a_failed_write_leaves_the_store_as_it_was(store: Store) -> None:
     with pytest.raises(StoreError):
         store.write(broken)
     pd.testing.assert_frame_equal(store.table("organization"), before)
+
+
+def test_embedded_writes_many_rows_per_statement_and_indexes_references_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = EmbeddedStore(tmp_path / "one.sqlite")  # one row per statement
+    monkeypatch.setattr(embedded, "STATEMENT_ROWS", 2)  # whole statements and a remainder
+    many = EmbeddedStore(tmp_path / "many.sqlite")
+    monkeypatch.setattr(embedded, "STATEMENT_ROWS", 1)
+    one.write(small_city())
+    monkeypatch.setattr(embedded, "STATEMENT_ROWS", 2)
+    assert many.write(small_city())["organization"] == Change(added=3)
+    corrected = small_city()
+    corrected["organization"].loc[1, "kind"] = "private_firm"
+    corrected["person"]["src_row"] = [7, 8]
+    changes = many.write(corrected)
+    assert changes["organization"] == Change(updated=1, unchanged=2)
+    assert changes["person"] == Change(unchanged=2)
+    monkeypatch.setattr(embedded, "STATEMENT_ROWS", 1)
+    one.write(corrected)
+    for name in RECORDS:
+        pd.testing.assert_frame_equal(many.table(name), one.table(name))
+    indexes = {r[0] for r in many._db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {f"{t}_{c}" for t, c in embedded._REFERENCES} <= indexes  # made by the first write
+    one.close()
+    many.close()
 
 
 KILLED_WRITER = textwrap.dedent(
