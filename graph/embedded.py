@@ -405,6 +405,7 @@ class EmbeddedStore:
             [r[1:8] for r in rows if r[0] == ""], columns=["key", "name", "kind", "area", *figures]
         )
         flags[figures] = flags[figures].astype(bool)
+        flags = flags.sort_values("key", ignore_index=True)
         counted = {r[0]: (r[8], *r[5:8]) for r in rows if r[0] != ""}
         trend = pd.DataFrame(
             [(q, *counted.get(q, (0, 0, 0, 0))) for q in quarters], columns=["quarter", "members", *figures]
@@ -446,10 +447,12 @@ class EmbeddedStore:
             ORDER BY u.key, a.committee"""
         rows = self._figures(sql, area, kinds, start=start, end=end)
         columns = ["unit", "name", "kind", "area", "committee", "committee_name", "committee_kind"]
-        frame = pd.DataFrame([r[:7] for r in rows], columns=columns, dtype=object)
-        for i, side in ((7, "up"), (8, "down")):
-            frame[side] = [() if r[i] == "[]" else tuple(tuple(p) for p in json.loads(r[i])) for r in rows]
-        return frame
+
+        def people(text: str) -> tuple[tuple[str, str], ...]:
+            return () if text == "[]" else tuple((k, n) for k, n in json.loads(text))
+
+        found = [[*r[:7], people(r[7]), people(r[8])] for r in rows]
+        return pd.DataFrame(found, columns=[*columns, "up", "down"], dtype=object)
 
     def bridging_posts(self, area: str | None, kinds: Sequence[str], start: str, end: str) -> pd.DataFrame:
         """The posts held in [start, end] by the people with such a post in a unit of the scope
