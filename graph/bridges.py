@@ -231,35 +231,24 @@ def cross_records(store: Store, period: str, area: str | None = None) -> dict[st
     level, with the people each way (keys and names, not masked)."""
     p = Period.parse(period)
     area_key, area_name = find_area({"area": store.table("area")}, area) if area else (None, "全部")
-    if area_key is None:
-        tables = {name: store.table(name) for name in ("area", "organization", "post", "person")}
-    else:
-        tables = store.scoped(area_key)  # the area's units and whom they are tied to
-    units, areas = tables["organization"], tables["area"]
-    inside = units[units["area"].isin(below(areas, area_key))]
-    view = cross_view(
-        tables["post"], tables["person"], units, areas, inside, p.start.isoformat(), p.end.isoformat()
-    )
-    unit_names = dict(zip(units["key"], units["name"], strict=True))
-    kinds = dict(zip(units["key"], units["kind"], strict=True))
-    people = dict(zip(tables["person"]["key"], tables["person"]["name"], strict=True))
+    view = store_view(store, area_key, (), p.start.isoformat(), p.end.isoformat())
 
-    def who(keys: tuple[str, ...]) -> list[dict[str, str]]:
-        return [{"key": k, "name": people.get(k, k)} for k in keys]
+    def who(keys: tuple[str, ...], names: tuple[str, ...]) -> list[dict[str, str]]:
+        return [{"key": k, "name": n} for k, n in zip(keys, names, strict=True)]
 
     rows = [
         {
-            "unit_key": u,
-            "unit": unit_names.get(u, u),
-            "kind": kinds.get(u),
-            "level": lvl,
-            "committee_key": c,
-            "committee": unit_names.get(c, c),
-            "direction": d,
-            "unit_to_committee": who(up),
-            "committee_to_unit": who(down),
+            "unit_key": r["unit"],
+            "unit": r["unit_name"],
+            "kind": r["kind"],
+            "level": r["level"],
+            "committee_key": r["committee"],
+            "committee": r["committee_name"],
+            "direction": r["direction"],
+            "unit_to_committee": who(r["up"], r["up_names"]),
+            "committee_to_unit": who(r["down"], r["down_names"]),
         }
-        for u, lvl, c, d, up, down in view["ties"].itertuples(index=False, name=None)
+        for r in view["ties"].to_dict("records")
     ]
     return {
         "period": p.label,

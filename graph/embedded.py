@@ -22,6 +22,7 @@ import pandas as pd
 from graph.bridges import pushdown
 from graph.errors import StoreError
 from graph.model import RECORD_TYPES, RECORDS, SOURCE_COLUMNS, Column, RecordType
+from graph.rules import MISSED
 from graph.scope import SCOPE_RECORDS, area_anchors, quarter_end, quarter_start
 from graph.store import Change, Changes, Progress
 
@@ -473,19 +474,78 @@ class EmbeddedStore:
         rows = self._figures(sql, area, kinds, start=start, end=end)
         return pd.DataFrame(rows, columns=["person", "person_name", "org", "org_name", "role"], dtype=object)
 
+    def change_rows(
+        self, area: str | None, kinds: Sequence[str], start: str, end: str
+    ) -> dict[str, pd.DataFrame]:
+        """The rows :func:`graph.changes.in_scope` needs for the units of a scope in [start, end],
+        with the columns it reads: the scope's units and every committee; the posts in them;
+        the scope's agreements, projects and registrations dated near the period; every
+        meeting; the attendance of the units that missed a meeting near the period, up to its
+        end. Dated near: in or after the year before ``start`` (as text: a superset of what
+        begins or ends in the period), on or before ``end``; in one snapshot."""
+        scope = f"SELECT key FROM organization o WHERE {_IN_SCOPE.format(unit='o')}"
+        committees = (
+            "SELECT key FROM organization WHERE kind IN (SELECT value FROM json_each(:committee_kinds))"
+        )
+        near = "({day} >= :near AND {day} <= :end)"
+        sql = {
+            "organization": f"SELECT key, name, kind, area, joined FROM organization "
+            f"WHERE key IN ({scope}) OR key IN ({committees})",
+            "area": "SELECT key, name, level, parent FROM area",
+            "post": f"SELECT person, org, role, part_time, start, end FROM post "
+            f"WHERE org IN ({scope}) OR org IN ({committees})",
+            "agreement": f"SELECT title, signed, expires, parties FROM agreement "
+            f"WHERE ({near.format(day='signed')} OR {near.format(day='expires')}) "
+            f"AND {_any('agreement.parties', f'({scope})')}",
+            "project": f"SELECT title, status, end, contributors FROM project "
+            f"WHERE {near.format(day='end')} AND {_any('project.contributors', f'({scope})')}",
+            "registration": f"SELECT person, org, community, date, withdrawn FROM registration "
+            f"WHERE org IN ({scope}) AND ({near.format(day='date')} OR {near.format(day='withdrawn')})",
+            "meeting": "SELECT key, date FROM meeting",
+            "attendance": f"SELECT a.meeting, a.org, a.status FROM attendance a "
+            f"JOIN meeting m ON m.key = a.meeting WHERE m.date <= :end AND a.org IN ("
+            f"SELECT a.org FROM attendance a JOIN meeting m ON m.key = a.meeting "
+            f"WHERE a.org IN ({scope}) AND a.status IN (SELECT value FROM json_each(:missed)) "
+            f"AND {near.format(day='m.date')})",
+        }
+        values = {"near": str(int(start[:4]) - 1), "missed": json.dumps(list(MISSED)), "end": end}
+        found = {}
+        for (record, text), rows in zip(
+            sql.items(), self._statements(list(sql.values()), area, kinds, **values), strict=True
+        ):
+            columns = [c.strip().removeprefix("a.") for c in text[7 : text.index(" FROM ")].split(",")]
+            by_name = {c.name: c for c in RECORDS[record].columns}
+            found[record] = pd.DataFrame(
+                {
+                    c: _from_sql([r[i] for r in rows], by_name[c]) if c in by_name else [r[i] for r in rows]
+                    for i, c in enumerate(columns)
+                },
+                columns=columns,
+                dtype=object,
+            )
+        return found
+
     def _figures(self, sql: str, area: str | None, kinds: Sequence[str], **values: str) -> list[Any]:
         """The rows of a figure statement over the scope of ``area`` (None: all) and ``kinds``,
         with the rules' parameters (:func:`graph.bridges.pushdown`) bound as JSON."""
+        return self._statements([sql], area, kinds, **values)[0]
+
+    def _statements(
+        self, statements: Sequence[str], area: str | None, kinds: Sequence[str], **values: str
+    ) -> list[list[Any]]:
+        """The rows of each statement (as :meth:`_figures`), in one snapshot."""
         self._index_references()
         with self._transaction("DEFERRED"):
             areas = self._select(
                 RECORDS["area"], ["key", "level", "parent"], "SELECT key, level, parent FROM area", ()
             )
-            params: dict[str, Any] = {k: json.dumps(v) for k, v in pushdown(areas, area, kinds).items()}
-            wanted = set(re.findall(r":(\w+)", sql))
-            return self._db.execute(
-                sql, {k: v for k, v in {**params, **values}.items() if k in wanted}
-            ).fetchall()
+            params = {k: json.dumps(v) for k, v in pushdown(areas, area, kinds).items()}
+            found = []
+            for sql in statements:
+                wanted = set(re.findall(r":(\w+)", sql))
+                bound = {k: v for k, v in {**params, **values}.items() if k in wanted}
+                found.append(self._db.execute(sql, bound).fetchall())
+            return found
 
     def _index_references(self) -> None:
         """The indexes scoped reads look references up by, made on the first one (a first load

@@ -67,6 +67,7 @@ from neo4j import Driver, ManagedTransaction, Session
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
 
 from graph.bridges import pushdown
+from graph.changes import TABLES
 from graph.embedded import build_graph
 from graph.errors import StoreError
 from graph.model import NODE_LABELS, RECORD_TYPES, RECORDS, RELATIONSHIP_TYPES, SOURCE_COLUMNS, RecordType
@@ -305,6 +306,16 @@ class Neo4jStore:
             [r["person"], r["name"], org, org_name, role] for r in rows for org, org_name, role in r["posts"]
         ]
         return pd.DataFrame(found, columns=["person", "person_name", "org", "org_name", "role"], dtype=object)
+
+    def change_rows(
+        self, area: str | None, kinds: Sequence[str], start: str, end: str
+    ) -> dict[str, pd.DataFrame]:
+        """The rows :func:`graph.changes.in_scope` needs: the scope's rows (:meth:`scoped`), or
+        every row for the whole city (not narrowed to the period on this store yet)."""
+        if area is None:
+            return {record: self.table(record) for record in TABLES}
+        found = self.scoped(area)
+        return {record: found[record] for record in TABLES}
 
     def _figures(self, name: str, area: str | None, kinds: Sequence[str], **values: Any) -> list[Any]:
         """The records of a figure statement over the scope of ``area`` (None: all) and ``kinds``,

@@ -70,6 +70,14 @@ class Store(Protocol):
         with a post in the scope and posts in two or more organizations; by person, post key."""
         ...
 
+    def change_rows(
+        self, area: str | None, kinds: Sequence[str], start: str, end: str
+    ) -> dict[str, pd.DataFrame]:
+        """The rows :func:`graph.changes.in_scope` needs for the scope in [start, end], per
+        record type (organization, area, post, agreement, meeting, attendance, project,
+        registration), with at least the columns it reads."""
+        ...
+
     def counts(self) -> dict[str, int]:
         """Rows per record type."""
         ...

@@ -1,6 +1,7 @@
 """The overview figures and the 交叉任职 rows computed by the stores (SQL on the embedded store,
 Cypher on the Neo4j server) equal the pandas path's (graph.coverage.overview and
-graph.bridges.cross_view on whole tables): on the S city for the whole city, a district, a street
+graph.bridges.cross_view on whole tables), and so does the change log from the rows the store
+reads for it (Store.change_rows): on the S city for the whole city, a district, a street
 and a community in two periods, on both stores; on the M city (the session's m_stores) for the
 whole city and a street, on both stores."""
 
@@ -13,17 +14,19 @@ from typing import Any
 import pandas as pd
 import pytest
 from neo4j import Driver
+from streamlit.testing.v1 import AppTest
 
-from graph import bridges, coverage
+from graph import bridges, changes, coverage
 from graph.embedded import EmbeddedStore
 from graph.neo4j_store import Neo4jStore, statement
 from graph.scope import Scope, below, quarters, units_in_scope
 from graph.store import Store
 from loaders.ledger import load
+from ui.common import SHOWN_ROWS
 
 SPAN = quarters("2024Q1", "2025Q4")  # the trend's quarters
 PERIODS = (("2025Q1", "2025Q4"), ("2024Q3", "2024Q3"))
-READS = ("organization", "area", "post", "person", "agreement", "meeting", "attendance")
+READS = ("person", *changes.TABLES)
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +67,12 @@ class Reference:
         key = ("overview", s)
         if key not in self.found:
             self.found[key] = coverage.overview(tables, s, SPAN)
+        return self.found[key]
+
+    def log(self, s: Scope) -> pd.DataFrame:
+        key = ("log", s)
+        if key not in self.found:
+            self.found[key] = changes.in_scope(self.tables, s)
         return self.found[key]
 
     def cross(self, s: Scope) -> dict[str, Any]:
@@ -125,6 +134,7 @@ def check(store: Store, ref: Reference, s: Scope) -> None:
     want = ref.overview(s)
     assert_same_overview(coverage.store_overview(store, ref.tables["area"], s, SPAN), want)
     assert_same_cross(bridges.store_view(store, s.area, s.kinds, s.start, s.end), ref.cross(s))
+    same_frames(changes.in_scope(store.change_rows(s.area, s.kinds, s.start, s.end), s), ref.log(s))
 
 
 @pytest.mark.parametrize("kind", ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
@@ -142,6 +152,9 @@ def test_the_stores_figures_equal_the_pandas_path_on_s(kind: str, request: pytes
     assert all(0 < city["summary"][f] < city["members"] for f in coverage.FIGURES)
     cross = ref.cross(Scope(first="2025Q1", last="2025Q4"))
     assert set(cross["ties"]["direction"]) == set(bridges.DIRECTIONS) and len(cross["bridging"]) > 0
+    assert {"agreement_expired", "seat_began", "meetings_missed"} <= set(
+        ref.log(Scope(first="2025Q1", last="2025Q4"))["event"]
+    )
     # a kind filter narrows the units on both paths alike
     check(store, ref, Scope(first="2025Q1", last="2025Q4", kinds=("soe", "school")))
 
@@ -156,3 +169,21 @@ def test_the_stores_figures_equal_the_pandas_path_on_m(kind: str, m_stores: dict
     for s in (Scope(first="2025Q1", last="2025Q4"), Scope(district, street, first="2025Q3", last="2025Q3")):
         check(m_stores[kind], ref, s)
     assert len(below(areas, street)) > 1
+
+
+def test_a_long_table_shows_its_first_rows_and_downloads_them_all() -> None:
+    def page() -> None:
+        import pandas as pd
+
+        from ui.common import show_table
+
+        show_table(pd.DataFrame({"n": range(2_500)}), "table", key="long")
+        show_table(pd.DataFrame({"n": range(3)}), "short", key="short")
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    long, short = at.dataframe
+    assert list(long.value["n"]) == list(range(SHOWN_ROWS)) and len(short.value) == 3
+    assert [c.value for c in at.caption] == [
+        f"显示前 {SHOWN_ROWS:,} 行，共 2,500 行；CSV 和 Excel 下载包含全部行。"
+    ]

@@ -14,18 +14,28 @@ import streamlit as st
 from graph import bridges
 from graph.embedded import node_id
 from graph.rules import LEVELS
-from graph.scope import Scope, units_in_scope
-from ui.common import kind_label, person, plain, scope, scope_text, show_table, stamp, store_key, t, tables
+from graph.scope import Scope
+from ui.common import (
+    current_store,
+    kind_label,
+    person,
+    plain,
+    scope,
+    scope_text,
+    show_table,
+    stamp,
+    store_key,
+    t,
+    table,
+)
 
 COLOURS = ["#2e7d32", "#81c784", "#64b5f6", "#e0e0e0"]  # both, unit → committee, committee → unit, none
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def figures(key: str, version: Any, s: Scope) -> dict[str, Any]:
-    found = tables(s.area, ("organization", "area", "post", "person"))
-    units, areas = found["organization"], found["area"]
-    inside = units_in_scope(units, areas, s)
-    return bridges.cross_view(found["post"], found["person"], units, areas, inside, s.start, s.end)
+    """The figures of a scope, computed by the store (cached per store state and scope)."""
+    return bridges.store_view(current_store(), s.area, s.kinds, s.start, s.end)
 
 
 def render() -> None:
@@ -36,15 +46,8 @@ def render() -> None:
         st.info(t("empty_store"))
         return
     f = figures(store_key(), stamp(), s)
-    found = tables(s.area, ("organization", "area", "person"))
-    areas = found["area"]
+    areas = table("area")
     names = dict(zip(areas["key"], areas["name"], strict=True))
-    units = found["organization"]
-    unit_names = dict(zip(units["key"], units["name"], strict=True))
-    unit_areas = dict(zip(units["key"], units["area"], strict=True))
-    kinds = dict(zip(units["key"], units["kind"], strict=True))
-    people = found["person"]
-    person_names = dict(zip(people["key"], people["name"], strict=True))
 
     top = st.columns(3)
     top[0].metric(t("member_units"), f"{f['members']:,}")
@@ -101,12 +104,12 @@ def render() -> None:
     ties = ties.assign(
         _d=ties["direction"].map(order),
         _l=ties["level"].map(level_order),
-        _a=ties["unit"].map(lambda u: names.get(unit_areas.get(u, ""), "")),
-        _n=ties["unit"].map(lambda u: unit_names.get(u, u)),
+        _a=ties["area"].map(lambda a: names.get(a, "")),
+        _n=ties["unit_name"],
     ).sort_values(["_a", "_n", "_l"])
 
-    def who(keys: tuple[str, ...]) -> str:
-        return "、".join(person(person_names.get(p, p)) for p in keys)
+    def who(people: tuple[str, ...]) -> str:
+        return "、".join(person(p) for p in people)
 
     st.subheader(t("unit_ties"))
     show_table(
@@ -114,12 +117,12 @@ def render() -> None:
             {
                 t("area"): ties["_a"],
                 t("unit"): ties["_n"],
-                t("kind"): ties["unit"].map(lambda u: kind_label(kinds.get(u, "other"))),
+                t("kind"): ties["kind"].map(kind_label),
                 t("level"): ties["level"].map(t),
-                t("committee"): ties["committee"].map(lambda c: unit_names.get(c, c)),
+                t("committee"): ties["committee_name"],
                 t("direction"): ties["direction"].map(lambda d: t(f"dir_{d}")),
-                t("up_people"): ties["up"].map(who),
-                t("down_people"): ties["down"].map(who),
+                t("up_people"): ties["up_names"].map(who),
+                t("down_people"): ties["down_names"].map(who),
             }
         ),
         t("unit_ties"),
@@ -128,6 +131,7 @@ def render() -> None:
     )
 
     st.subheader(t("by_committee"))
+    committee_names = dict(zip(f["ties"]["committee"], f["ties"]["committee_name"], strict=True))
     committees = (
         f["per_committee"].assign(_l=lambda c: c["level"].map(level_order)).sort_values(["_l", "committee"])
     )
@@ -135,7 +139,7 @@ def render() -> None:
         pd.DataFrame(
             {
                 t("level"): committees["level"].map(t),
-                t("committee"): committees["committee"].map(lambda c: unit_names.get(c, c)),
+                t("committee"): committees["committee"].map(lambda c: committee_names.get(c, c)),
                 t("member_units"): committees["members"],
                 **{t(f"dir_{d}"): committees[d] for d in bridges.DIRECTIONS},
             }

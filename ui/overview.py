@@ -13,6 +13,7 @@ from graph.model import RECORDS
 from graph.rules import LEVELS
 from graph.scope import Scope
 from ui.common import (
+    current_store,
     kind_label,
     lang,
     period_span,
@@ -23,29 +24,24 @@ from ui.common import (
     stamp,
     store_key,
     t,
-    tables,
+    table,
 )
-
-
-def coverage_tables(found: dict[str, pd.DataFrame]) -> coverage.Tables:
-    return coverage.Tables(
-        units=found["organization"],
-        posts=found["post"],
-        agreements=found["agreement"],
-        meetings=found["meeting"],
-        attendance=found["attendance"],
-        areas=found["area"],
-    )
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def figures(key: str, version: Any, s: Scope, span: tuple[str, ...]) -> dict[str, Any]:
-    """Everything the page shows for a scope (cached per store state and scope)."""
-    found = tables(s.area, changes.TABLES)
-    return {
-        **coverage.overview(coverage_tables(found), s, list(span)),
-        "log": changes.in_scope(found, s),
-    }
+    """The figures of a scope, computed by the store (cached per store state and scope)."""
+    return coverage.store_overview(current_store(), table("area"), s, list(span))
+
+
+LOG_UNITS = 5_000  # with more units in scope, the change log is worked out when asked for
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def change_log(key: str, version: Any, s: Scope) -> pd.DataFrame:
+    """What changed in the scope's period, newest first (cached per store state and scope)."""
+    rows = current_store().change_rows(s.area, s.kinds, s.start, s.end)
+    return changes.in_scope(rows, s).iloc[::-1].reset_index(drop=True)
 
 
 def percent(share: float) -> str:
@@ -99,16 +95,13 @@ def render() -> None:
 
     with st.expander(t("member_list")):
         flags = f["flags"]
-        units = tables(s.area, ("organization",))["organization"]
-        unit_names = dict(zip(units["key"], units["name"], strict=True))
-        unit_kinds = dict(zip(units["key"], units["kind"], strict=True))
         mark = {True: "✔", False: "✘"}
         show_table(
             pd.DataFrame(
                 {
                     t(level): flags["group"],
-                    t("unit"): flags["key"].map(unit_names),
-                    t("kind"): flags["key"].map(lambda k: kind_label(unit_kinds.get(k, "other"))),
+                    t("unit"): flags["name"],
+                    t("kind"): flags["kind"].map(kind_label),
                     **{t(fig): flags[fig].map(mark) for fig in coverage.FIGURES},
                 }
             ),
@@ -131,7 +124,37 @@ def render() -> None:
 
     st.subheader(t("change_log"))
     st.caption(t("change_log_help"))
-    log = f["log"]
+    if f["units"] <= LOG_UNITS or st.toggle(t("change_log_large").format(units=f["units"]), key="log"):
+        _draw_log(s)
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader(t("by_kind"))
+        kinds = pd.DataFrame(
+            {
+                t("kind"): [kind_label(k) for k in f["by_kind"].index],
+                t("units"): list(f["by_kind"].to_numpy()),
+            }
+        )
+        st.bar_chart(kinds, x=t("kind"), y=t("units"), horizontal=True, y_label="")
+    with right:
+        st.subheader(t("by_area"))
+        areas = f["by_area"].rename(
+            columns={**{lvl: t(lvl) for lvl in LEVELS}, "units": t("units"), "members": t("member_units")}
+        )
+        show_table(areas, t("by_area"), key="by_area")
+
+    with st.expander(t("store_records")):
+        names = list(records)
+        for start in range(0, len(names), 6):
+            for column, name in zip(st.columns(6), names[start : start + 6], strict=False):
+                rec = RECORDS[name]
+                column.metric(rec.sheet_zh if lang() == "zh" else rec.sheet_en, f"{records[name]:,}")
+
+
+def _draw_log(s: Scope) -> None:
+    """The change log: counts per kind, then the events, newest first."""
+    log = change_log(store_key(), stamp(), s)
     if log.empty:
         st.caption(t("none"))
     else:
@@ -157,30 +180,6 @@ def render() -> None:
             key="change_log",
             units=[f"organization:{k}" for k in log["unit"]],
         )
-
-    left, right = st.columns(2)
-    with left:
-        st.subheader(t("by_kind"))
-        kinds = pd.DataFrame(
-            {
-                t("kind"): [kind_label(k) for k in f["by_kind"].index],
-                t("units"): list(f["by_kind"].to_numpy()),
-            }
-        )
-        st.bar_chart(kinds, x=t("kind"), y=t("units"), horizontal=True, y_label="")
-    with right:
-        st.subheader(t("by_area"))
-        areas = f["by_area"].rename(
-            columns={**{lvl: t(lvl) for lvl in LEVELS}, "units": t("units"), "members": t("member_units")}
-        )
-        show_table(areas, t("by_area"), key="by_area")
-
-    with st.expander(t("store_records")):
-        names = list(records)
-        for start in range(0, len(names), 6):
-            for column, name in zip(st.columns(6), names[start : start + 6], strict=False):
-                rec = RECORDS[name]
-                column.metric(rec.sheet_zh if lang() == "zh" else rec.sheet_en, f"{records[name]:,}")
 
 
 def _figure_table(frame: pd.DataFrame, first: str, first_label: str) -> pd.DataFrame:
