@@ -1,8 +1,8 @@
-// Each member unit of a scope on $end (graph.rules.is_member) with each committee above it (of
-// $committee_kinds, in an area of $paths[area]: graph.rules.area_paths) and the people tying
-// them in [$start, $end] each way (graph.bridges.level_ties is the definition):
-// - up: an own (not part-time) post in the unit and a part-time post on the committee;
-// - down: an own post on the committee and a post in the unit.
+// Each member unit of a scope on $end (graph.rules.is_member) with the committees above it (of
+// $committee_kinds, in an area of $paths[area]: graph.rules.area_paths), and the links of its
+// people to committees in [$start, $end] (graph.bridges.level_ties is the definition):
+// [committee, person key, name, up, down], up: an own (not part-time) post in the unit and a
+// part-time post on the committee; down: an own post on the committee and a post in the unit.
 // Twins of graph.rules: holds (since IS NULL OR since <= $end, until IS NULL OR until >=
 // left($start, size(until)), i.e. graph.rules.upper(until) >= $start) and is_part_time (marked
 // so, or unmarked with a $seat_words word in the role).
@@ -13,17 +13,17 @@ CALL (u, area) {
   UNWIND $paths[area] AS above
   MATCH (:Area {key: above})<-[:IN_AREA]-(c:Organization)
   WHERE c.kind IN $committee_kinds
-  WITH c, COLLECT {
-    MATCH (c)<-[s:HOLDS]-(p:Person)-[h:HOLDS]->(u)
-    WHERE all(x IN [s, h] WHERE (x.start IS NULL OR x.start <= $end)
-                            AND (x.end IS NULL OR x.end >= left($start, size(x.end))))
-    WITH p, s, h,
-      (s.part_time = true OR (s.part_time IS NULL AND any(w IN $seat_words WHERE coalesce(s.role, '') CONTAINS w))) AS seat,
-      (h.part_time = true OR (h.part_time IS NULL AND any(w IN $seat_words WHERE coalesce(h.role, '') CONTAINS w))) AS part
-    RETURN [p.key, coalesce(p.name, p.key), seat AND NOT part, NOT seat]
-  } AS links
-  RETURN collect([c.key, c.name, c.kind,
-    [x IN links WHERE x[2] | x[0..2]], [x IN links WHERE x[3] | x[0..2]]]) AS committees
+  RETURN collect([c.key, c.name, c.kind]) AS committees
 }
-RETURN u.key AS unit, u.name AS name, u.kind AS kind, area, committees
+WITH u, area, committees, COLLECT {
+  MATCH (u)<-[h:HOLDS]-(p:Person)-[s:HOLDS]->(c:Organization)
+  WHERE c.kind IN $committee_kinds
+    AND all(x IN [s, h] WHERE (x.start IS NULL OR x.start <= $end)
+                          AND (x.end IS NULL OR x.end >= left($start, size(x.end))))
+  WITH c, p,
+    (s.part_time = true OR (s.part_time IS NULL AND any(w IN $seat_words WHERE coalesce(s.role, '') CONTAINS w))) AS seat,
+    (h.part_time = true OR (h.part_time IS NULL AND any(w IN $seat_words WHERE coalesce(h.role, '') CONTAINS w))) AS part
+  RETURN [c.key, p.key, coalesce(p.name, p.key), seat AND NOT part, NOT seat]
+} AS links
+RETURN u.key AS unit, u.name AS name, u.kind AS kind, area, committees, links
 ORDER BY unit

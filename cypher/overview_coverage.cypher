@@ -17,9 +17,8 @@ WITH u, area,
   COLLECT { MATCH (u)-[:PARTY_TO]->(g:Agreement) RETURN [g.signed, g.expires] } AS agreements,
   COLLECT { MATCH (u)-[a:ATTENDED]->(m:Meeting) WHERE a.status IN $attended RETURN DISTINCT m.date } AS days,
   COLLECT {
-    UNWIND $paths[area] AS above
-    MATCH (:Area {key: above})<-[:IN_AREA]-(c:Organization)<-[s:HOLDS]-(:Person)-[h:HOLDS]->(u)
-    WHERE c.kind IN $committee_kinds
+    MATCH (u)<-[h:HOLDS]-(:Person)-[s:HOLDS]->(c:Organization)-[:IN_AREA]->(place:Area)
+    WHERE c.kind IN $committee_kinds AND place.key IN $paths[area]
       AND (s.part_time = true OR (s.part_time IS NULL AND any(w IN $seat_words WHERE coalesce(s.role, '') CONTAINS w)))
       AND NOT (h.part_time = true OR (h.part_time IS NULL AND any(w IN $seat_words WHERE coalesce(h.role, '') CONTAINS w)))
     RETURN [h.start, h.end, s.start, s.end]

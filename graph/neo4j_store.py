@@ -284,8 +284,10 @@ class Neo4jStore:
             unit = [r["unit"], r["name"], r["kind"], r["area"]]
             if not r["committees"]:
                 found.append([*unit, None, None, None, (), ()])
-            for key, name, kind, up, down in sorted(r["committees"], key=lambda c: str(c[0])):
-                found.append([*unit, key, name, kind, tuple(map(tuple, up)), tuple(map(tuple, down))])
+            for key, name, kind in sorted(r["committees"], key=lambda c: str(c[0])):
+                up = tuple((p, n) for c, p, n, u, _ in r["links"] if c == key and u)
+                down = tuple((p, n) for c, p, n, _, d in r["links"] if c == key and d)
+                found.append([*unit, key, name, kind, up, down])
         columns = [
             "unit",
             "name",

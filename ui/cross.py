@@ -18,6 +18,8 @@ from graph.scope import Scope
 from ui.common import (
     current_store,
     kind_label,
+    lang,
+    masking,
     person,
     plain,
     scope,
@@ -32,10 +34,43 @@ from ui.common import (
 COLOURS = ["#2e7d32", "#81c784", "#64b5f6", "#e0e0e0"]  # both, unit → committee, committee → unit, none
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)
 def figures(key: str, version: Any, s: Scope) -> dict[str, Any]:
-    """The figures of a scope, computed by the store (cached per store state and scope)."""
+    """The figures of a scope, computed by the store; cached per store state and scope and
+    shared by every session as they are (not copied): do not modify them."""
     return bridges.store_view(current_store(), s.area, s.kinds, s.start, s.end)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def unit_ties(
+    key: str, version: Any, s: Scope, language: str, masked: bool
+) -> tuple[pd.DataFrame, list[str]]:
+    """The table of each member unit's ties as shown, by area, unit and level, and the unit node
+    of each row (cached and shared as :func:`figures`, also per language and masking)."""
+    areas = table("area")
+    names = dict(zip(areas["key"], areas["name"], strict=True))
+    ties = figures(key, version, s)["ties"]
+    level_order = {lvl: i for i, lvl in enumerate(LEVELS)}
+    ties = ties.assign(
+        _l=ties["level"].map(level_order), _a=ties["area"].map(lambda a: names.get(a, ""))
+    ).sort_values(["_a", "unit_name", "_l"])
+
+    def who(people: tuple[str, ...]) -> str:
+        return "、".join(person(p) for p in people)
+
+    shown = pd.DataFrame(
+        {
+            t("area"): ties["_a"],
+            t("unit"): ties["unit_name"],
+            t("kind"): ties["kind"].map(kind_label),
+            t("level"): ties["level"].map(t),
+            t("committee"): ties["committee_name"],
+            t("direction"): ties["direction"].map(lambda d: t(f"dir_{d}")),
+            t("up_people"): ties["up_names"].map(who),
+            t("down_people"): ties["down_names"].map(who),
+        }
+    )
+    return shown, [node_id("organization", u) for u in ties["unit"]]
 
 
 def render() -> None:
@@ -46,8 +81,6 @@ def render() -> None:
         st.info(t("empty_store"))
         return
     f = figures(store_key(), stamp(), s)
-    areas = table("area")
-    names = dict(zip(areas["key"], areas["name"], strict=True))
 
     top = st.columns(3)
     top[0].metric(t("member_units"), f"{f['members']:,}")
@@ -98,36 +131,14 @@ def render() -> None:
             key="cross_levels",
         )
 
-    ties = f["ties"]
-    order = {d: i for i, d in enumerate(bridges.DIRECTIONS)}
     level_order = {lvl: i for i, lvl in enumerate(LEVELS)}
-    ties = ties.assign(
-        _d=ties["direction"].map(order),
-        _l=ties["level"].map(level_order),
-        _a=ties["area"].map(lambda a: names.get(a, "")),
-        _n=ties["unit_name"],
-    ).sort_values(["_a", "_n", "_l"])
-
-    def who(people: tuple[str, ...]) -> str:
-        return "、".join(person(p) for p in people)
-
+    rows, units = unit_ties(store_key(), stamp(), s, lang(), masking())
     st.subheader(t("unit_ties"))
     show_table(
-        pd.DataFrame(
-            {
-                t("area"): ties["_a"],
-                t("unit"): ties["_n"],
-                t("kind"): ties["kind"].map(kind_label),
-                t("level"): ties["level"].map(t),
-                t("committee"): ties["committee_name"],
-                t("direction"): ties["direction"].map(lambda d: t(f"dir_{d}")),
-                t("up_people"): ties["up_names"].map(who),
-                t("down_people"): ties["down_names"].map(who),
-            }
-        ),
+        rows,
         t("unit_ties"),
         key="cross_units",
-        units=[node_id("organization", u) for u in ties["unit"]],
+        units=units,
     )
 
     st.subheader(t("by_committee"))

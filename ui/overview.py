@@ -28,16 +28,17 @@ from ui.common import (
 )
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=32, show_spinner=False)
 def figures(key: str, version: Any, s: Scope, span: tuple[str, ...]) -> dict[str, Any]:
-    """The figures of a scope, computed by the store (cached per store state and scope)."""
+    """The figures of a scope, computed by the store; cached per store state and scope and
+    shared by every session as they are (not copied): do not modify them."""
     return coverage.store_overview(current_store(), table("area"), s, list(span))
 
 
 LOG_UNITS = 5_000  # with more units in scope, the change log is worked out when asked for
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=32, show_spinner=False)
 def change_log(key: str, version: Any, s: Scope) -> pd.DataFrame:
     """What changed in the scope's period, newest first (cached per store state and scope)."""
     rows = current_store().change_rows(s.area, s.kinds, s.start, s.end)
