@@ -6,15 +6,18 @@
 // Twins of graph.rules: holds (since IS NULL OR since <= $end, until IS NULL OR until >=
 // left($start, size(until)), i.e. graph.rules.upper(until) >= $start) and is_part_time (marked
 // so, or unmarked with a $seat_words word in the role).
+CALL () {
+  UNWIND $areas AS area
+  UNWIND $paths[area] AS above
+  WITH DISTINCT above
+  MATCH (:Area {key: above})<-[:IN_AREA]-(c:Organization)
+  WHERE c.kind IN $committee_kinds
+  RETURN collect([above, c.key, c.name, c.kind]) AS committees_in
+}
 UNWIND $areas AS area
 MATCH (:Area {key: area})<-[:IN_AREA]-(u:Organization)
 WHERE (size($kinds) = 0 OR u.kind IN $kinds) AND NOT u.kind IN $committee_kinds AND u.joined <= $end
-CALL (u, area) {
-  UNWIND $paths[area] AS above
-  MATCH (:Area {key: above})<-[:IN_AREA]-(c:Organization)
-  WHERE c.kind IN $committee_kinds
-  RETURN collect([c.key, c.name, c.kind]) AS committees
-}
+WITH u, area, [c IN committees_in WHERE c[0] IN $paths[area] | c[1..]] AS committees
 WITH u, area, committees, COLLECT {
   MATCH (u)<-[h:HOLDS]-(p:Person)-[s:HOLDS]->(c:Organization)
   WHERE c.kind IN $committee_kinds
