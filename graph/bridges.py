@@ -176,14 +176,17 @@ def cross_view(
 def pushdown(areas: pd.DataFrame, area: str | None, kinds: Sequence[str]) -> dict[str, Any]:
     """What a store's pushed-down figures (``Store.coverage``, ``Store.unit_counts``,
     ``Store.cross_ties``, ``Store.bridging_posts``) take from the rules for a scope: the keys of
-    its areas (:func:`graph.scope.below`), the areas above each area and the area itself
+    its areas (:func:`graph.scope.below`), the areas above each of them and the area itself
     (:func:`graph.rules.area_paths`), its unit kinds (empty: all), and the committee kinds, seat
     words and attended values (:func:`graph.rules.query_params`)."""
     if area is not None and area not in set(areas["key"]):
         raise StoreError(f"No area with key {area!r}; `gongjian stats` lists the areas.")
+    inside = below(areas, area)
     return {
-        "areas": sorted(below(areas, area)),
-        "paths": {key: sorted(set(path.values())) for key, path in area_paths(areas).items()},
+        "areas": sorted(inside),
+        "paths": {
+            key: sorted(set(path.values())) for key, path in area_paths(areas).items() if key in inside
+        },
         "kinds": list(kinds),
         **query_params(),
     }

@@ -25,6 +25,7 @@ from ui.common import (
     store_key,
     t,
     table,
+    tables,
 )
 
 
@@ -40,8 +41,13 @@ LOG_UNITS = 5_000  # with more units in scope, the change log is worked out when
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def change_log(key: str, version: Any, s: Scope) -> pd.DataFrame:
-    """What changed in the scope's period, newest first (cached per store state and scope)."""
-    rows = current_store().change_rows(s.area, s.kinds, s.start, s.end)
+    """What changed in the scope's period, newest first (cached per store state and scope): from
+    an area's rows (shared with the other pages), or for the whole city from the rows the store
+    reads for the period."""
+    if s.area is None:
+        rows = current_store().change_rows(s.area, s.kinds, s.start, s.end)
+    else:
+        rows = tables(s.area, changes.TABLES)
     return changes.in_scope(rows, s).iloc[::-1].reset_index(drop=True)
 
 
