@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -105,26 +104,32 @@ def render() -> None:
                 "units": [int(per.at[i, d]) for i in per.index for d in bridges.DIRECTIONS],
             }
         )
-        bars = (
-            alt.Chart(long)
-            .mark_bar()
-            .encode(
-                y=alt.Y("level:N", sort=list(chart[t("level")]), title=None),
-                x=alt.X("sum(units):Q", title=None, axis=alt.Axis(format="d", tickMinStep=1)),
-                color=alt.Color(
-                    "direction:N",
-                    scale=alt.Scale(domain=directions, range=COLOURS),
-                    legend=alt.Legend(title=None, orient="bottom"),
-                ),
-                order=alt.Order("rank:Q"),
-                tooltip=[
-                    alt.Tooltip("level:N", title=t("level")),
-                    alt.Tooltip("direction:N", title=t("direction")),
-                    alt.Tooltip("units:Q", title=t("member_units")),
+        spec = {  # Vega-Lite as it is: an Altair chart is validated on every run, which is slow
+            "mark": "bar",
+            "encoding": {
+                "y": {"field": "level", "type": "nominal", "sort": list(chart[t("level")]), "title": None},
+                "x": {
+                    "aggregate": "sum",
+                    "field": "units",
+                    "type": "quantitative",
+                    "title": None,
+                    "axis": {"format": "d", "tickMinStep": 1},
+                },
+                "color": {
+                    "field": "direction",
+                    "type": "nominal",
+                    "scale": {"domain": directions, "range": COLOURS},
+                    "legend": {"title": None, "orient": "bottom"},
+                },
+                "order": {"field": "rank", "type": "quantitative"},
+                "tooltip": [
+                    {"field": "level", "type": "nominal", "title": t("level")},
+                    {"field": "direction", "type": "nominal", "title": t("direction")},
+                    {"field": "units", "type": "quantitative", "title": t("member_units")},
                 ],
-            )
-        )
-        st.altair_chart(bars, width="stretch", height=60 * len(per) + 60)
+            },
+        }
+        st.vega_lite_chart(long, spec, width="stretch", height=60 * len(per) + 60)
         show_table(
             chart.assign(**{t("member_units"): per["members"]})[[t("level"), t("member_units"), *directions]],
             t("level_ties"),

@@ -82,21 +82,19 @@ def render() -> None:
     st.subheader(t(f"by_{level}"))
     groups = f["by_group"]
     if len(groups):
-        chart = pd.DataFrame(
+        st.vega_lite_chart(
+            _long(groups, "group"),
             {
-                t(level): groups["group"],
-                **{t(fig): groups[f"{fig}_share"] * 100 for fig in coverage.FIGURES},
-            }
-        )
-        st.bar_chart(
-            chart,
-            x=t(level),
-            y=[t(fig) for fig in coverage.FIGURES],
-            stack=False,
-            horizontal=True,
-            x_label="%",
-            y_label="",
-            height=max(160, 70 * len(chart)),
+                "mark": {"type": "bar", "tooltip": True},
+                "encoding": {
+                    "y": {"field": "at", "type": "nominal", "title": None, "sort": list(groups["group"])},
+                    "yOffset": {"field": "figure", "type": "nominal", "sort": _figure_names()},
+                    "x": {"field": "share", "type": "quantitative", "title": "%"},
+                    "color": _figure_colour(),
+                },
+                "height": max(160, 70 * len(groups)),
+            },
+            width="stretch",
         )
     show_table(_figure_table(groups, "group", t(level)), t(f"by_{level}"), key="by_group")
 
@@ -120,13 +118,18 @@ def render() -> None:
     st.subheader(t("trend"))
     trend = f["trend"]
     if len(trend):
-        line = pd.DataFrame(
+        st.vega_lite_chart(
+            _long(trend, "quarter"),
             {
-                t("quarter"): trend["quarter"],
-                **{t(fig): trend[f"{fig}_share"] * 100 for fig in coverage.FIGURES},
-            }
+                "mark": {"type": "line", "point": True, "tooltip": True},
+                "encoding": {
+                    "x": {"field": "at", "type": "ordinal", "title": t("quarter")},
+                    "y": {"field": "share", "type": "quantitative", "title": "%"},
+                    "color": _figure_colour(),
+                },
+            },
+            width="stretch",
         )
-        st.line_chart(line, x=t("quarter"), y=[t(fig) for fig in coverage.FIGURES], y_label="%")
     show_table(_figure_table(trend, "quarter", t("quarter")), t("trend"), key="trend")
 
     st.subheader(t("change_log"))
@@ -143,7 +146,17 @@ def render() -> None:
                 t("units"): list(f["by_kind"].to_numpy()),
             }
         )
-        st.bar_chart(kinds, x=t("kind"), y=t("units"), horizontal=True, y_label="")
+        st.vega_lite_chart(
+            kinds,
+            {
+                "mark": {"type": "bar", "tooltip": True},
+                "encoding": {
+                    "y": {"field": t("kind"), "type": "nominal", "title": None},
+                    "x": {"field": t("units"), "type": "quantitative"},
+                },
+            },
+            width="stretch",
+        )
     with right:
         st.subheader(t("by_area"))
         areas = f["by_area"].rename(
@@ -187,6 +200,33 @@ def _draw_log(s: Scope) -> None:
             key="change_log",
             units=[f"organization:{k}" for k in log["unit"]],
         )
+
+
+# The charts are Vega-Lite specifications: Streamlit's chart helpers build (and validate) an
+# Altair chart on every run, which costs more than the rest of the page.
+
+
+def _figure_names() -> list[str]:
+    return [t(fig) for fig in coverage.FIGURES]
+
+
+def _figure_colour() -> dict[str, Any]:
+    return {"field": "figure", "type": "nominal", "title": None, "sort": _figure_names()}
+
+
+def _long(frame: pd.DataFrame, first: str) -> pd.DataFrame:
+    """The shares of each row of ``frame`` as percentages, one row per figure: at, figure, share."""
+    return pd.DataFrame(
+        {
+            "at": [a for a in frame[first] for _ in coverage.FIGURES],
+            "figure": _figure_names() * len(frame),
+            "share": [
+                round(float(row[f"{fig}_share"]) * 100, 1)
+                for row in frame.to_dict("records")
+                for fig in coverage.FIGURES
+            ],
+        }
+    )
 
 
 def _figure_table(frame: pd.DataFrame, first: str, first_label: str) -> pd.DataFrame:
