@@ -196,14 +196,19 @@ def render(page: str, params: dict[str, str], state: dict[str, Any], cold: bool)
     return seconds
 
 
-def time_pages(p: Picks, scopes: tuple[str, ...], log: str) -> list[dict[str, Any]]:
-    """Every page for each scope ("city", "street"): first render and second visit."""
+def time_pages(
+    p: Picks, scopes: tuple[str, ...], log: str, pages: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """Every page (or those whose names hold one of ``pages``) for each scope ("city",
+    "street"): first render and second visit."""
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     street = {"district": p.district, "street": p.street}
     render("", street, {}, cold=True)  # untimed: the imports and the store's connection
     rows = []
     for scope in scopes:
         for name, page, params, state in page_cases(p):
+            if pages and not any(word in name for word in pages):
+                continue
             params = {**params, **(street if scope == "street" else {})}
             first = render(page, params, state, cold=True)
             second = render(page, params, state, cold=False)
@@ -216,6 +221,8 @@ def time_pages(p: Picks, scopes: tuple[str, ...], log: str) -> list[dict[str, An
 
 def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stores", nargs="+", choices=STORES, default=list(STORES))
+    parser.add_argument("--pages", nargs="+", default=[], help="only the pages whose names hold one of these")
+    parser.add_argument("--scopes", nargs="+", choices=("city", "street"), default=["city", "street"])
 
 
 def one(scale: str, seed: int, work: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -224,7 +231,7 @@ def one(scale: str, seed: int, work: Path, args: argparse.Namespace) -> dict[str
     result: dict[str, Any] = {"scale": scale, "street_units": p.street_units, "stores": {}}
     for store in args.stores:
         with app_on(store, scale, seed, work) as setup:
-            pages = time_pages(p, ("city", "street"), f"[{scale} {store}]")
+            pages = time_pages(p, tuple(args.scopes), f"[{scale} {store}]", tuple(args.pages))
         result["stores"][store] = {**setup, "pages": pages}
     return result
 

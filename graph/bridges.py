@@ -17,11 +17,13 @@ making its ties, either way, at every level.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
-from graph.rules import COMMITTEE_LEVEL, LEVELS, area_paths, during, members, part_time
+from graph.errors import StoreError
+from graph.rules import COMMITTEE_LEVEL, LEVELS, area_paths, during, members, part_time, query_params
 from graph.scope import Period, below, find_area
 from graph.store import Store
 
@@ -40,9 +42,14 @@ def bridging_people(posts: pd.DataFrame, people: pd.DataFrame, units: pd.DataFra
     organizations, their names and the roles, most organizations first."""
     unit_names = dict(zip(units["key"], units["name"], strict=True))
     names = dict(zip(people["key"], people["name"], strict=True))
+    held: dict[str, list[tuple[str, Any]]] = {}
+    for who, org, role in zip(posts["person"], posts["org"], posts["role"], strict=True):
+        if who is not None:
+            held.setdefault(who, []).append((org, role))
     rows = []
-    for who, mine in posts.groupby("person", sort=True):
-        orgs = list(dict.fromkeys(mine["org"]))
+    for who in sorted(held):
+        mine = held[who]
+        orgs = list(dict.fromkeys(o for o, _ in mine))
         if len(orgs) < 2:
             continue
         rows.append(
@@ -51,9 +58,7 @@ def bridging_people(posts: pd.DataFrame, people: pd.DataFrame, units: pd.DataFra
                 "person": names.get(str(who), str(who)),
                 "organizations": len(orgs),
                 "units": "、".join(unit_names.get(o, o) for o in orgs),
-                "roles": "、".join(
-                    f"{unit_names.get(o, o)}·{r}" for o, r in zip(mine["org"], mine["role"], strict=True)
-                ),
+                "roles": "、".join(f"{unit_names.get(o, o)}·{r}" for o, r in mine),
                 "org_keys": tuple(orgs),
             }
         )
@@ -95,11 +100,13 @@ def level_ties(
         above = [c for a in paths.get(area, {area: area}).values() for c in sorted(committees_in.get(a, []))]
         for committee in sorted(above, key=lambda c: (order.get(level[c], 9), c)):
             u, d = sorted(up.get((unit, committee), ())), sorted(down.get((unit, committee), ()))
-            direction = (
-                "both" if u and d else "unit_to_committee" if u else "committee_to_unit" if d else "none"
-            )
-            rows.append((unit, level[committee], committee, direction, tuple(u), tuple(d)))
+            rows.append((unit, level[committee], committee, direction(u, d), tuple(u), tuple(d)))
     return pd.DataFrame(rows, columns=TIE_COLUMNS)
+
+
+def direction(up: Sequence[str], down: Sequence[str]) -> str:
+    """How a unit and a committee are tied, from the people each way."""
+    return "both" if up and down else "unit_to_committee" if up else "committee_to_unit" if down else "none"
 
 
 def unit_figures(ties: pd.DataFrame) -> pd.DataFrame:
@@ -166,41 +173,85 @@ def cross_view(
     }
 
 
+def pushdown(areas: pd.DataFrame, area: str | None, kinds: Sequence[str]) -> dict[str, Any]:
+    """What a store's pushed-down figures (``Store.coverage``, ``Store.unit_counts``,
+    ``Store.cross_ties``, ``Store.bridging_posts``) take from the rules for a scope: the keys of
+    its areas (:func:`graph.scope.below`), the areas above each of them and the area itself
+    (:func:`graph.rules.area_paths`), its unit kinds (empty: all), and the committee kinds, seat
+    words and attended values (:func:`graph.rules.query_params`)."""
+    if area is not None and area not in set(areas["key"]):
+        raise StoreError(f"No area with key {area!r}; `gongjian stats` lists the areas.")
+    inside = below(areas, area)
+    return {
+        "areas": sorted(inside),
+        "paths": {
+            key: sorted(set(path.values())) for key, path in area_paths(areas).items() if key in inside
+        },
+        "kinds": list(kinds),
+        **query_params(),
+    }
+
+
+def store_view(store: Store, area: str | None, kinds: Sequence[str], start: str, end: str) -> dict[str, Any]:
+    """:func:`cross_view` of the units in a scope (an area key, None: all; unit kinds, empty:
+    all), computed by the store: the same figures, and ``ties`` also carries the names the page
+    shows (unit_name, kind, area, committee_name, up_names, down_names)."""
+    found = store.cross_ties(area, kinds, start, end)
+    order = {lvl: i for i, lvl in enumerate(LEVELS)}
+    rows = []
+    for unit, name, kind, place, committee, committee_name, committee_kind, up, down in found[
+        ["unit", "name", "kind", "area", "committee", "committee_name", "committee_kind", "up", "down"]
+    ].itertuples(index=False, name=None):
+        if committee is None:  # a member unit with no committee above it
+            continue
+        ups, downs = dict(sorted(up)), dict(sorted(down))
+        level = COMMITTEE_LEVEL[committee_kind]
+        tie = (unit, level, committee, direction(list(ups), list(downs)), tuple(ups), tuple(downs))
+        named = (name, kind, place, committee_name, tuple(ups.values()), tuple(downs.values()))
+        rows.append((*tie, *named, order[level]))
+    names = ["unit_name", "kind", "area", "committee_name", "up_names", "down_names", "_order"]
+    ties = pd.DataFrame(rows, columns=[*TIE_COLUMNS, *names])
+    ties = ties.sort_values(["unit", "_order", "committee"], kind="stable", ignore_index=True)
+    ties = ties.drop(columns="_order")
+    figures = unit_figures(ties)
+    posts = store.bridging_posts(area, kinds, start, end)
+    people = pd.DataFrame({"key": posts["person"], "name": posts["person_name"]}).drop_duplicates("key")
+    units = pd.DataFrame({"key": posts["org"], "name": posts["org_name"]}).drop_duplicates("key")
+    return {
+        "bridging": bridging_people(posts, people, units),
+        "ties": ties,
+        "per_level": per_level(ties),
+        "per_committee": per_committee(ties),
+        "members": int(found["unit"].nunique()),
+        "with_seat": int(figures["seat"].sum()),
+        "cross_people": len({k for col in ("up", "down") for ps in ties[col] for k in ps}),
+    }
+
+
 def cross_records(store: Store, period: str, area: str | None = None) -> dict[str, Any]:
     """The ties of every member unit (of ``area``: key or name; None: all) with each committee
     above it in ``period`` (``2025``, ``2025Q3``), as JSON-ready data: one row per unit and
     level, with the people each way (keys and names, not masked)."""
     p = Period.parse(period)
     area_key, area_name = find_area({"area": store.table("area")}, area) if area else (None, "全部")
-    if area_key is None:
-        tables = {name: store.table(name) for name in ("area", "organization", "post", "person")}
-    else:
-        tables = store.scoped(area_key)  # the area's units and whom they are tied to
-    units, areas = tables["organization"], tables["area"]
-    inside = units[units["area"].isin(below(areas, area_key))]
-    view = cross_view(
-        tables["post"], tables["person"], units, areas, inside, p.start.isoformat(), p.end.isoformat()
-    )
-    unit_names = dict(zip(units["key"], units["name"], strict=True))
-    kinds = dict(zip(units["key"], units["kind"], strict=True))
-    people = dict(zip(tables["person"]["key"], tables["person"]["name"], strict=True))
+    view = store_view(store, area_key, (), p.start.isoformat(), p.end.isoformat())
 
-    def who(keys: tuple[str, ...]) -> list[dict[str, str]]:
-        return [{"key": k, "name": people.get(k, k)} for k in keys]
+    def who(keys: tuple[str, ...], names: tuple[str, ...]) -> list[dict[str, str]]:
+        return [{"key": k, "name": n} for k, n in zip(keys, names, strict=True)]
 
     rows = [
         {
-            "unit_key": u,
-            "unit": unit_names.get(u, u),
-            "kind": kinds.get(u),
-            "level": lvl,
-            "committee_key": c,
-            "committee": unit_names.get(c, c),
-            "direction": d,
-            "unit_to_committee": who(up),
-            "committee_to_unit": who(down),
+            "unit_key": r["unit"],
+            "unit": r["unit_name"],
+            "kind": r["kind"],
+            "level": r["level"],
+            "committee_key": r["committee"],
+            "committee": r["committee_name"],
+            "direction": r["direction"],
+            "unit_to_committee": who(r["up"], r["up_names"]),
+            "committee_to_unit": who(r["down"], r["down_names"]),
         }
-        for u, lvl, c, d, up, down in view["ties"].itertuples(index=False, name=None)
+        for r in view["ties"].to_dict("records")
     ]
     return {
         "period": p.label,

@@ -17,6 +17,7 @@ import pandas as pd
 from graph import bridges
 from graph.rules import ATTENDED, LEVELS, area_paths, during, members
 from graph.scope import Scope, quarter_end, quarter_start, units_in_scope
+from graph.store import Store
 
 FIGURES = ("agreement", "seat", "attended")
 
@@ -64,11 +65,15 @@ def unit_coverage(tables: Tables, keys: pd.Series, start: str, end: str) -> pd.D
 def summary(flags: pd.DataFrame) -> dict[str, float | int]:
     """Member units and, for each figure, how many and what share."""
     n = len(flags)
-    out: dict[str, float | int] = {"members": n}
+    return shares(n, {f: int(flags[f].sum()) if n else 0 for f in FIGURES})
+
+
+def shares(members: int, counts: dict[str, int]) -> dict[str, float | int]:
+    """Member units and, for each figure, how many (``counts``) and what share."""
+    out: dict[str, float | int] = {"members": members}
     for f in FIGURES:
-        count = int(flags[f].sum()) if n else 0
-        out[f] = count
-        out[f"{f}_share"] = count / n if n else 0.0
+        out[f] = counts[f]
+        out[f"{f}_share"] = counts[f] / members if members else 0.0
     return out
 
 
@@ -142,4 +147,50 @@ def overview(tables: Tables, s: Scope, span: list[str]) -> dict[str, Any]:
         "trend": trend(tables, units, span),
         "by_kind": units["kind"].value_counts().sort_index(),
         "by_area": counts,
+    }
+
+
+def store_overview(store: Store, areas: pd.DataFrame, s: Scope, span: list[str]) -> dict[str, Any]:
+    """:func:`overview` computed by the store (``Store.unit_counts``, ``Store.coverage``): the
+    same figures, and ``flags`` also carries each unit's name, kind and area. ``areas``: the
+    store's area table."""
+    counts = store.unit_counts(s.area, s.kinds, s.end)
+    flags, quarterly = store.coverage(s.area, s.kinds, s.start, s.end, span)
+    paths = area_paths(areas)
+    names = dict(zip(areas["key"], areas["name"], strict=True))
+    levels = dict(zip(areas["key"], areas["level"], strict=True))
+    level = group_level(levels.get(s.area) if s.area else None)
+    groups = group_of(flags, paths, level).map(lambda k: names.get(k, k))
+    placed = counts.assign(
+        **{
+            lvl: counts["area"].map(lambda a, lvl=lvl: names.get(paths.get(a, {}).get(lvl, ""), ""))
+            for lvl in LEVELS
+        }
+    )
+    by_area = (
+        placed.groupby(list(LEVELS[: LEVELS.index(level) + 1]), sort=True)[["units", "members"]]
+        .sum()
+        .astype(int)
+        .reset_index()
+    )
+    trend = pd.DataFrame(
+        [
+            {"quarter": q, **shares(int(n), {f: int(row[f]) for f in FIGURES})}
+            for q, n, row in zip(
+                quarterly["quarter"], quarterly["members"], quarterly.to_dict("records"), strict=True
+            )
+        ],
+        columns=["quarter", "members", *_figure_columns()],
+    )
+    return {
+        "units": int(counts["units"].sum()),
+        "members": int(counts["members"].sum()),
+        "party_orgs": int(counts["party_orgs"].sum()),
+        "summary": summary(flags),
+        "flags": flags.assign(group=groups.to_numpy()),
+        "by_group": by_group(flags, groups),
+        "level": level,
+        "trend": trend,
+        "by_kind": counts.groupby("kind")["units"].sum().astype(int).sort_index().rename("count"),
+        "by_area": by_area,
     }

@@ -9,6 +9,7 @@ from :mod:`graph.model`, never from data.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -20,9 +21,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from graph.bridges import pushdown
 from graph.errors import StoreError
 from graph.model import RECORD_TYPES, RECORDS, SOURCE_COLUMNS, Column, RecordType
-from graph.scope import SCOPE_RECORDS, area_anchors
+from graph.rules import MISSED
+from graph.scope import SCOPE_RECORDS, area_anchors, quarter_end, quarter_start
 from graph.store import Change, Changes, Progress
 
 BATCH = 50_000  # rows between progress reports
@@ -105,8 +108,9 @@ def _reference_indexes() -> list[str]:
 
 
 def _upper(expr: str) -> str:
-    """The last day a date (ISO day or month) covers, as text comparable with an ISO day."""
-    return f"(CASE WHEN length({expr}) = 7 THEN {expr} || '-31' ELSE {expr} END)"
+    """The last day a date (ISO day, month or year) covers, as text comparable with an ISO day:
+    the SQL twin of :func:`graph.rules.upper` (a month's day 31 sorts after each of its days)."""
+    return f"(CASE length({expr}) WHEN 4 THEN {expr} || '-12-31' WHEN 7 THEN {expr} || '-31' ELSE {expr} END)"
 
 
 class EmbeddedStore:
@@ -370,6 +374,216 @@ class EmbeddedStore:
                 found[record] = self._where(record, "key IN (SELECT key FROM temp.scope_named)")
         return {name: found[name] for name in SCOPE_RECORDS}
 
+    # --- figures computed in SQL (the twins of graph.coverage and graph.bridges) -------------
+
+    def unit_counts(self, area: str | None, kinds: Sequence[str], end: str) -> pd.DataFrame:
+        """Per area and kind of the scope's units: how many, how many are member units on
+        ``end``, how many have a party organization."""
+        sql = f"""
+            SELECT area, kind, count(*), coalesce(sum({_MEMBER.format(unit="o")}), 0),
+                   count(*) FILTER (WHERE has_party_org = 1)
+            FROM organization o WHERE {_IN_SCOPE.format(unit="o")} GROUP BY area, kind ORDER BY area, kind"""
+        rows = self._figures(sql, area, kinds, end=end)
+        return pd.DataFrame(rows, columns=["area", "kind", "units", "members", "party_orgs"])
+
+    def coverage(
+        self, area: str | None, kinds: Sequence[str], start: str, end: str, quarters: Sequence[str]
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The coverage flags of each member unit of the scope in [start, end] (key, name, kind,
+        area, agreement, seat, attended), and per quarter of ``quarters`` its member units and
+        how many have each flag (:func:`graph.coverage.unit_coverage` is the definition)."""
+        periods = [["", start, end], *([q, quarter_start(q), quarter_end(q)] for q in quarters)]
+        last = max(p[2] for p in periods)
+        held = _holds("{a}", "{b}", "q.pstart", "q.pend")
+        sql = f"""
+            WITH periods(label, pstart, pend) AS (
+              SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(:periods)),
+            paths(area, above) AS (
+              SELECT p.key, a.value FROM json_each(:paths) p, json_each(p.value) a),
+            units AS MATERIALIZED (
+              SELECT key, name, kind, area, joined FROM organization o
+              WHERE {_IN_SCOPE.format(unit="o")} AND {_MEMBER.format(unit="o")}),
+            agreed AS MATERIALIZED (
+              SELECT j.value AS unit, g.signed, g.expires FROM agreement g, json_each(g.parties) j
+              WHERE j.value IN (SELECT key FROM units)),
+            dated AS MATERIALIZED (  -- the periods each meeting day falls in
+              SELECT d.date, q.label FROM (SELECT DISTINCT date FROM meeting) d
+              JOIN periods q ON {held.format(a="d.date", b="d.date")}),
+            seats AS MATERIALIZED (  -- graph.rules: a unit holds a seat (own post in it, seat above)
+              SELECT u.key AS unit, h.start AS hs, h.end AS he, s.start AS ss, s.end AS se
+              FROM units u JOIN post h ON h.org = u.key JOIN paths pa ON pa.area = u.area
+              JOIN organization c ON c.area = pa.above JOIN post s ON s.org = c.key AND s.person = h.person
+              WHERE c.kind IN (SELECT value FROM json_each(:committee_kinds))
+                AND NOT {_PART_TIME.format(post="h")} AND {_PART_TIME.format(post="s")}),
+            hits AS (
+              SELECT q.label, a.unit, 'agreement' AS figure FROM periods q
+              JOIN agreed a ON {held.format(a="a.signed", b="a.expires")}
+              UNION SELECT d.label, a.org, 'attended' FROM attendance a
+              JOIN meeting m ON m.key = a.meeting JOIN dated d ON d.date = m.date
+              WHERE a.org IN (SELECT key FROM units)
+                AND a.status IN (SELECT value FROM json_each(:attended))  -- graph.rules.ATTENDED
+              UNION SELECT q.label, s.unit, 'seat' FROM periods q
+              JOIN seats s ON {held.format(a="s.hs", b="s.he")} AND {held.format(a="s.ss", b="s.se")}),
+            found AS MATERIALIZED (
+              SELECT label, unit, max(figure = 'agreement') AS agreement, max(figure = 'seat') AS seat,
+                     max(figure = 'attended') AS attended
+              FROM hits GROUP BY label, unit),
+            flags AS MATERIALIZED (
+              SELECT q.label, u.key, u.name, u.kind, u.area, coalesce(f.agreement, 0) AS agreement,
+                     coalesce(f.seat, 0) AS seat, coalesce(f.attended, 0) AS attended
+              FROM periods q JOIN units u ON u.joined <= q.pend
+              LEFT JOIN found f ON f.label = q.label AND f.unit = u.key)
+            SELECT label, key, name, kind, area, agreement, seat, attended, 1 FROM flags WHERE label = ''
+            UNION ALL
+            SELECT label, NULL, NULL, NULL, NULL, sum(agreement), sum(seat), sum(attended), count(*)
+            FROM flags WHERE label <> '' GROUP BY label"""
+        rows = self._figures(sql, area, kinds, end=last, periods=json.dumps(periods))
+        figures = ["agreement", "seat", "attended"]
+        flags = pd.DataFrame(
+            [r[1:8] for r in rows if r[0] == ""], columns=["key", "name", "kind", "area", *figures]
+        )
+        flags[figures] = flags[figures].astype(bool)
+        flags = flags.sort_values("key", ignore_index=True)
+        counted = {r[0]: (r[8], *r[5:8]) for r in rows if r[0] != ""}
+        trend = pd.DataFrame(
+            [(q, *counted.get(q, (0, 0, 0, 0))) for q in quarters], columns=["quarter", "members", *figures]
+        )
+        return flags, trend
+
+    def cross_ties(self, area: str | None, kinds: Sequence[str], start: str, end: str) -> pd.DataFrame:
+        """One row per member unit of the scope on ``end`` and committee above it (unit, name,
+        kind, area, committee, committee_name, committee_kind), with the people tied each way in
+        [start, end] (up, down: (key, name) pairs; :func:`graph.bridges.level_ties` is the
+        definition); a member unit with no committee above has one row without a committee."""
+        sql = f"""
+            WITH paths(area, above) AS (
+              SELECT p.key, a.value FROM json_each(:paths) p, json_each(p.value) a),
+            units AS MATERIALIZED (
+              SELECT key, name, kind, area FROM organization o
+              WHERE {_IN_SCOPE.format(unit="o")} AND {_MEMBER.format(unit="o")}),
+            above AS MATERIALIZED (
+              SELECT u.key AS unit, c.key AS committee, c.name, c.kind FROM units u
+              JOIN paths pa ON pa.area = u.area JOIN organization c ON c.area = pa.above
+              WHERE c.kind IN (SELECT value FROM json_each(:committee_kinds))),
+            links AS (
+              SELECT a.unit, a.committee, h.person, coalesce(pe.name, h.person) AS name,
+                NOT {_PART_TIME.format(post="h")} AND {_PART_TIME.format(post="s")} AS up,
+                NOT {_PART_TIME.format(post="s")} AS down
+              FROM above a JOIN post h ON h.org = a.unit
+              JOIN post s ON s.person = h.person AND s.org = a.committee
+              LEFT JOIN person pe ON pe.key = h.person
+              WHERE {_holds("h.start", "h.end")} AND {_holds("s.start", "s.end")}),
+            tied AS (
+              SELECT unit, committee,
+                json_group_array(DISTINCT json_array(person, name)) FILTER (WHERE up) AS up,
+                json_group_array(DISTINCT json_array(person, name)) FILTER (WHERE down) AS down
+              FROM links GROUP BY unit, committee)
+            SELECT u.key, u.name, u.kind, u.area, a.committee, a.name, a.kind,
+                   coalesce(t.up, '[]'), coalesce(t.down, '[]')
+            FROM units u LEFT JOIN above a ON a.unit = u.key
+            LEFT JOIN tied t ON t.unit = a.unit AND t.committee = a.committee
+            ORDER BY u.key, a.committee"""
+        rows = self._figures(sql, area, kinds, start=start, end=end)
+        columns = ["unit", "name", "kind", "area", "committee", "committee_name", "committee_kind"]
+
+        def people(text: str) -> tuple[tuple[str, str], ...]:
+            return () if text == "[]" else tuple((k, n) for k, n in json.loads(text))
+
+        found = [[*r[:7], people(r[7]), people(r[8])] for r in rows]
+        return pd.DataFrame(found, columns=[*columns, "up", "down"], dtype=object)
+
+    def bridging_posts(self, area: str | None, kinds: Sequence[str], start: str, end: str) -> pd.DataFrame:
+        """The posts held in [start, end] by the people with such a post in a unit of the scope
+        and posts in two or more organizations (person, person_name, org, org_name, role), by
+        person and post key (:func:`graph.bridges.cross_view` is the definition)."""
+        sql = f"""
+            WITH local AS (
+              SELECT DISTINCT p.person FROM organization o JOIN post p ON p.org = o.key
+              WHERE {_IN_SCOPE.format(unit="o")} AND {_holds("p.start", "p.end")}),
+            theirs AS MATERIALIZED (
+              SELECT p.key, p.person, p.org, p.role FROM local l JOIN post p ON p.person = l.person
+              WHERE {_holds("p.start", "p.end")}),
+            many AS (SELECT person FROM theirs GROUP BY person HAVING count(DISTINCT org) >= 2)
+            SELECT t.person, coalesce(pe.name, t.person), t.org, coalesce(o.name, t.org), t.role
+            FROM theirs t JOIN many USING (person)
+            LEFT JOIN person pe ON pe.key = t.person LEFT JOIN organization o ON o.key = t.org
+            ORDER BY t.person, t.key"""
+        rows = self._figures(sql, area, kinds, start=start, end=end)
+        return pd.DataFrame(rows, columns=["person", "person_name", "org", "org_name", "role"], dtype=object)
+
+    def change_rows(
+        self, area: str | None, kinds: Sequence[str], start: str, end: str
+    ) -> dict[str, pd.DataFrame]:
+        """The rows :func:`graph.changes.in_scope` needs for the units of a scope in [start, end],
+        with the columns it reads: the scope's units and every committee; the posts in them;
+        the scope's agreements, projects and registrations dated near the period; every
+        meeting; the attendance of the units that missed a meeting near the period, up to its
+        end. Dated near: in or after the year before ``start`` (as text: a superset of what
+        begins or ends in the period), on or before ``end``; in one snapshot."""
+        scope = f"SELECT key FROM organization o WHERE {_IN_SCOPE.format(unit='o')}"
+        committees = (
+            "SELECT key FROM organization WHERE kind IN (SELECT value FROM json_each(:committee_kinds))"
+        )
+        near = "({day} >= :near AND {day} <= :end)"
+        sql = {
+            "organization": f"SELECT key, name, kind, area, joined FROM organization "
+            f"WHERE key IN ({scope}) OR key IN ({committees})",
+            "area": "SELECT key, name, level, parent FROM area",
+            "post": f"SELECT person, org, role, part_time, start, end FROM post "
+            f"WHERE org IN ({scope}) OR org IN ({committees})",
+            "agreement": f"SELECT title, signed, expires, parties FROM agreement "
+            f"WHERE ({near.format(day='signed')} OR {near.format(day='expires')}) "
+            f"AND {_any('agreement.parties', f'({scope})')}",
+            "project": f"SELECT title, status, end, contributors FROM project "
+            f"WHERE {near.format(day='end')} AND {_any('project.contributors', f'({scope})')}",
+            "registration": f"SELECT person, org, community, date, withdrawn FROM registration "
+            f"WHERE org IN ({scope}) AND ({near.format(day='date')} OR {near.format(day='withdrawn')})",
+            "meeting": "SELECT key, date FROM meeting",
+            "attendance": f"SELECT a.meeting, a.org, a.status FROM attendance a "
+            f"JOIN meeting m ON m.key = a.meeting WHERE m.date <= :end AND a.org IN ("
+            f"SELECT a.org FROM attendance a JOIN meeting m ON m.key = a.meeting "
+            f"WHERE a.org IN ({scope}) AND a.status IN (SELECT value FROM json_each(:missed)) "
+            f"AND {near.format(day='m.date')})",
+        }
+        values = {"near": str(int(start[:4]) - 1), "missed": json.dumps(list(MISSED)), "end": end}
+        found = {}
+        for (record, text), rows in zip(
+            sql.items(), self._statements(list(sql.values()), area, kinds, **values), strict=True
+        ):
+            columns = [c.strip().removeprefix("a.") for c in text[7 : text.index(" FROM ")].split(",")]
+            by_name = {c.name: c for c in RECORDS[record].columns}
+            found[record] = pd.DataFrame(
+                {
+                    c: _from_sql([r[i] for r in rows], by_name[c]) if c in by_name else [r[i] for r in rows]
+                    for i, c in enumerate(columns)
+                },
+                columns=columns,
+                dtype=object,
+            )
+        return found
+
+    def _figures(self, sql: str, area: str | None, kinds: Sequence[str], **values: str) -> list[Any]:
+        """The rows of a figure statement over the scope of ``area`` (None: all) and ``kinds``,
+        with the rules' parameters (:func:`graph.bridges.pushdown`) bound as JSON."""
+        return self._statements([sql], area, kinds, **values)[0]
+
+    def _statements(
+        self, statements: Sequence[str], area: str | None, kinds: Sequence[str], **values: str
+    ) -> list[list[Any]]:
+        """The rows of each statement (as :meth:`_figures`), in one snapshot."""
+        self._index_references()
+        with self._transaction("DEFERRED"):
+            areas = self._select(
+                RECORDS["area"], ["key", "level", "parent"], "SELECT key, level, parent FROM area", ()
+            )
+            params = {k: json.dumps(v) for k, v in pushdown(areas, area, kinds).items()}
+            found = []
+            for sql in statements:
+                wanted = set(re.findall(r":(\w+)", sql))
+                bound = {k: v for k, v in {**params, **values}.items() if k in wanted}
+                found.append(self._db.execute(sql, bound).fetchall())
+            return found
+
     def _index_references(self) -> None:
         """The indexes scoped reads look references up by: every write makes them (after a first
         load's rows); this makes them for a store written before that. Without them (a
@@ -434,6 +648,27 @@ def _time_filter(rec: RecordType, as_of: str | None) -> tuple[list[str], list[st
         where.append(f"{rec.until} IS NULL OR {_upper(rec.until)} >= ?")
         params.append(as_of)
     return where, params
+
+
+# The rules of graph.rules as SQL over the JSON parameters of graph.bridges.pushdown:
+_IN_SCOPE = (  # graph.scope.units_in_scope: located under the scope's area, of its kinds
+    "{unit}.area IN (SELECT value FROM json_each(:areas)) AND (json_array_length(:kinds) = 0 "
+    "OR {unit}.kind IN (SELECT value FROM json_each(:kinds)))"
+)
+_MEMBER = (  # graph.rules.is_member: not a committee, joined on or before :end
+    "({unit}.kind NOT IN (SELECT value FROM json_each(:committee_kinds)) "
+    "AND {unit}.joined IS NOT NULL AND {unit}.joined <= :end)"
+)
+_PART_TIME = (  # graph.rules.is_part_time: marked so, or unmarked with a seat word in its role
+    "coalesce({post}.part_time = 1, EXISTS (SELECT 1 FROM json_each(:seat_words) w "
+    "WHERE instr(coalesce({post}.role, ''), w.value) > 0))"
+)
+
+
+def _holds(since: str, until: str, start: str = ":start", end: str = ":end") -> str:
+    """SQL true when what runs from ``since`` to ``until`` holds on some day of [start, end]:
+    the twin of :func:`graph.rules.holds`."""
+    return f"(({since} IS NULL OR {since} <= {end}) AND ({until} IS NULL OR {_upper(until)} >= {start}))"
 
 
 def _any(lists: str, keys: str) -> str:

@@ -323,6 +323,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "ended, registrations made and withdrawn, units joined, projects completed, three or more "
         "meetings missed in a row. An ending counts in the period of the day after it.",
     ),
+    "change_log_large": (
+        "显示本期变化（范围内有 {units:,} 个单位，需要一些时间）",
+        "Show what changed ({units:,} units in scope: this takes a while)",
+    ),
     "change_counts": ("共 {total} 项变化：{counts}。", "{total} changes: {counts}."),
     "event": ("变化", "Change"),
     "event_kind": ("类别", "Kind"),
@@ -521,6 +525,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "withdrawn": ("撤销日期", "Withdrawn"),
     "hours": ("服务时长", "Hours"),
     "row_opens_unit": ("点选一行可打开该单位的详情。", "Click a row to open that unit's profile."),
+    "showing_rows": (
+        "显示前 {shown:,} 行，共 {total:,} 行；CSV 和 Excel 下载包含全部行。",
+        "Showing {shown:,} of {total:,} rows; the CSV and Excel downloads hold all of them.",
+    ),
     # cross-appointments
     "bridging_people": ("跨单位任职人员", "People bridging organizations"),
     "bridging_help": (

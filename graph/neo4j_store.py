@@ -66,10 +66,12 @@ import pandas as pd
 from neo4j import Driver, ManagedTransaction, Session
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
 
+from graph.bridges import pushdown
+from graph.changes import TABLES
 from graph.embedded import build_graph
 from graph.errors import StoreError
 from graph.model import NODE_LABELS, RECORD_TYPES, RECORDS, RELATIONSHIP_TYPES, SOURCE_COLUMNS, RecordType
-from graph.scope import SCOPE_RECORDS, area_anchors
+from graph.scope import SCOPE_RECORDS, area_anchors, quarter_end, quarter_start
 from graph.store import Change, Changes, Progress
 
 BATCH = 10_000  # rows per write transaction
@@ -243,6 +245,92 @@ class Neo4jStore:
 
     def scoped(self, area: str) -> dict[str, pd.DataFrame]:
         return self._read(lambda tx: _scoped_tables(tx, area))
+
+    # --- figures computed on the server (cypher/overview_*.cypher, cypher/cross_*.cypher) ----
+
+    def unit_counts(self, area: str | None, kinds: Sequence[str], end: str) -> pd.DataFrame:
+        """Per area and kind of the scope's units: how many, how many are member units on
+        ``end``, how many have a party organization."""
+        rows = self._figures("overview_units", area, kinds, end=end)
+        columns = ["area", "kind", "units", "members", "party_orgs"]
+        return pd.DataFrame([[r[c] for c in columns] for r in rows], columns=columns)
+
+    def coverage(
+        self, area: str | None, kinds: Sequence[str], start: str, end: str, quarters: Sequence[str]
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """As :meth:`graph.embedded.EmbeddedStore.coverage`, in one statement on the server."""
+        periods = [["", start, end], *([q, quarter_start(q), quarter_end(q)] for q in quarters)]
+        last = max(p[2] for p in periods)
+        rows = {
+            r["period"]: r for r in self._figures("overview_coverage", area, kinds, end=last, periods=periods)
+        }
+        figures = ["agreement", "seat", "attended"]
+        units = sorted(rows[""]["units"]) if "" in rows else []
+        flags = pd.DataFrame(units, columns=["key", "name", "kind", "area", *figures])
+        flags[figures] = flags[figures].astype(bool)
+        trend = pd.DataFrame(
+            [
+                (q, *((rows[q]["members"], *(rows[q][f] for f in figures)) if q in rows else (0, 0, 0, 0)))
+                for q in quarters
+            ],
+            columns=["quarter", "members", *figures],
+        )
+        return flags, trend
+
+    def cross_ties(self, area: str | None, kinds: Sequence[str], start: str, end: str) -> pd.DataFrame:
+        """As :meth:`graph.embedded.EmbeddedStore.cross_ties`, in one statement on the server."""
+        found = []
+        for r in self._figures("cross_ties", area, kinds, start=start, end=end):
+            unit = [r["unit"], r["name"], r["kind"], r["area"]]
+            if not r["committees"]:
+                found.append([*unit, None, None, None, (), ()])
+            for key, name, kind in sorted(r["committees"], key=lambda c: str(c[0])):
+                up = tuple((p, n) for c, p, n, u, _ in r["links"] if c == key and u)
+                down = tuple((p, n) for c, p, n, _, d in r["links"] if c == key and d)
+                found.append([*unit, key, name, kind, up, down])
+        columns = [
+            "unit",
+            "name",
+            "kind",
+            "area",
+            "committee",
+            "committee_name",
+            "committee_kind",
+            "up",
+            "down",
+        ]
+        return pd.DataFrame(found, columns=columns, dtype=object)
+
+    def bridging_posts(self, area: str | None, kinds: Sequence[str], start: str, end: str) -> pd.DataFrame:
+        """As :meth:`graph.embedded.EmbeddedStore.bridging_posts`, in one statement on the server."""
+        rows = self._figures("cross_bridging", area, kinds, start=start, end=end)
+        found = [
+            [r["person"], r["name"], org, org_name, role] for r in rows for org, org_name, role in r["posts"]
+        ]
+        return pd.DataFrame(found, columns=["person", "person_name", "org", "org_name", "role"], dtype=object)
+
+    def change_rows(
+        self, area: str | None, kinds: Sequence[str], start: str, end: str
+    ) -> dict[str, pd.DataFrame]:
+        """The rows :func:`graph.changes.in_scope` needs: the scope's rows (:meth:`scoped`), or
+        every row for the whole city (not narrowed to the period on this store yet)."""
+        if area is None:
+            return {record: self.table(record) for record in TABLES}
+        found = self.scoped(area)
+        return {record: found[record] for record in TABLES}
+
+    def _figures(self, name: str, area: str | None, kinds: Sequence[str], **values: Any) -> list[Any]:
+        """The records of a figure statement over the scope of ``area`` (None: all) and ``kinds``,
+        with the rules' parameters (:func:`graph.bridges.pushdown`), in one read transaction."""
+        columns = ["key", "level", "parent"]
+
+        def work(tx: ManagedTransaction) -> list[Any]:
+            areas = _frame(
+                RECORDS["area"], columns, _values(tx, statement("table_nodes", Label="Area"), columns=columns)
+            )
+            return _records(tx, statement(name), **pushdown(areas, area, kinds), **values)
+
+        return self._read(work)
 
     def revision(self) -> int:
         """The number on the (:Revision) node, bumped when a load starts and when it finishes."""

@@ -43,6 +43,41 @@ class Store(Protocol):
         order: :func:`graph.scope.scope_tables` says which."""
         ...
 
+    # Figures computed by the store (SQL, or Cypher on the server), for the units of a scope:
+    # ``area`` a key (None: all), ``kinds`` unit kinds (empty: all). The pandas functions of
+    # graph.coverage and graph.bridges are their definition (and the tests' reference).
+
+    def unit_counts(self, area: str | None, kinds: Sequence[str], end: str) -> pd.DataFrame:
+        """Per area and kind (area, kind): units, members (member units on ``end``), party_orgs."""
+        ...
+
+    def coverage(
+        self, area: str | None, kinds: Sequence[str], start: str, end: str, quarters: Sequence[str]
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Each member unit's coverage in [start, end] (key, name, kind, area, agreement, seat,
+        attended; by key), and per quarter of ``quarters``: quarter, members, agreement, seat,
+        attended (how many)."""
+        ...
+
+    def cross_ties(self, area: str | None, kinds: Sequence[str], start: str, end: str) -> pd.DataFrame:
+        """Each member unit (unit, name, kind, area) with each committee above it (committee,
+        committee_name, committee_kind; None when it has none) and the people tied each way
+        (up, down: (key, name) pairs)."""
+        ...
+
+    def bridging_posts(self, area: str | None, kinds: Sequence[str], start: str, end: str) -> pd.DataFrame:
+        """The posts (person, person_name, org, org_name, role) held in [start, end] by people
+        with a post in the scope and posts in two or more organizations; by person, post key."""
+        ...
+
+    def change_rows(
+        self, area: str | None, kinds: Sequence[str], start: str, end: str
+    ) -> dict[str, pd.DataFrame]:
+        """The rows :func:`graph.changes.in_scope` needs for the scope in [start, end], per
+        record type (organization, area, post, agreement, meeting, attendance, project,
+        registration), with at least the columns it reads."""
+        ...
+
     def counts(self) -> dict[str, int]:
         """Rows per record type."""
         ...

@@ -367,22 +367,29 @@ def scope_text(s: Scope) -> str:
 # --- tables -------------------------------------------------------------------------------
 
 
+SHOWN_ROWS = 1_000  # rows a table shows in the page; its downloads hold every row
+
+
 def show_table(
     frame: pd.DataFrame, name: str, *, key: str, units: Sequence[str] | None = None, **options: Any
 ) -> None:
-    """A table with CSV and Excel downloads below it; ``options`` go to st.dataframe. With
+    """A table with CSV and Excel downloads below it; ``options`` go to st.dataframe. The page
+    shows the first :data:`SHOWN_ROWS` rows and says so; the downloads hold every row. With
     ``units`` (the unit node of each row), a click on a row opens that unit's profile."""
+    shown = frame.head(SHOWN_ROWS)
+    if len(frame) > SHOWN_ROWS:
+        st.caption(t("showing_rows").format(shown=SHOWN_ROWS, total=len(frame)))
     if units is not None:
         st.caption(t("row_opens_unit"))
         event = st.dataframe(
-            frame, hide_index=True, key=key, on_select="rerun", selection_mode="single-row", **options
+            shown, hide_index=True, key=key, on_select="rerun", selection_mode="single-row", **options
         )
         picked = event.selection.rows if event else []
         if picked:
             target = list(units)[picked[0]]
             st.switch_page("ui/unit.py", query_params={"unit": target, **scope().to_params()})
     else:
-        st.dataframe(frame, hide_index=True, key=key, **options)
+        st.dataframe(shown, hide_index=True, key=key, **options)
     row = st.container(horizontal=True)
     row.download_button(
         "CSV",

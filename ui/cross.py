@@ -7,25 +7,69 @@ from __future__ import annotations
 
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from graph import bridges
 from graph.embedded import node_id
 from graph.rules import LEVELS
-from graph.scope import Scope, units_in_scope
-from ui.common import kind_label, person, plain, scope, scope_text, show_table, stamp, store_key, t, tables
+from graph.scope import Scope
+from ui.common import (
+    current_store,
+    kind_label,
+    lang,
+    masking,
+    person,
+    plain,
+    scope,
+    scope_text,
+    show_table,
+    stamp,
+    store_key,
+    t,
+    table,
+)
 
 COLOURS = ["#2e7d32", "#81c784", "#64b5f6", "#e0e0e0"]  # both, unit → committee, committee → unit, none
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)
 def figures(key: str, version: Any, s: Scope) -> dict[str, Any]:
-    found = tables(s.area, ("organization", "area", "post", "person"))
-    units, areas = found["organization"], found["area"]
-    inside = units_in_scope(units, areas, s)
-    return bridges.cross_view(found["post"], found["person"], units, areas, inside, s.start, s.end)
+    """The figures of a scope, computed by the store; cached per store state and scope and
+    shared by every session as they are (not copied): do not modify them."""
+    return bridges.store_view(current_store(), s.area, s.kinds, s.start, s.end)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def unit_ties(
+    key: str, version: Any, s: Scope, language: str, masked: bool
+) -> tuple[pd.DataFrame, list[str]]:
+    """The table of each member unit's ties as shown, by area, unit and level, and the unit node
+    of each row (cached and shared as :func:`figures`, also per language and masking)."""
+    areas = table("area")
+    names = dict(zip(areas["key"], areas["name"], strict=True))
+    ties = figures(key, version, s)["ties"]
+    level_order = {lvl: i for i, lvl in enumerate(LEVELS)}
+    ties = ties.assign(
+        _l=ties["level"].map(level_order), _a=ties["area"].map(lambda a: names.get(a, ""))
+    ).sort_values(["_a", "unit_name", "_l"])
+
+    def who(people: tuple[str, ...]) -> str:
+        return "、".join(person(p) for p in people)
+
+    shown = pd.DataFrame(
+        {
+            t("area"): ties["_a"],
+            t("unit"): ties["unit_name"],
+            t("kind"): ties["kind"].map(kind_label),
+            t("level"): ties["level"].map(t),
+            t("committee"): ties["committee_name"],
+            t("direction"): ties["direction"].map(lambda d: t(f"dir_{d}")),
+            t("up_people"): ties["up_names"].map(who),
+            t("down_people"): ties["down_names"].map(who),
+        }
+    )
+    return shown, [node_id("organization", u) for u in ties["unit"]]
 
 
 def render() -> None:
@@ -36,15 +80,6 @@ def render() -> None:
         st.info(t("empty_store"))
         return
     f = figures(store_key(), stamp(), s)
-    found = tables(s.area, ("organization", "area", "person"))
-    areas = found["area"]
-    names = dict(zip(areas["key"], areas["name"], strict=True))
-    units = found["organization"]
-    unit_names = dict(zip(units["key"], units["name"], strict=True))
-    unit_areas = dict(zip(units["key"], units["area"], strict=True))
-    kinds = dict(zip(units["key"], units["kind"], strict=True))
-    people = found["person"]
-    person_names = dict(zip(people["key"], people["name"], strict=True))
 
     top = st.columns(3)
     top[0].metric(t("member_units"), f"{f['members']:,}")
@@ -69,65 +104,50 @@ def render() -> None:
                 "units": [int(per.at[i, d]) for i in per.index for d in bridges.DIRECTIONS],
             }
         )
-        bars = (
-            alt.Chart(long)
-            .mark_bar()
-            .encode(
-                y=alt.Y("level:N", sort=list(chart[t("level")]), title=None),
-                x=alt.X("sum(units):Q", title=None, axis=alt.Axis(format="d", tickMinStep=1)),
-                color=alt.Color(
-                    "direction:N",
-                    scale=alt.Scale(domain=directions, range=COLOURS),
-                    legend=alt.Legend(title=None, orient="bottom"),
-                ),
-                order=alt.Order("rank:Q"),
-                tooltip=[
-                    alt.Tooltip("level:N", title=t("level")),
-                    alt.Tooltip("direction:N", title=t("direction")),
-                    alt.Tooltip("units:Q", title=t("member_units")),
+        spec = {  # Vega-Lite as it is: an Altair chart is validated on every run, which is slow
+            "mark": "bar",
+            "encoding": {
+                "y": {"field": "level", "type": "nominal", "sort": list(chart[t("level")]), "title": None},
+                "x": {
+                    "aggregate": "sum",
+                    "field": "units",
+                    "type": "quantitative",
+                    "title": None,
+                    "axis": {"format": "d", "tickMinStep": 1},
+                },
+                "color": {
+                    "field": "direction",
+                    "type": "nominal",
+                    "scale": {"domain": directions, "range": COLOURS},
+                    "legend": {"title": None, "orient": "bottom"},
+                },
+                "order": {"field": "rank", "type": "quantitative"},
+                "tooltip": [
+                    {"field": "level", "type": "nominal", "title": t("level")},
+                    {"field": "direction", "type": "nominal", "title": t("direction")},
+                    {"field": "units", "type": "quantitative", "title": t("member_units")},
                 ],
-            )
-        )
-        st.altair_chart(bars, width="stretch", height=60 * len(per) + 60)
+            },
+        }
+        st.vega_lite_chart(long, spec, width="stretch", height=60 * len(per) + 60)
         show_table(
             chart.assign(**{t("member_units"): per["members"]})[[t("level"), t("member_units"), *directions]],
             t("level_ties"),
             key="cross_levels",
         )
 
-    ties = f["ties"]
-    order = {d: i for i, d in enumerate(bridges.DIRECTIONS)}
     level_order = {lvl: i for i, lvl in enumerate(LEVELS)}
-    ties = ties.assign(
-        _d=ties["direction"].map(order),
-        _l=ties["level"].map(level_order),
-        _a=ties["unit"].map(lambda u: names.get(unit_areas.get(u, ""), "")),
-        _n=ties["unit"].map(lambda u: unit_names.get(u, u)),
-    ).sort_values(["_a", "_n", "_l"])
-
-    def who(keys: tuple[str, ...]) -> str:
-        return "、".join(person(person_names.get(p, p)) for p in keys)
-
+    rows, units = unit_ties(store_key(), stamp(), s, lang(), masking())
     st.subheader(t("unit_ties"))
     show_table(
-        pd.DataFrame(
-            {
-                t("area"): ties["_a"],
-                t("unit"): ties["_n"],
-                t("kind"): ties["unit"].map(lambda u: kind_label(kinds.get(u, "other"))),
-                t("level"): ties["level"].map(t),
-                t("committee"): ties["committee"].map(lambda c: unit_names.get(c, c)),
-                t("direction"): ties["direction"].map(lambda d: t(f"dir_{d}")),
-                t("up_people"): ties["up"].map(who),
-                t("down_people"): ties["down"].map(who),
-            }
-        ),
+        rows,
         t("unit_ties"),
         key="cross_units",
-        units=[node_id("organization", u) for u in ties["unit"]],
+        units=units,
     )
 
     st.subheader(t("by_committee"))
+    committee_names = dict(zip(f["ties"]["committee"], f["ties"]["committee_name"], strict=True))
     committees = (
         f["per_committee"].assign(_l=lambda c: c["level"].map(level_order)).sort_values(["_l", "committee"])
     )
@@ -135,7 +155,7 @@ def render() -> None:
         pd.DataFrame(
             {
                 t("level"): committees["level"].map(t),
-                t("committee"): committees["committee"].map(lambda c: unit_names.get(c, c)),
+                t("committee"): committees["committee"].map(lambda c: committee_names.get(c, c)),
                 t("member_units"): committees["members"],
                 **{t(f"dir_{d}"): committees[d] for d in bridges.DIRECTIONS},
             }
