@@ -25,17 +25,21 @@ from graph.store import Change, Changes, Progress
 
 BATCH = 50_000
 
-_REFERENCES = (  # (table, column) of the references scoped reads follow
+_REFERENCES = (  # (table, column) of the references scoped reads and lookups follow
+    ("area", "parent"),
     ("organization", "area"),
     ("post", "org"),
     ("post", "person"),
     ("attendance", "org"),
+    ("attendance", "meeting"),
     ("meeting", "host"),
     ("project", "community"),
+    ("project", "need"),
     ("need", "community"),
     ("resource", "org"),
     ("registration", "org"),
     ("registration", "community"),
+    ("registration", "person"),
 )
 
 _SQL_TYPES = {"bool": "INTEGER", "int": "INTEGER", "number": "REAL"}
@@ -332,6 +336,22 @@ class EmbeddedStore:
                 self._keys("scope_named", {k for k in keys if k is not None})
                 found[record] = self._where(record, "key IN (SELECT key FROM temp.scope_named)")
         return {name: found[name] for name in SCOPE_RECORDS}
+
+    def rows(self, record: str, field: str, keys: Iterable[str]) -> pd.DataFrame:
+        """The rows whose ``field`` (key, reference or list of references) is one of ``keys``,
+        looked up through the key and reference indexes, in key order."""
+        rec = RECORDS[record]
+        column = None if field == "key" else rec.column(field)
+        if column is not None and not column.ref:
+            raise StoreError(f"{record}.{field} is not a reference; look rows up by key or a reference.")
+        self._index_references()
+        wanted = "(SELECT key FROM temp.lookup)"
+        condition = (
+            _any(f"{record}.{field}", wanted) if column and column.kind == "refs" else f"{field} IN {wanted}"
+        )
+        with self._transaction("DEFERRED"):
+            self._keys("lookup", {k for k in keys if isinstance(k, str)})
+            return self._where(record, condition)
 
     def _index_references(self) -> None:
         """The indexes scoped reads look references up by, made on the first one (a first load

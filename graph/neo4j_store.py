@@ -244,6 +244,26 @@ class Neo4jStore:
     def scoped(self, area: str) -> dict[str, pd.DataFrame]:
         return self._read(lambda tx: _scoped_tables(tx, area))
 
+    def rows(self, record: str, field: str, keys: Iterable[str]) -> pd.DataFrame:
+        """The rows whose ``field`` (key, reference or list of references) is one of ``keys``:
+        looked up on the server through the key and reference indexes (a list field filtered
+        there), in key order."""
+        rec = RECORDS[record]
+        column = None if field == "key" else rec.column(field)
+        if column is not None and not column.ref:
+            raise StoreError(f"{record}.{field} is not a reference; look rows up by key or a reference.")
+        wanted = sorted({k for k in keys if isinstance(k, str)})
+        names = table_columns(rec)
+        if not wanted:
+            return _frame(rec, names, [])
+        file = "view_nodes_any" if column is not None and column.kind == "refs" else f"view_{_kind(rec)}_in"
+        text = statement(file, **_names(rec), field=field)
+        found = self._read(
+            lambda tx: _values(tx, text, columns=names, as_of=None, since=None, until=None, keys=wanted)
+        )
+        found.sort(key=lambda values: values[0])  # code point order, as SQLite orders text
+        return _frame(rec, names, found)
+
     def revision(self) -> int:
         """The number on the (:Revision) node, bumped when a load starts and when it finishes."""
         found = self._read(lambda tx: _records(tx, statement("revision")))

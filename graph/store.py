@@ -9,7 +9,7 @@ and, next, the Neo4j store. A store holds one table per record type
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -41,6 +41,12 @@ class Store(Protocol):
     def scoped(self, area: str) -> dict[str, pd.DataFrame]:
         """The rows the scope of one area (key) needs, per record type, all columns, in key
         order: :func:`graph.scope.scope_tables` says which."""
+        ...
+
+    def rows(self, record: str, field: str, keys: Iterable[str]) -> pd.DataFrame:
+        """The rows of one record type (all columns, in key order) whose ``field`` (its key, a
+        reference, or a list of references holding one of them) is one of ``keys``: looked up by
+        index (a list field is filtered in the store)."""
         ...
 
     def counts(self) -> dict[str, int]:

@@ -26,6 +26,7 @@ from graph.scope import (
 )
 from ui import graphview, netview
 from ui.common import (
+    current_store,
     describe,
     from_link,
     lang,
@@ -35,7 +36,6 @@ from ui.common import (
     plain,
     scope,
     scope_text,
-    search_index,
     show_table,
     stamp,
     store_key,
@@ -57,6 +57,15 @@ def _reach(key: str, version: Any, start: str, end: str) -> reach.Index:
 def whole(s: Scope) -> reach.Index:
     """Every relationship in the store for the period, to follow from one node anywhere."""
     return _reach(store_key(), stamp(), s.start, s.end)
+
+
+def explored(
+    s: Scope, center: str, depth: int, expanded: tuple[str, ...], types: tuple[str, ...]
+) -> nx.MultiDiGraph:
+    """What the explorer shows (reach.explore), from the rows around the nodes it starts from,
+    read by key and reference: never the whole store."""
+    found = reach.neighbourhood(current_store().rows, {center: depth, **dict.fromkeys(expanded, 1)}, types)
+    return reach.explore(reach.index(found, s.start, s.end), center, depth, expanded, types)
 
 
 def roll_level(s: Scope) -> str:
@@ -92,7 +101,7 @@ def drawing(
     if mode == "ego":
         if nodes[0].startswith("area:"):  # an area's neighbours are its units and areas
             types = tuple(dict.fromkeys([*types, "IN_AREA", "PART_OF"]))
-        graph = reach.explore(whole(s), nodes[0], depth, expanded, types)
+        graph = explored(s, nodes[0], depth, expanded, types)
     else:  # a connection runs through people, agreements, meetings, projects: not areas
         found = reach.path(whole(s), nodes[0], nodes[1], [r for r in types if r not in netview.AREA_TYPES])
         graph = found if found is not None else nx.MultiDiGraph()
@@ -238,12 +247,22 @@ def fact_label(record: str, field: str) -> str:
     return column.zh[0] if lang() == "zh" else column.en[0]
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _details(key: str, version: Any, node: str, end: str) -> details.Details | None:
+    return details.details(node, details.rows_for(node, current_store().rows), end)
+
+
 def show_details(node: str, s: Scope) -> None:
-    """The details panel of a clicked node (graph/details.py), with a button to its unit page."""
-    score = score_of(node.partition(":")[2], s) if node.startswith("organization:") else None
-    found = details.details(node, {r: table(r) for r in RECORDS}, s.end, score)
+    """The details panel of a clicked node (graph/details.py), read by key and reference, with a
+    button to its unit page; a unit's engagement score (an analysis of its whole street and
+    its peers) when asked for."""
+    found = _details(store_key(), stamp(), node, s.end)
     if found is None:
         return
+    if found.record == "organization":
+        asked = st.session_state.setdefault("net_scores", [])
+        if node in asked:
+            found.facts["score"] = score_of(found.key, s)
     name = person(found.name) if found.record == "person" else found.name
     st.subheader(plain(name))
     st.caption(netview.record_label(found.record, lang()))
@@ -257,10 +276,15 @@ def show_details(node: str, s: Scope) -> None:
             continue
         shown = words.get(field, f"{value:.0f}" if isinstance(value, float) else value)
         st.markdown(f"**{fact_label(found.record, field)}**：{plain(shown)}")
-    if found.record == "organization" and st.button(
-        t("open_unit"), key="net_open_unit", icon=":material/apartment:"
-    ):
-        st.switch_page("ui/unit.py", query_params={"unit": node, **s.to_params()})
+    if found.record == "organization":
+        row = st.container(horizontal=True)
+        if row.button(t("open_unit"), key="net_open_unit", icon=":material/apartment:"):
+            st.switch_page("ui/unit.py", query_params={"unit": node, **s.to_params()})
+        if node not in st.session_state["net_scores"] and row.button(
+            t("score"), key="net_score", icon=":material/leaderboard:"
+        ):
+            st.session_state["net_scores"].append(node)
+            st.rerun()
     if found.posts:
         frame = pd.DataFrame(found.posts).fillna("")
         if "person" in frame:
@@ -300,7 +324,7 @@ def canvas(d: netview.Drawing, *, key: str) -> Any:
     if event is None:
         return None
     # With names masked the drawing's person ids are tokens: back to nodes here.
-    event = {k: from_link(v, search_index()) if isinstance(v, str) else v for k, v in event.items()}
+    event = {k: from_link(v) if isinstance(v, str) else v for k, v in event.items()}
     if event.get("select") is not None:
         st.session_state["net_selected"] = event["select"] or None
     if event.get("open"):
