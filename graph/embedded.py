@@ -353,6 +353,15 @@ class EmbeddedStore:
             self._keys("lookup", {k for k in keys if isinstance(k, str)})
             return self._where(record, condition)
 
+    def date_range(self, record: str, field: str) -> tuple[str | None, str | None]:
+        """The first and last value of a date field holding at least a month, in one scan."""
+        RECORDS[record].column(field)  # a field of the model, never data
+        with self._transaction("DEFERRED"):
+            found = self._db.execute(
+                f"SELECT min({field}), max({field}) FROM {record} WHERE length({field}) >= 7"
+            ).fetchone()
+        return found[0], found[1]
+
     def _index_references(self) -> None:
         """The indexes scoped reads look references up by, made on the first one (a first load
         appends faster without them; later writes keep them). Without them (a read-only file)

@@ -264,6 +264,15 @@ class Neo4jStore:
         found.sort(key=lambda values: values[0])  # code point order, as SQLite orders text
         return _frame(rec, names, found)
 
+    def date_range(self, record: str, field: str) -> tuple[str | None, str | None]:
+        """The first and last value of a date field holding at least a month, aggregated on the
+        server (one row crosses Bolt)."""
+        rec = RECORDS[record]
+        rec.column(field)  # a field of the model, never data
+        text = statement("explore_date_range", Label=rec.label, field=field)
+        found = self._read(lambda tx: _records(tx, text))
+        return found[0]["first"], found[0]["last"]
+
     def revision(self) -> int:
         """The number on the (:Revision) node, bumped when a load starts and when it finishes."""
         found = self._read(lambda tx: _records(tx, statement("revision")))

@@ -49,6 +49,12 @@ class Store(Protocol):
         index (a list field is filtered in the store)."""
         ...
 
+    def date_range(self, record: str, field: str) -> tuple[str | None, str | None]:
+        """The first and the last value of a date field of one node record type that holds at
+        least a month (an ISO day or month; years and empty values left out): (None, None)
+        when there is none."""
+        ...
+
     def counts(self) -> dict[str, int]:
         """Rows per record type."""
         ...

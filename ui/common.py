@@ -192,8 +192,10 @@ def person(name: object) -> str:
 @st.cache_data(max_entries=16)
 def _span(key: str, version: tuple[tuple[str, int], ...]) -> list[str]:
     store = current_store()
-    meetings = list(store.table("meeting", ["date"])["date"])
-    return activity_span(meetings or list(store.table("agreement", ["signed"])["signed"]))
+    first, last = store.date_range("meeting", "date")
+    if first is None:
+        first, last = store.date_range("agreement", "signed")
+    return activity_span([first, last])
 
 
 def period_span() -> list[str]:

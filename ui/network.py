@@ -141,9 +141,11 @@ def drawing(
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _unit_net(key: str, version: Any, s: Scope, start: str, end: str) -> Any:
-    found = tables(s.area, list(RECORDS))
-    units = units_in_scope(found["organization"], found["area"], s)
-    return aggregate.unit_network(aggregate.touching(found, units["key"]), start, end)
+    found = tables(s.area, ("area", "organization", "post", "agreement", "project"))
+    if s.area is not None:  # the ties touching the scope's units, not those among their partners
+        units = units_in_scope(found["organization"], found["area"], s)
+        found = aggregate.touching(found, units["key"])
+    return aggregate.unit_network(found, start, end)
 
 
 def unit_net(s: Scope, start: str, end: str) -> Any:
