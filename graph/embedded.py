@@ -20,6 +20,7 @@ import pandas as pd
 
 from graph.errors import StoreError
 from graph.model import RECORD_TYPES, RECORDS, SOURCE_COLUMNS, Column, RecordType
+from graph.rules import COMMITTEES
 from graph.scope import SCOPE_RECORDS, area_anchors
 from graph.store import Change, Changes, Progress
 
@@ -89,6 +90,11 @@ def _from_sql(values: Iterable[Any], column: Column) -> list[Any]:
     if column.kind == "bool":
         return [None if v is None else bool(v) for v in values]
     return list(values)
+
+
+_UPPER = (  # the last day {b} (an ISO day, month or year) covers: graph.rules.upper in SQL
+    "(CASE length({b}) WHEN 4 THEN {b} || '-12-31' WHEN 7 THEN {b} || '-31' ELSE {b} END)"
+)
 
 
 def _upper(expr: str) -> str:
@@ -361,6 +367,73 @@ class EmbeddedStore:
                 f"SELECT min({field}), max({field}) FROM {record} WHERE length({field}) >= 7"
             ).fetchone()
         return found[0], found[1]
+
+    def group_ties(
+        self, groups: Mapping[str, str], start: str, end: str, kinds: Sequence[str] = ()
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The unit network of [start, end] counted by groups of areas in SQL: a twin of
+        :func:`graph.structure.unit_network` (its nodes: committees and the units joined by
+        ``end``, the member rule of graph.rules; its ties: posts, agreements in force and
+        projects begun, held during the period, the month-end rule of graph.rules.upper),
+        equal to it by tests/test_aggregate.py."""
+        self._index_references()
+        db = self._db
+        held = "({a} IS NULL OR {a} <= :end) AND ({b} IS NULL OR " + _UPPER + " >= :start)"
+        params = {
+            "start": start,
+            "end": end,
+            "committees": json.dumps(list(COMMITTEES)),
+            "kinds": json.dumps(list(kinds)),
+        }
+        with self._transaction("DEFERRED"):
+            db.execute("DROP TABLE IF EXISTS temp.group_area")
+            db.execute("CREATE TEMP TABLE group_area (area TEXT PRIMARY KEY, grp TEXT)")
+            db.executemany("INSERT INTO temp.group_area VALUES (?, ?)", list(groups.items()))
+            db.execute("DROP TABLE IF EXISTS temp.group_unit")
+            db.execute(
+                "CREATE TEMP TABLE group_unit AS SELECT o.key, g.grp FROM organization o "
+                "JOIN temp.group_area g ON o.area = g.area "
+                "WHERE (o.kind IN (SELECT value FROM json_each(:committees)) OR o.joined <= :end) "
+                "AND (:kinds = '[]' OR o.kind IN (SELECT value FROM json_each(:kinds)))",
+                params,
+            )
+            db.execute("CREATE INDEX temp.group_unit_key ON group_unit(key)")
+            units = db.execute(
+                "SELECT grp, count(*), min(key) FROM temp.group_unit GROUP BY grp ORDER BY min(key)"
+            ).fetchall()
+            pairs = (
+                "SELECT x.grp, y.grp, count(*) FROM {rows} x JOIN {rows} y "
+                "ON x.via = y.via AND x.org < y.org GROUP BY x.grp, y.grp"
+            )
+            people = (
+                "(SELECT DISTINCT p.person AS via, u.key AS org, u.grp FROM post p "
+                "JOIN temp.group_unit u ON p.org = u.key WHERE p.person IS NOT NULL AND "
+                + held.format(a="p.start", b='p."end"')
+                + ")"
+            )
+            deals = (
+                "(SELECT DISTINCT g.key AS via, u.key AS org, u.grp FROM agreement g, json_each(g.parties) j "
+                "JOIN temp.group_unit u ON u.key = j.value WHERE "
+                + held.format(a="g.signed", b="g.expires")
+                + ")"
+            )
+            works = (
+                "(SELECT DISTINCT w.key AS via, u.key AS org, u.grp FROM project w, json_each(w.contributors) j "
+                "JOIN temp.group_unit u ON u.key = j.value WHERE w.start IS NOT NULL AND "
+                + held.format(a="w.start", b='w."end"')
+                + ")"
+            )
+            ties: dict[tuple[str, str], list[int]] = {}
+            for i, rows in enumerate((people, deals, works)):
+                for x, y, n in db.execute(pairs.format(rows=rows), params):
+                    ties.setdefault((min(x, y), max(x, y)), [0, 0, 0])[i] += n
+        return (
+            pd.DataFrame(units, columns=["group", "units", "first"]),
+            pd.DataFrame(
+                [(a, b, *n) for (a, b), n in sorted(ties.items())],
+                columns=["a", "b", "people", "agreements", "projects"],
+            ),
+        )
 
     def _index_references(self) -> None:
         """The indexes scoped reads look references up by, made on the first one (a first load

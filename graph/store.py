@@ -55,6 +55,17 @@ class Store(Protocol):
         when there is none."""
         ...
 
+    def group_ties(
+        self, groups: Mapping[str, str], start: str, end: str, kinds: Sequence[str] = ()
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The unit network (:func:`graph.structure.unit_network`) of [start, end] counted by
+        groups of areas, in the store: ``groups`` maps area keys to a group; the units are the
+        network's organizations located in those areas (of ``kinds``, when given). Returns
+        (``group``, ``units``, ``first``: its smallest unit key) per group, and (``a``, ``b``,
+        ``people``, ``agreements``, ``projects``) per pair of groups (``a`` <= ``b``; a == b:
+        the ties inside a group) with ties."""
+        ...
+
     def counts(self) -> dict[str, int]:
         """Rows per record type."""
         ...

@@ -1,5 +1,6 @@
 """The explorer's, the details panel's and the sidebar's reads by key and reference (Store.rows,
-Store.date_range) give what the whole-store path gives, on the M city in both stores."""
+Store.date_range) and the store's counts of the area picture (Store.group_ties) give what the
+whole-store path gives, on the M city in both stores."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from graph import details, reach
+from graph import aggregate, details, reach
 from graph.model import RECORDS, RELATIONSHIP_TYPES
-from graph.scope import activity_span
+from graph.scope import Scope, activity_span, units_in_scope
 from graph.store import Store
 from ui.netview import DEFAULT_TYPES
 
@@ -84,3 +85,41 @@ def test_the_period_span_is_read_as_a_date_range(
     first, last = m_stores[kind].date_range("meeting", "date")
     assert activity_span([first, last]) == activity_span(whole["meeting"]["date"])
     assert len(activity_span([first, last])) >= 4
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_the_area_picture_counted_by_the_store_equals_the_unit_networks(
+    kind: str, m_stores: dict[str, Store], whole: dict[str, pd.DataFrame]
+) -> None:
+    areas = whole["area"]
+    district = str(areas.loc[areas["level"] == "district", "key"].iloc[0])
+    street = str(areas.loc[areas["parent"] == district, "key"].iloc[1])
+    checked = 0
+    for first, last in (("2025Q1", "2025Q4"), ("2024Q3", "2024Q3")):
+        s = Scope(first=first, last=last)
+        net = aggregate.unit_network(whole, s.start, s.end)
+        for area, level, kinds in (
+            (None, "district", ()),
+            (district, "street", ()),
+            (street, "community", ()),
+            (district, "street", ("soe", "school")),
+        ):
+            scope = Scope(area and district, street if area == street else None, None, first, last, kinds)
+            units = units_in_scope(whole["organization"], areas, scope)
+            expected, groups = aggregate.picture(net, units, areas, level)
+            found, found_groups = aggregate.area_picture(
+                lambda by, a=s.start, b=s.end, k=kinds: m_stores[kind].group_ties(by, a, b, k),
+                areas,
+                area,
+                level,
+            )
+            assert found_groups == groups
+            assert list(found.nodes(data=True)) == list(expected.nodes(data=True)), (area, kinds)
+            assert sorted(
+                (*sorted((a, b)), tuple(sorted(d.items()))) for a, b, d in found.edges(data=True)
+            ) == sorted(
+                (*sorted((a, b)), tuple(sorted(d.items()))) for a, b, d in expected.edges(data=True)
+            ), (area, kinds)
+            assert len(expected) > 1 and sum(expected.nodes[n]["inner"] for n in expected) > 0
+            checked += 1
+    assert checked == 8

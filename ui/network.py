@@ -165,27 +165,32 @@ def picture(
     """The scope as an aggregated picture (groups of units, by area below or by cluster), or the
     drilled group's (or the community's) units and their direct partners; in a quarter, with
     what appeared and ended since the quarter before marked."""
-    found = tables(s.area, ("organization", "area"))
-    areas = found["area"]
+    areas = table("area")
     area_names = dict(zip(areas["key"], areas["name"], strict=True))
-    units = units_in_scope(found["organization"], areas, s)
     start, end = (quarter_start(quarter), quarter_end(quarter)) if quarter else (s.start, s.end)
-    net = unit_net(s, start, end)
     level = "unit" if s.community else level_below(s)
+    counts = group_by == "area" and not drill and level != "unit"  # counted by the store
+    units = None if counts else units_in_scope(tables(s.area, ("organization",))["organization"], areas, s)
 
-    def shape(graph: Any) -> tuple[Any, dict[str, str]]:
-        found, groups = aggregate.picture(graph, units, areas, level, group_by, drill)
+    def shape(first: str, last: str) -> tuple[Any, dict[str, str]]:
+        if units is None:
+            store = current_store()
+            found, groups = aggregate.area_picture(
+                lambda by: store.group_ties(by, first, last, s.kinds), areas, s.area, level
+            )
+        else:
+            found, groups = aggregate.picture(unit_net(s, first, last), units, areas, level, group_by, drill)
         cluster = t("cluster")
         return found, {
             n: f"{cluster} {g}" if group_by == "cluster" else area_names.get(g, g) for n, g in groups.items()
         }
 
-    now, names = shape(net)
+    now, names = shape(start, end)
     changed = None
     note = ""
     if quarter:
         before_q = previous_quarter(quarter)
-        before, _ = shape(unit_net(s, quarter_start(before_q), quarter_end(before_q)))
+        before, _ = shape(quarter_start(before_q), quarter_end(before_q))
         changed = aggregate.changes(before, now)
         union = before.copy()
         union.add_nodes_from(now.nodes(data=True))
