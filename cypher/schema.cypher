@@ -32,6 +32,12 @@ CREATE INDEX holds_person IF NOT EXISTS FOR ()-[r:HOLDS]-() ON (r.person);
 CREATE INDEX attended_org IF NOT EXISTS FOR ()-[r:ATTENDED]-() ON (r.org);
 CREATE INDEX registered_community IF NOT EXISTS FOR ()-[r:REGISTERED]-() ON (r.community);
 CREATE INDEX registered_org IF NOT EXISTS FOR ()-[r:REGISTERED]-() ON (r.org);
+// ...and the other references the explorer follows from a node to its neighbours (Store.rows).
+CREATE INDEX area_parent IF NOT EXISTS FOR (n:Area) ON (n.parent);
+CREATE INDEX project_need IF NOT EXISTS FOR (n:Project) ON (n.need);
+CREATE INDEX attended_meeting IF NOT EXISTS FOR ()-[r:ATTENDED]-() ON (r.meeting);
+CREATE INDEX attended_person IF NOT EXISTS FOR ()-[r:ATTENDED]-() ON (r.person);
+CREATE INDEX registered_person IF NOT EXISTS FOR ()-[r:REGISTERED]-() ON (r.person);
 
 // Loads in progress or done (see graph/neo4j_store.py).
 CREATE CONSTRAINT load_id IF NOT EXISTS FOR (n:Load) REQUIRE n.id IS UNIQUE;

@@ -16,7 +16,7 @@ agreements and projects; edge ``weight`` counts the ties):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,7 +24,7 @@ import networkx as nx
 import pandas as pd
 
 from graph import structure
-from graph.scope import ancestors, upper
+from graph.scope import ancestors, below, upper
 
 GROUP = "group:"  # node ids of groups: group:<area key> or group:<cluster number>
 KINDS = ("people", "agreements", "projects")
@@ -71,6 +71,25 @@ def aggregate(net: nx.Graph, group_of: Mapping[str, str]) -> nx.Graph:
         edge["weight"] += int(d.get("weight", 1))
         for kind in KINDS:
             edge[kind] += int(d.get(kind, 0))
+    return out
+
+
+def counted(units: pd.DataFrame, ties: pd.DataFrame) -> nx.Graph:
+    """:func:`aggregate`'s graph from the counts a store makes of the unit network by groups
+    (``Store.group_ties``: units per group, ties per pair of groups), without the network."""
+    out = nx.Graph()
+    for g, n in zip(units["group"], units["units"], strict=True):
+        out.add_node(GROUP + str(g), group=str(g), units=int(n), inner=0)
+    for a, b, *counts in ties[["a", "b", *KINDS]].itertuples(index=False, name=None):
+        ga, gb = GROUP + str(a), GROUP + str(b)
+        if ga not in out or gb not in out:
+            continue
+        if ga == gb:
+            out.nodes[ga]["inner"] += int(sum(counts))
+        else:
+            out.add_edge(
+                ga, gb, weight=int(sum(counts)), **{k: int(c) for k, c in zip(KINDS, counts, strict=True)}
+            )
     return out
 
 
@@ -163,6 +182,29 @@ def picture(
         inner = group_by_area(members, areas, "community")
         return aggregate(net, inner), {GROUP + g: g for g in set(inner.values())}
     return focus(net, list(members["key"])), {}
+
+
+Counts = Callable[[Mapping[str, str]], tuple[pd.DataFrame, pd.DataFrame]]  # Store.group_ties of a period
+
+
+def area_groups(areas: pd.DataFrame, area: str | None, level: str) -> dict[str, str]:
+    """Each area under ``area`` (everywhere when None) and the group it is in at ``level``
+    (:func:`group_by_area` for the units located there)."""
+    paths = ancestors(areas)
+    return {k: paths.get(k, {}).get(level, k) for k in sorted(below(areas, area))}
+
+
+def area_picture(
+    count: Counts, areas: pd.DataFrame, area: str | None, level: str
+) -> tuple[nx.Graph, dict[str, str]]:
+    """What :func:`picture` shows of a scope grouped by area, not drilled into, from the
+    counts the store makes (``count``: ``Store.group_ties`` for the period and unit kinds)
+    instead of the unit network's every tie."""
+    units, ties = count(area_groups(areas, area, level))
+    while len(units) <= 1 and level in DEEPER:  # one group says nothing: go down
+        level = DEEPER[level]
+        units, ties = count(area_groups(areas, area, level))
+    return counted(units, ties), {GROUP + str(g): str(g) for g in units["group"]}
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,14 @@ any other record its fields. Names are not masked here; the page masks people's 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from graph import profile
-from graph.model import RECORDS
+from graph.model import RECORD_TYPES, RECORDS
 from graph.scope import upper
 
 Tables = Mapping[str, pd.DataFrame]
@@ -49,6 +49,53 @@ def _text(value: Any) -> Any:
 def _row(frame: pd.DataFrame, key: str) -> dict[str, Any] | None:
     found = frame[frame["key"] == key]
     return None if found.empty else {str(k): _text(v) for k, v in found.iloc[0].to_dict().items()}
+
+
+Fetch = Callable[[str, str, Iterable[str]], pd.DataFrame]  # Store.rows: (record, field, keys) -> rows
+
+
+def _refs(frame: pd.DataFrame, column: str) -> set[str]:
+    found: set[str] = set()
+    for value in frame[column]:
+        found.update([value] if isinstance(value, str) else value if isinstance(value, tuple) else ())
+    return found
+
+
+def rows_for(node: str, fetch: Fetch) -> dict[str, pd.DataFrame]:
+    """The rows :func:`details` reads about ``node``, looked up by key and reference
+    (``fetch``: ``Store.rows``) instead of whole tables; every record type has a table."""
+    record, _, key = node.partition(":")
+    found = {rec.name: fetch(rec.name, "key", ()) for rec in RECORD_TYPES}
+    if record not in RECORDS or not RECORDS[record].is_node:
+        return found
+    found[record] = row = fetch(record, "key", [key])
+    orgs: set[str] = set()
+    areas: set[str] = set()
+    people: set[str] = set()
+    if record == "organization":
+        areas |= _refs(row, "area")
+        posts = fetch("post", "org", [key])
+        found["post"] = posts = fetch("post", "person", _refs(posts, "person"))
+        found["agreement"] = fetch("agreement", "parties", [key])
+        found["attendance"] = attendance = fetch("attendance", "org", [key])
+        found["meeting"] = fetch("meeting", "key", _refs(attendance, "meeting"))
+        orgs |= _refs(posts, "org")
+        people |= _refs(posts, "person") | _refs(attendance, "person")
+    elif record == "person":
+        found["post"] = posts = fetch("post", "person", [key])
+        orgs |= _refs(posts, "org")
+    elif record == "agreement":
+        orgs |= _refs(row, "parties")
+        found["project"] = fetch("project", "contributors", orgs)
+    else:
+        for c in RECORDS[record].columns:
+            if c.ref == "area":
+                areas |= _refs(row, c.name)
+            elif c.ref == "organization":
+                orgs |= _refs(row, c.name)
+    for name, keys in (("organization", orgs), ("area", areas), ("person", people)):
+        found[name] = fetch(name, "key", keys | ({key} if record == name else set()))
+    return found
 
 
 def details(node: str, tables: Tables, as_of: str, score: float | None = None) -> Details | None:
@@ -170,7 +217,7 @@ def agreement(row: Mapping[str, Any], tables: Tables) -> Details:
     projects = tables["project"]
     members = set(row["parties"] or ())
     inside = projects[
-        projects["contributors"].map(lambda cs: bool(members & set(cs or ())))
+        projects["contributors"].map(lambda cs: bool(members & set(cs or ()))).astype(bool)
         & projects["start"]
         .map(
             lambda s: (

@@ -24,24 +24,28 @@ import pandas as pd
 from graph.bridges import pushdown
 from graph.errors import StoreError
 from graph.model import RECORD_TYPES, RECORDS, SOURCE_COLUMNS, Column, RecordType
-from graph.rules import MISSED
+from graph.rules import COMMITTEES, MISSED
 from graph.scope import SCOPE_RECORDS, area_anchors, quarter_end, quarter_start
 from graph.store import Change, Changes, Progress
 
 BATCH = 50_000  # rows between progress reports
 STATEMENT_ROWS = 400  # rows per INSERT statement: one statement for many rows inserts faster
 
-_REFERENCES = (  # (table, column) of the references scoped reads follow
+_REFERENCES = (  # (table, column) of the references scoped reads and lookups follow
+    ("area", "parent"),
     ("organization", "area"),
     ("post", "org"),
     ("post", "person"),
     ("attendance", "org"),
+    ("attendance", "meeting"),
     ("meeting", "host"),
     ("project", "community"),
+    ("project", "need"),
     ("need", "community"),
     ("resource", "org"),
     ("registration", "org"),
     ("registration", "community"),
+    ("registration", "person"),
 )
 
 _SQL_TYPES = {"bool": "INTEGER", "int": "INTEGER", "number": "REAL"}
@@ -583,6 +587,95 @@ class EmbeddedStore:
                 bound = {k: v for k, v in {**params, **values}.items() if k in wanted}
                 found.append(self._db.execute(sql, bound).fetchall())
             return found
+
+    def rows(self, record: str, field: str, keys: Iterable[str]) -> pd.DataFrame:
+        """The rows whose ``field`` (key, reference or list of references) is one of ``keys``,
+        looked up through the key and reference indexes, in key order."""
+        rec = RECORDS[record]
+        column = None if field == "key" else rec.column(field)
+        if column is not None and not column.ref:
+            raise StoreError(f"{record}.{field} is not a reference; look rows up by key or a reference.")
+        self._index_references()
+        wanted = "(SELECT key FROM temp.lookup)"
+        condition = (
+            _any(f"{record}.{field}", wanted) if column and column.kind == "refs" else f"{field} IN {wanted}"
+        )
+        with self._transaction("DEFERRED"):
+            self._keys("lookup", {k for k in keys if isinstance(k, str)})
+            return self._where(record, condition)
+
+    def date_range(self, record: str, field: str) -> tuple[str | None, str | None]:
+        """The first and last value of a date field holding at least a month, in one scan."""
+        RECORDS[record].column(field)  # a field of the model, never data
+        with self._transaction("DEFERRED"):
+            found = self._db.execute(
+                f"SELECT min({field}), max({field}) FROM {record} WHERE length({field}) >= 7"
+            ).fetchone()
+        return found[0], found[1]
+
+    def group_ties(
+        self, groups: Mapping[str, str], start: str, end: str, kinds: Sequence[str] = ()
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The unit network of [start, end] counted by groups of areas in SQL: a twin of
+        :func:`graph.structure.unit_network` (its nodes: committees and the units joined by
+        ``end``, the member rule of graph.rules; its ties: posts, agreements in force and
+        projects begun, held during the period, the month-end rule of graph.rules.upper),
+        equal to it by tests/test_aggregate.py."""
+        self._index_references()
+        db = self._db
+        params = {
+            "start": start,
+            "end": end,
+            "committees": json.dumps(list(COMMITTEES)),
+            "kinds": json.dumps(list(kinds)),
+        }
+        with self._transaction("DEFERRED"):
+            db.execute("DROP TABLE IF EXISTS temp.group_area")
+            db.execute("CREATE TEMP TABLE group_area (area TEXT PRIMARY KEY, grp TEXT)")
+            db.executemany("INSERT INTO temp.group_area VALUES (?, ?)", list(groups.items()))
+            db.execute("DROP TABLE IF EXISTS temp.group_unit")
+            db.execute(
+                "CREATE TEMP TABLE group_unit AS SELECT o.key, g.grp FROM organization o "
+                "JOIN temp.group_area g ON o.area = g.area "
+                "WHERE (o.kind IN (SELECT value FROM json_each(:committees)) OR o.joined <= :end) "
+                "AND (:kinds = '[]' OR o.kind IN (SELECT value FROM json_each(:kinds)))",
+                params,
+            )
+            db.execute("CREATE INDEX temp.group_unit_key ON group_unit(key)")
+            units = db.execute(
+                "SELECT grp, count(*), min(key) FROM temp.group_unit GROUP BY grp ORDER BY min(key)"
+            ).fetchall()
+            pairs = (
+                "SELECT x.grp, y.grp, count(*) FROM {rows} x JOIN {rows} y "
+                "ON x.via = y.via AND x.org < y.org GROUP BY x.grp, y.grp"
+            )
+            people = (
+                "(SELECT DISTINCT p.person AS via, u.key AS org, u.grp FROM post p "
+                "JOIN temp.group_unit u ON p.org = u.key WHERE p.person IS NOT NULL AND "
+                + _holds("p.start", 'p."end"')
+                + ")"
+            )
+            deals = (
+                "(SELECT DISTINCT g.key AS via, u.key AS org, u.grp FROM agreement g, json_each(g.parties) j "
+                "JOIN temp.group_unit u ON u.key = j.value WHERE " + _holds("g.signed", "g.expires") + ")"
+            )
+            works = (
+                "(SELECT DISTINCT w.key AS via, u.key AS org, u.grp FROM project w, json_each(w.contributors) j "
+                "JOIN temp.group_unit u ON u.key = j.value WHERE w.start IS NOT NULL AND "
+                + _holds("w.start", 'w."end"')
+                + ")"
+            )
+            ties: dict[tuple[str, str], list[int]] = {}
+            for i, rows in enumerate((people, deals, works)):
+                for x, y, n in db.execute(pairs.format(rows=rows), params):
+                    ties.setdefault((min(x, y), max(x, y)), [0, 0, 0])[i] += n
+        return (
+            pd.DataFrame(units, columns=["group", "units", "first"]),
+            pd.DataFrame(
+                [(a, b, *n) for (a, b), n in sorted(ties.items())],
+                columns=["a", "b", "people", "agreements", "projects"],
+            ),
+        )
 
     def _index_references(self) -> None:
         """The indexes scoped reads look references up by: every write makes them (after a first

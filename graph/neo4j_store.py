@@ -71,6 +71,7 @@ from graph.changes import TABLES
 from graph.embedded import build_graph
 from graph.errors import StoreError
 from graph.model import NODE_LABELS, RECORD_TYPES, RECORDS, RELATIONSHIP_TYPES, SOURCE_COLUMNS, RecordType
+from graph.rules import COMMITTEES
 from graph.scope import SCOPE_RECORDS, area_anchors, quarter_end, quarter_start
 from graph.store import Change, Changes, Progress
 
@@ -331,6 +332,75 @@ class Neo4jStore:
             return _records(tx, statement(name), **pushdown(areas, area, kinds), **values)
 
         return self._read(work)
+
+    def rows(self, record: str, field: str, keys: Iterable[str]) -> pd.DataFrame:
+        """The rows whose ``field`` (key, reference or list of references) is one of ``keys``:
+        looked up on the server through the key and reference indexes (a list field filtered
+        there), in key order."""
+        rec = RECORDS[record]
+        column = None if field == "key" else rec.column(field)
+        if column is not None and not column.ref:
+            raise StoreError(f"{record}.{field} is not a reference; look rows up by key or a reference.")
+        wanted = sorted({k for k in keys if isinstance(k, str)})
+        names = table_columns(rec)
+        if not wanted:
+            return _frame(rec, names, [])
+        file = "view_nodes_any" if column is not None and column.kind == "refs" else f"view_{_kind(rec)}_in"
+        text = statement(file, **_names(rec), field=field)
+        found = self._read(
+            lambda tx: _values(tx, text, columns=names, as_of=None, since=None, until=None, keys=wanted)
+        )
+        found.sort(key=lambda values: values[0])  # code point order, as SQLite orders text
+        return _frame(rec, names, found)
+
+    def date_range(self, record: str, field: str) -> tuple[str | None, str | None]:
+        """The first and last value of a date field holding at least a month, aggregated on the
+        server (one row crosses Bolt)."""
+        rec = RECORDS[record]
+        rec.column(field)  # a field of the model, never data
+        text = statement("explore_date_range", Label=rec.label, field=field)
+        found = self._read(lambda tx: _records(tx, text))
+        return found[0]["first"], found[0]["last"]
+
+    def group_ties(
+        self, groups: Mapping[str, str], start: str, end: str, kinds: Sequence[str] = ()
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The unit network of [start, end] counted by groups of areas on the server
+        (explore_group_*.cypher, twins of graph.structure.unit_network); only the counts cross
+        Bolt."""
+        params = {
+            "groups": [[a, g] for a, g in groups.items()],
+            "group_of": dict(groups),
+            "start": start,
+            "end": end,
+            "committee_kinds": list(COMMITTEES),
+            "kinds": list(kinds),
+        }
+
+        def read(tx: ManagedTransaction) -> tuple[list[Any], list[Any]]:
+            units = _records(tx, statement("explore_group_units"), **params)
+            return units, _records(tx, statement("explore_group_ties"), **params)
+
+        units, found = self._read(read)
+        per_group: dict[str, tuple[int, str]] = {}
+        for r in units:  # rows per group, summed
+            n, first = per_group.get(r["grp"], (0, r["first"]))
+            per_group[r["grp"]] = (n + r["units"], min(first, r["first"]))
+        by_first = sorted(per_group, key=lambda g: per_group[g][1])
+        ties: dict[tuple[str, str], list[int]] = {}
+        for r in found:
+            x, y = r["grp"], r["other_grp"]
+            ties.setdefault((min(x, y), max(x, y)), [0, 0, 0])[r["kind"]] += r["ties"]
+        return (
+            pd.DataFrame(
+                [(g, *per_group[g]) for g in by_first],
+                columns=["group", "units", "first"],
+            ),
+            pd.DataFrame(
+                [(a, b, *n) for (a, b), n in sorted(ties.items())],
+                columns=["a", "b", "people", "agreements", "projects"],
+            ),
+        )
 
     def revision(self) -> int:
         """The number on the (:Revision) node, bumped when a load starts and when it finishes."""

@@ -37,7 +37,7 @@ def posts(unit: str, posts: pd.DataFrame, people: pd.DataFrame, units: pd.DataFr
 
 def agreements(unit: str, agreements: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
     """The unit's agreements, newest first; ``in_force``: holding on some day of [start, end]."""
-    mine = agreements[agreements["parties"].map(lambda ps: unit in ps)]
+    mine = agreements[agreements["parties"].map(lambda ps: unit in ps).astype(bool)]
     in_force = [holds(s, e, start, end) for s, e in zip(mine["signed"], mine["expires"], strict=True)]
     return (
         pd.DataFrame(
@@ -75,7 +75,7 @@ def meetings(
 
 
 def projects(unit: str, projects: pd.DataFrame) -> pd.DataFrame:
-    mine = projects[projects["contributors"].map(lambda cs: unit in cs)]
+    mine = projects[projects["contributors"].map(lambda cs: unit in cs).astype(bool)]
     return (
         mine[["title", "category", "status", "start", "end", "community"]]
         .sort_values("start", key=_text_key)

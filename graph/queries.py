@@ -65,9 +65,11 @@ from neo4j.exceptions import (
 from neo4j.graph import Node, Relationship
 from neo4j.graph import Path as Neo4jPath
 
-from graph import rules
+from graph import reach, rules
+from graph.embedded import build_graph
 from graph.errors import GongjianError
-from graph.model import RECORDS
+from graph.model import RECORDS, RELATIONSHIP_TYPES
+from graph.store import Store
 
 QUERY_DIR = Path(__file__).resolve().parent.parent / "cypher" / "queries"
 TIMEOUT_S = 30.0  # seconds a query may run before the server stops it
@@ -791,6 +793,25 @@ def mask_result(result: Result, secrets: Mapping[str, str]) -> Result:
 
 Rows = list[tuple[Any, ...]]
 Twin = Callable[[nx.MultiDiGraph, Mapping[str, Any]], tuple[tuple[str, ...], Rows]]
+
+
+UNIT_TWINS = ("unit_ties", "unit_attendance")  # twins that read the ties of the units they name
+
+
+def graph_for(store: Store, name: str, values: Mapping[str, Any] | None = None) -> nx.MultiDiGraph:
+    """The part of the store's graph a named query's twin reads: for a query about a unit
+    (:data:`UNIT_TWINS`), the units it names (matched as the query matches them) with their ties
+    and the nodes at the other ends, read by key and reference; otherwise the whole view."""
+    if name not in UNIT_TWINS:
+        return store.view()
+    text = get_query(name).bind(values)["unit"]
+    units = store.table("organization", ["key", "code", "name", "aliases"])
+    named = [
+        f"organization:{key}"
+        for key, code, unit, aliases in units.itertuples(index=False, name=None)
+        if _matches({"key": key, "code": code, "name": unit, "aliases": aliases}, text, True)
+    ]
+    return build_graph(reach.neighbourhood(store.rows, dict.fromkeys(named, 1), RELATIONSHIP_TYPES))
 
 
 def run_embedded(

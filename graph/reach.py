@@ -13,7 +13,7 @@ meetings held in the period count, and only attendance that came (present, subst
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import networkx as nx
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from graph.embedded import build_graph
-from graph.model import RECORD_TYPES, RecordType
+from graph.model import RECORD_TYPES, RECORDS, RecordType
 from graph.scope import upper
 
 CAME = ("present", "substitute")
@@ -201,6 +201,98 @@ def path(idx: Index, a: str, b: str, types: Iterable[str], limit: int = 8) -> nx
     while chain[-1] != start[0]:
         chain.append(int(parent[chain[-1]]))
     return subgraph(idx, set(idx.nodes[chain]), typed)
+
+
+# --- a neighbourhood read from the store --------------------------------------------------------
+
+Fetch = Callable[[str, str, Iterable[str]], pd.DataFrame]  # Store.rows: (record, field, keys) -> rows
+
+
+@dataclass(frozen=True)
+class Tie:
+    """A kind of relationship (``type``) as rows of ``record`` hold it: the fields its ends are
+    in (``key``: the row itself) and the record each end is."""
+
+    record: str
+    type: str
+    ends: tuple[tuple[str, str], ...]  # (field, record of the node it names)
+
+
+def ties() -> tuple[Tie, ...]:
+    """Every kind of relationship of the model (as :func:`index` and the stores' views make them)."""
+    found = []
+    for rec in RECORD_TYPES:
+        if rec.is_node:
+            found += [
+                Tie(rec.name, c.edge, (("key", rec.name), (c.name, c.ref))) for c in rec.columns if c.edge
+            ]
+        else:
+            fields = [f for f in (rec.source, rec.fallback, rec.target) if f]
+            found.append(Tie(rec.name, rec.label, tuple((f, rec.column(f).ref) for f in fields)))
+    return tuple(found)
+
+
+def _named(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, tuple):
+        return tuple(v for v in value if isinstance(v, str))
+    return ()
+
+
+def neighbourhood(fetch: Fetch, centers: Mapping[str, int], types: Iterable[str]) -> dict[str, pd.DataFrame]:
+    """The rows :func:`explore` needs to search from each of ``centers`` (node id -> steps)
+    through ``types``, read by key and reference (``fetch``: ``Store.rows``) round by round,
+    never the whole store: the rows of the nodes within their center's steps (whatever the
+    dates: :func:`index` applies the period) and of every relationship of those types touching
+    one of them, so that the ties among the nodes found are there too. Every record type has a
+    table, in key order."""
+    wanted = set(types)
+    kinds = [t for t in ties() if t.type in wanted]
+    fetched: dict[str, list[pd.DataFrame]] = {rec.name: [] for rec in RECORD_TYPES}
+    done: dict[str, int] = {}
+    frontier = {n: s for n, s in centers.items() if s >= 0}
+    while frontier:
+        done.update(frontier)
+        keys: dict[str, set[str]] = {}
+        for node in frontier:
+            record, _, key = node.partition(":")
+            if record in RECORDS and RECORDS[record].is_node:
+                keys.setdefault(record, set()).add(key)
+        asked: dict[tuple[str, str], pd.DataFrame] = {}
+        for record, mine in keys.items():
+            asked[(record, "key")] = fetch(record, "key", mine)
+        for tie in kinds:
+            for field, ref in tie.ends:
+                if ref in keys and (tie.record, field) not in asked:
+                    asked[(tie.record, field)] = fetch(tie.record, field, keys[ref])
+        further: dict[str, int] = {}
+        for tie in kinds:  # the far ends of the ties found, one step further from their center
+            for field, ref in tie.ends:
+                rows = asked.get((tie.record, field)) if ref in keys else None
+                if rows is None or rows.empty:
+                    continue
+                for other, other_ref in tie.ends:
+                    if other == field:
+                        continue
+                    for here, there in zip(rows[field], rows[other], strict=True):
+                        left = max((frontier.get(f"{ref}:{k}", -1) for k in _named(here)), default=-1) - 1
+                        for key in _named(there) if left >= 0 else ():
+                            node = f"{other_ref}:{key}"
+                            if max(done.get(node, -1), further.get(node, -1)) < left:
+                                further[node] = left
+        for (record, _), rows in asked.items():
+            fetched[record].append(rows)
+        frontier = further
+    out = {}
+    for rec in RECORD_TYPES:
+        frames = [f for f in fetched[rec.name] if not f.empty]
+        if not frames:
+            out[rec.name] = fetch(rec.name, "key", ())
+            continue
+        rows = pd.concat(frames, ignore_index=True).drop_duplicates("key")
+        out[rec.name] = rows.sort_values("key", ignore_index=True)
+    return out
 
 
 def subgraph(idx: Index, nodes: set[str], typed: np.ndarray) -> nx.MultiDiGraph:

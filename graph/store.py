@@ -9,7 +9,7 @@ and, next, the Neo4j store. A store holds one table per record type
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -76,6 +76,28 @@ class Store(Protocol):
         """The rows :func:`graph.changes.in_scope` needs for the scope in [start, end], per
         record type (organization, area, post, agreement, meeting, attendance, project,
         registration), with at least the columns it reads."""
+
+    def rows(self, record: str, field: str, keys: Iterable[str]) -> pd.DataFrame:
+        """The rows of one record type (all columns, in key order) whose ``field`` (its key, a
+        reference, or a list of references holding one of them) is one of ``keys``: looked up by
+        index (a list field is filtered in the store)."""
+        ...
+
+    def date_range(self, record: str, field: str) -> tuple[str | None, str | None]:
+        """The first and the last value of a date field of one node record type that holds at
+        least a month (an ISO day or month; years and empty values left out): (None, None)
+        when there is none."""
+        ...
+
+    def group_ties(
+        self, groups: Mapping[str, str], start: str, end: str, kinds: Sequence[str] = ()
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The unit network (:func:`graph.structure.unit_network`) of [start, end] counted by
+        groups of areas, in the store: ``groups`` maps area keys to a group; the units are the
+        network's organizations located in those areas (of ``kinds``, when given). Returns
+        (``group``, ``units``, ``first``: its smallest unit key) per group, and (``a``, ``b``,
+        ``people``, ``agreements``, ``projects``) per pair of groups (``a`` <= ``b``; a == b:
+        the ties inside a group) with ties."""
         ...
 
     def counts(self) -> dict[str, int]:

@@ -279,6 +279,26 @@ def test_the_ego_network_of_a_unit_draws_its_neighbours(
     assert names[busy].startswith(label.rstrip("…"))
 
 
+def test_the_details_panel_reads_a_unit_and_shows_its_score_when_asked(
+    data_dir: Path, tables: dict[str, pd.DataFrame]
+) -> None:
+    from graph.glossary import label
+
+    units = tables["organization"]
+    busy = tables["post"].loc[tables["post"]["org"].isin(units.loc[units["joined"].notna(), "key"]), "org"]
+    busy = busy.value_counts().index[0]
+    at = app("network", mode="ego", node=f"organization:{busy}", depth="1")
+    name = units.loc[units["key"] == busy, "name"].iloc[0]
+    assert name in [h.value.replace("\\", "") for h in at.subheader]
+    score = label("score")
+    assert not any(m.value.startswith(f"**{score}**") for m in at.markdown)
+    next(b for b in at.button if b.label == score).click().run()
+    assert not at.exception, at.exception
+    shown = [m.value for m in at.markdown if m.value.startswith(f"**{score}**")]
+    assert len(shown) == 1 and float(shown[0].split("：")[1]) >= 0
+    assert not any(b.label == score for b in at.button)  # asked once: no button any more
+
+
 def test_a_street_opens_as_its_communities_and_drills_into_one(
     data_dir: Path, tables: dict[str, pd.DataFrame]
 ) -> None:

@@ -8,6 +8,7 @@ same ledger, loaded into SQLite), and against its embedded twin, row for row.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import textwrap
@@ -34,6 +35,7 @@ from graph.queries import (
     QueryRefused,
     QueryTimeout,
     Result,
+    graph_for,
     load_queries,
     parse_query,
     refuse_unless_read,
@@ -272,6 +274,25 @@ def driver(neo4j_server: ServerInfo, city: City) -> Iterator[Driver]:
         driver.execute_query("MATCH (n) DETACH DELETE n", database_=DB)
         load(city.folder, Neo4jStore(driver, DB))
         yield driver
+
+
+def test_a_unit_query_reads_the_units_ties_not_the_whole_store(city: City) -> None:
+    store = EmbeddedStore(city.folder.parent / "embedded.sqlite")
+    try:
+        units = city.tables["organization"].set_index("key")
+        checked = 0
+        for key in city.tables["attendance"]["org"].value_counts().index[:3]:
+            texts = [units.loc[key, "name"], f" {key.lower()} ", *units.loc[key, "aliases"][:1]]
+            for text, name in itertools.product(texts, queries.UNIT_TWINS):
+                part = graph_for(store, name, {"unit": text})
+                assert len(part) < len(city.graph) / 4
+                found, expected = (run_embedded(g, name, {"unit": text}) for g in (part, city.graph))
+                assert (found.columns, found.rows) == (expected.columns, expected.rows) and expected.rows
+                checked += 1
+        assert checked >= 12
+        assert len(graph_for(store, "cross_appointed")) == len(city.graph)  # a query of the whole city
+    finally:
+        store.close()
 
 
 def same_as_twin(result: Result, city: City, name: str, values: dict[str, Any]) -> None:

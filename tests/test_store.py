@@ -19,7 +19,7 @@ from neo4j import Driver
 from graph import bridges, changes, coverage, embedded
 from graph.embedded import EmbeddedStore, node_id
 from graph.errors import StoreError
-from graph.model import RECORDS, SOURCE_COLUMNS
+from graph.model import RECORD_TYPES, RECORDS, SOURCE_COLUMNS
 from graph.neo4j_server import ServerInfo
 from graph.neo4j_store import Neo4jStore
 from graph.scope import SCOPE_RECORDS, Scope, below, quarters, scope_tables, units_in_scope
@@ -353,6 +353,40 @@ def test_scoped_reads_the_rows_an_area_needs_and_no_others(store: Store) -> None
     assert set(store.scoped("D")["organization"]["key"]) == {"O1", "O2", "O3"}
     with pytest.raises(StoreError, match="No area"):
         store.scoped("nowhere")
+
+
+def _named(value: Any) -> set[str]:
+    return {v for v in (value if isinstance(value, tuple) else (value,)) if isinstance(v, str)}
+
+
+def test_rows_are_looked_up_by_key_and_by_every_reference(store: Store) -> None:
+    assert store.date_range("meeting", "date") == (None, None)  # nothing stored yet
+    store.write(small_city())
+    looked = 0
+    for rec in RECORD_TYPES:
+        whole = store.table(rec.name)
+        for field in ("key", *(c.name for c in rec.columns if c.ref)):
+            present = sorted(set().union(*whole[field].map(_named)))
+            keys = [*present[::2], "no such key"]
+            hit = whole[field].map(lambda v, keys=set(keys): bool(_named(v) & keys)).astype(bool)
+            expected = whole[hit].reset_index(drop=True)
+            pd.testing.assert_frame_equal(store.rows(rec.name, field, keys), expected, check_dtype=False)
+            looked += len(expected)
+    assert looked > 20
+    assert store.rows("post", "org", []).empty and list(store.rows("post", "org", [])) == list(
+        store.table("post")
+    )
+    with pytest.raises(StoreError, match="not a reference"):
+        store.rows("post", "role", ["主任"])
+
+
+def test_date_range_is_the_first_and_last_day_or_month_stored(store: Store) -> None:
+    city = small_city()
+    store.write(city)
+    dates = [d for d in city["meeting"]["date"] if isinstance(d, str) and len(d) >= 7]
+    assert store.date_range("meeting", "date") == (min(dates), max(dates))
+    signed = [d for d in city["agreement"]["signed"] if isinstance(d, str) and len(d) >= 7]
+    assert store.date_range("agreement", "signed") == (min(signed), max(signed))
 
 
 def page_figures(t: dict[str, pd.DataFrame], s: Scope, span: list[str]) -> dict[str, Any]:

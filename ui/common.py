@@ -192,8 +192,10 @@ def person(name: object) -> str:
 @st.cache_data(max_entries=16)
 def _span(key: str, version: tuple[tuple[str, int], ...]) -> list[str]:
     store = current_store()
-    meetings = list(store.table("meeting", ["date"])["date"])
-    return activity_span(meetings or list(store.table("agreement", ["signed"])["signed"]))
+    first, last = store.date_range("meeting", "date")
+    if first is None:
+        first, last = store.date_range("agreement", "signed")
+    return activity_span([first, last])
 
 
 def period_span() -> list[str]:
@@ -424,31 +426,49 @@ def search_index() -> pd.DataFrame:
     return _search_index(store_key(), stamp())
 
 
+@st.cache_data(max_entries=512, show_spinner=False)
+def _entry(key: str, version: tuple[tuple[str, int], ...], node: str) -> dict[str, Any] | None:
+    """A node's search entry (graph/search.py: record, name, context) with its unit kind and
+    the names of its first context keys, read by key and reference; None when not stored."""
+    record, _, k = node.partition(":")
+    if record not in search.FIELDS:
+        return None
+    store = current_store()
+    rows = {record: store.rows(record, "key", [k])}
+    if record == "person":
+        rows["post"] = store.rows("post", "person", [k])
+    idx = search.index(rows)
+    if idx.empty:
+        return None
+    entry = {str(k): v for k, v in idx.iloc[0].items()}
+    target = "area" if record in ("organization", "need", "area") else "organization"
+    named = store.rows(target, "key", list(entry["context"])[:2])
+    entry["names"] = dict(zip(named["key"], named["name"], strict=True))
+    entry["kind"] = rows[record]["kind"].iloc[0] if record == "organization" else None
+    return entry
+
+
+def known(node: str, records: Sequence[str] = search.ALL) -> bool:
+    """Whether the node is a stored record of one of ``records``."""
+    return node.partition(":")[0] in records and _entry(store_key(), stamp(), node) is not None
+
+
 def describe(node: str) -> str:
     """A unit or person as one line for a list: 林海社区党委 · 社区党委 · 林海社区."""
-    idx = search_index()
-    row = idx[idx["id"] == node]
-    if row.empty:
+    r = _entry(store_key(), stamp(), node)
+    if r is None:
         return node
-    r = row.iloc[0]
-    areas = table("area")
-    area_names = dict(zip(areas["key"], areas["name"], strict=True))
+    names: dict[str, str] = r["names"]
+    context = list(r["context"])
     if r["record"] == "organization":
-        kinds = table("organization")
-        kind = kinds.loc[kinds["key"] == r["key"], "kind"]
-        where = area_names.get(r["context"][0], "") if r["context"] else ""
-        return " · ".join(
-            x for x in (str(r["name"]), kind_label(kind.iloc[0]) if len(kind) else "", where) if x
-        )
-    units = table("organization")
-    unit_names = dict(zip(units["key"], units["name"], strict=True))
+        where = names.get(context[0], "") if context else ""
+        return " · ".join(x for x in (str(r["name"]), kind_label(r["kind"]) if r["kind"] else "", where) if x)
     if r["record"] == "person":
-        where = "、".join(unit_names.get(k, k) for k in r["context"][:2])
+        where = "、".join(names.get(k, k) for k in context[:2])
         return " · ".join(x for x in (person(r["name"]), where) if x)
     rec = RECORDS[str(r["record"])]
     what = rec.sheet_zh if lang() == "zh" else rec.sheet_en
-    names = area_names if r["record"] in ("need", "area") else unit_names
-    where = "、".join(names.get(k, k) for k in r["context"][:2]) + ("…" if len(r["context"]) > 2 else "")
+    where = "、".join(names.get(k, k) for k in context[:2]) + ("…" if len(context) > 2 else "")
     return " · ".join(x for x in (str(r["name"]), what, where) if x)
 
 
@@ -458,13 +478,11 @@ def pick(
     """A search box and a list of what it finds; the choice is kept in the URL as ``param``.
     Returns the chosen node (``organization:KEY`` or ``person:KEY``) or None."""
     chosen_key, synced_key = f"{key}_pick", f"{key}_synced"
-    idx = search_index()
-    linked = from_link(st.query_params.get(param), idx)
-    known = set(idx.loc[idx["record"].isin(records), "id"]) if linked else set()
-    if linked and linked != st.session_state.get(synced_key) and linked in known:
+    linked = from_link(st.query_params.get(param))
+    if linked and linked != st.session_state.get(synced_key) and known(linked, records):
         st.session_state[chosen_key] = linked  # arrived by a link
     text = st.text_input(caption, key=f"{key}_q", placeholder=t("search_hint"))
-    found = list(search.find(idx, text, records)["id"]) if text else []
+    found = list(search.find(search_index(), text, records)["id"]) if text else []
     current = st.session_state.get(chosen_key)
     options = list(dict.fromkeys([*([current] if current else []), *found]))
     if not options:
@@ -491,9 +509,10 @@ def to_link(node: str) -> str:
     return masked_id(node) if masking() else node
 
 
-def from_link(value: str | None, idx: pd.DataFrame) -> str | None:
+def from_link(value: str | None) -> str | None:
     """The node a URL names: as it is, or the person a token stands for."""
     if not value or not value.startswith("person:~"):
         return value
+    idx = search_index()
     people = idx.loc[idx["record"] == "person", "id"]
     return next((n for n in people if masked_id(n) == value), None)

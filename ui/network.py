@@ -26,6 +26,7 @@ from graph.scope import (
 )
 from ui import graphview, netview
 from ui.common import (
+    current_store,
     describe,
     from_link,
     lang,
@@ -35,7 +36,6 @@ from ui.common import (
     plain,
     scope,
     scope_text,
-    search_index,
     show_table,
     stamp,
     store_key,
@@ -57,6 +57,15 @@ def _reach(key: str, version: Any, start: str, end: str) -> reach.Index:
 def whole(s: Scope) -> reach.Index:
     """Every relationship in the store for the period, to follow from one node anywhere."""
     return _reach(store_key(), stamp(), s.start, s.end)
+
+
+def explored(
+    s: Scope, center: str, depth: int, expanded: tuple[str, ...], types: tuple[str, ...]
+) -> nx.MultiDiGraph:
+    """What the explorer shows (reach.explore), from the rows around the nodes it starts from,
+    read by key and reference: never the whole store."""
+    found = reach.neighbourhood(current_store().rows, {center: depth, **dict.fromkeys(expanded, 1)}, types)
+    return reach.explore(reach.index(found, s.start, s.end), center, depth, expanded, types)
 
 
 def roll_level(s: Scope) -> str:
@@ -92,7 +101,7 @@ def drawing(
     if mode == "ego":
         if nodes[0].startswith("area:"):  # an area's neighbours are its units and areas
             types = tuple(dict.fromkeys([*types, "IN_AREA", "PART_OF"]))
-        graph = reach.explore(whole(s), nodes[0], depth, expanded, types)
+        graph = explored(s, nodes[0], depth, expanded, types)
     else:  # a connection runs through people, agreements, meetings, projects: not areas
         found = reach.path(whole(s), nodes[0], nodes[1], [r for r in types if r not in netview.AREA_TYPES])
         graph = found if found is not None else nx.MultiDiGraph()
@@ -132,9 +141,11 @@ def drawing(
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _unit_net(key: str, version: Any, s: Scope, start: str, end: str) -> Any:
-    found = tables(s.area, list(RECORDS))
-    units = units_in_scope(found["organization"], found["area"], s)
-    return aggregate.unit_network(aggregate.touching(found, units["key"]), start, end)
+    found = tables(s.area, ("area", "organization", "post", "agreement", "project"))
+    if s.area is not None:  # the ties touching the scope's units, not those among their partners
+        units = units_in_scope(found["organization"], found["area"], s)
+        found = aggregate.touching(found, units["key"])
+    return aggregate.unit_network(found, start, end)
 
 
 def unit_net(s: Scope, start: str, end: str) -> Any:
@@ -154,27 +165,32 @@ def picture(
     """The scope as an aggregated picture (groups of units, by area below or by cluster), or the
     drilled group's (or the community's) units and their direct partners; in a quarter, with
     what appeared and ended since the quarter before marked."""
-    found = tables(s.area, ("organization", "area"))
-    areas = found["area"]
+    areas = table("area")
     area_names = dict(zip(areas["key"], areas["name"], strict=True))
-    units = units_in_scope(found["organization"], areas, s)
     start, end = (quarter_start(quarter), quarter_end(quarter)) if quarter else (s.start, s.end)
-    net = unit_net(s, start, end)
     level = "unit" if s.community else level_below(s)
+    counts = group_by == "area" and not drill and level != "unit"  # counted by the store
+    units = None if counts else units_in_scope(tables(s.area, ("organization",))["organization"], areas, s)
 
-    def shape(graph: Any) -> tuple[Any, dict[str, str]]:
-        found, groups = aggregate.picture(graph, units, areas, level, group_by, drill)
+    def shape(first: str, last: str) -> tuple[Any, dict[str, str]]:
+        if units is None:
+            store = current_store()
+            found, groups = aggregate.area_picture(
+                lambda by: store.group_ties(by, first, last, s.kinds), areas, s.area, level
+            )
+        else:
+            found, groups = aggregate.picture(unit_net(s, first, last), units, areas, level, group_by, drill)
         cluster = t("cluster")
         return found, {
             n: f"{cluster} {g}" if group_by == "cluster" else area_names.get(g, g) for n, g in groups.items()
         }
 
-    now, names = shape(net)
+    now, names = shape(start, end)
     changed = None
     note = ""
     if quarter:
         before_q = previous_quarter(quarter)
-        before, _ = shape(unit_net(s, quarter_start(before_q), quarter_end(before_q)))
+        before, _ = shape(quarter_start(before_q), quarter_end(before_q))
         changed = aggregate.changes(before, now)
         union = before.copy()
         union.add_nodes_from(now.nodes(data=True))
@@ -238,12 +254,22 @@ def fact_label(record: str, field: str) -> str:
     return column.zh[0] if lang() == "zh" else column.en[0]
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _details(key: str, version: Any, node: str, end: str) -> details.Details | None:
+    return details.details(node, details.rows_for(node, current_store().rows), end)
+
+
 def show_details(node: str, s: Scope) -> None:
-    """The details panel of a clicked node (graph/details.py), with a button to its unit page."""
-    score = score_of(node.partition(":")[2], s) if node.startswith("organization:") else None
-    found = details.details(node, {r: table(r) for r in RECORDS}, s.end, score)
+    """The details panel of a clicked node (graph/details.py), read by key and reference, with a
+    button to its unit page; a unit's engagement score (an analysis of its whole street and
+    its peers) when asked for."""
+    found = _details(store_key(), stamp(), node, s.end)
     if found is None:
         return
+    if found.record == "organization":
+        asked = st.session_state.setdefault("net_scores", [])
+        if node in asked:
+            found.facts["score"] = score_of(found.key, s)
     name = person(found.name) if found.record == "person" else found.name
     st.subheader(plain(name))
     st.caption(netview.record_label(found.record, lang()))
@@ -257,10 +283,15 @@ def show_details(node: str, s: Scope) -> None:
             continue
         shown = words.get(field, f"{value:.0f}" if isinstance(value, float) else value)
         st.markdown(f"**{fact_label(found.record, field)}**：{plain(shown)}")
-    if found.record == "organization" and st.button(
-        t("open_unit"), key="net_open_unit", icon=":material/apartment:"
-    ):
-        st.switch_page("ui/unit.py", query_params={"unit": node, **s.to_params()})
+    if found.record == "organization":
+        row = st.container(horizontal=True)
+        if row.button(t("open_unit"), key="net_open_unit", icon=":material/apartment:"):
+            st.switch_page("ui/unit.py", query_params={"unit": node, **s.to_params()})
+        if node not in st.session_state["net_scores"] and row.button(
+            t("score"), key="net_score", icon=":material/leaderboard:"
+        ):
+            st.session_state["net_scores"].append(node)
+            st.rerun()
     if found.posts:
         frame = pd.DataFrame(found.posts).fillna("")
         if "person" in frame:
@@ -300,7 +331,7 @@ def canvas(d: netview.Drawing, *, key: str) -> Any:
     if event is None:
         return None
     # With names masked the drawing's person ids are tokens: back to nodes here.
-    event = {k: from_link(v, search_index()) if isinstance(v, str) else v for k, v in event.items()}
+    event = {k: from_link(v) if isinstance(v, str) else v for k, v in event.items()}
     if event.get("select") is not None:
         st.session_state["net_selected"] = event["select"] or None
     if event.get("open"):

@@ -195,7 +195,12 @@ def render() -> None:
                     if server is not None:
                         result = qs.run_named(server[0], server[1], name, values)
                     else:
-                        result = qs.run_embedded(_whole(store_key(), stamp()), name, values)
+                        graph = (
+                            qs.graph_for(store, name, values)
+                            if name in qs.UNIT_TWINS
+                            else _whole(store_key(), stamp())
+                        )
+                        result = qs.run_embedded(graph, name, values)
             except GongjianError as err:
                 st.error(plain(err.text(lang())))
             else:

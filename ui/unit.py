@@ -4,6 +4,8 @@ and registrations. Reached by search, from table rows, and by link (?unit=organi
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -11,7 +13,21 @@ import streamlit as st
 from graph import profile
 from graph.glossary import ATTENDANCE, BOOLEAN, PROJECT_STATUS
 from graph.rules import area_paths
-from ui.common import kind_label, lang, person, pick, plain, scope, show_table, stamp, t, table, tables
+from ui.common import (
+    current_store,
+    kind_label,
+    lang,
+    person,
+    pick,
+    plain,
+    scope,
+    show_table,
+    stamp,
+    store_key,
+    t,
+    table,
+    tables,
+)
 
 STATUS_COLOURS = {"present": "#2e7d32", "substitute": "#81c784", "excused": "#ffb74d", "absent": "#e53935"}
 
@@ -48,6 +64,12 @@ def timeline(meetings: pd.DataFrame) -> alt.Chart:
     return chart
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def unit_row(store: str, version: Any, key: str) -> pd.Series:
+    """The unit's row, read by its key."""
+    return current_store().rows("organization", "key", [key]).iloc[0]
+
+
 def render() -> None:
     s = scope()
     st.title(t("unit"))
@@ -59,8 +81,7 @@ def render() -> None:
         st.info(t("unit_hint"))
         return
     key = node.partition(":")[2]
-    units = table("organization")
-    row = units[units["key"] == key].iloc[0]
+    row = unit_row(store_key(), stamp(), key)
     areas = table("area")
     names = dict(zip(areas["key"], areas["name"], strict=True))
     path = area_paths(areas).get(row["area"], {})
@@ -89,10 +110,21 @@ def render() -> None:
 
     here = row["area"] if row["area"] in names else None
     found = tables(
-        here, ("person", "post", "agreement", "attendance", "meeting", "project", "resource", "registration")
+        here,
+        (
+            "organization",
+            "person",
+            "post",
+            "agreement",
+            "attendance",
+            "meeting",
+            "project",
+            "resource",
+            "registration",
+        ),
     )
     people = found["person"]
-    post_rows = profile.posts(key, found["post"], people, units)
+    post_rows = profile.posts(key, found["post"], people, found["organization"])
     st.subheader(t("people_posts"))
     if post_rows.empty:
         st.caption(t("none"))
