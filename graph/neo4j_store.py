@@ -69,12 +69,25 @@ from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavaila
 from graph.embedded import build_graph
 from graph.errors import StoreError
 from graph.model import NODE_LABELS, RECORD_TYPES, RECORDS, RELATIONSHIP_TYPES, SOURCE_COLUMNS, RecordType
-from graph.scope import SCOPE_RECORDS, area_anchors
+from graph.indicators import facts_frame, facts_params
+from graph.rules import area_paths
+from graph.scope import SCOPE_RECORDS, area_anchors, below
 from graph.store import Change, Changes, Progress
 
 BATCH = 10_000  # rows per write transaction
 CYPHER_DIR = Path(__file__).resolve().parent.parent / "cypher"
-ANCHORS = ("area", "organization")  # the records an area view is anchored on, as in the embedded store
+ANCHORS = ("area", "organization")
+# The statements of the engagement indicators (cypher/engagement_<family>.cypher), the units first.
+ENGAGEMENT_FAMILIES = (
+    "units",
+    "meetings",
+    "agreements",
+    "ties",
+    "post_activity",
+    "projects",
+    "resources",
+    "registrations",
+)  # the records an area view is anchored on, as in the embedded store
 
 log = logging.getLogger(__name__)
 # The driver logs each retry of an unreachable server as a warning with its raw socket error;
@@ -269,6 +282,39 @@ class Neo4jStore:
                 return session.execute_read(work)
         except (Neo4jError, DriverError) as err:
             raise StoreError(f"Cannot read the Neo4j database {self.database!r}: {_reason(err)}") from err
+
+    # --- engagement indicators (graph.engagement) --------------------------------------------
+
+    def engagement_facts(
+        self,
+        start: str,
+        end: str,
+        problems: Sequence[str],
+        area: str | None = None,
+        kinds: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """See :meth:`graph.store.Store.engagement_facts`: by Cypher on the server, one statement
+        per figure family (``cypher/engagement_*.cypher``), returning one row per unit."""
+        areas = self.table("area", ["key", "level", "parent"])
+        params = {
+            **facts_params(start, end, problems),
+            # graph.rules.area_paths: the one definition of the areas above an area
+            "paths": {a: list(path.values()) for a, path in area_paths(areas).items()},
+            "areas": None if area is None else sorted(below(areas, area)),
+            "kinds": None if kinds is None else list(kinds),
+        }
+
+        def work(tx: ManagedTransaction) -> list[pd.DataFrame]:
+            parts = []
+            for family in ENGAGEMENT_FAMILIES:
+                found = tx.run(statement(f"engagement_{family}"), **params)
+                names = list(found.keys())
+                rows = [list(r.values()) for r in found]
+                parts.append(pd.DataFrame(rows, columns=names, dtype=object).set_index("key"))
+            return parts
+
+        parts = self._read(work)
+        return facts_frame(parts[0].index, parts)
 
     def close(self) -> None:
         if self._close_driver:
