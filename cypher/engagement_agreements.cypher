@@ -1,7 +1,7 @@
 // Per unit (see engagement_units.cypher): the agreements it is party to (once per time it is
 // listed) in force on some day of [$s, $e] (graph.rules.holds: signed on or before $e, not expired
 // before $s; a month or a year runs to its last day, graph.rules.upper), and its latest
-// agreement signed up to $e ("<day> agreement").
+// agreement signed up to $e ("2025-03-01 agreement" and the like).
 MATCH (u:Organization)
 WHERE NOT u.kind IN $committee_kinds AND ($areas IS NULL OR u.area IN $areas)
   AND ($kinds IS NULL OR u.kind IN $kinds)

@@ -1,6 +1,6 @@
 // Per unit (see engagement_units.cypher): the joint meetings of [$s, $e] it was invited to, those
 // attended (graph.rules.ATTENDED: $present counts 1, $substitute a half), by substitute, and its
-// latest meeting attended up to $e ("<day> meeting"). A meeting's day is the first day its date
+// latest meeting attended up to $e ("2025-03-01 meeting" and the like). A meeting's day is the first day its date
 // covers (graph.rules.days).
 MATCH (u:Organization)
 WHERE NOT u.kind IN $committee_kinds AND ($areas IS NULL OR u.area IN $areas)

@@ -1,5 +1,5 @@
 // Per unit (see engagement_units.cypher): its latest activity of taking up a post tied to a
-// committee, up to $e ("<day> post"): for a post in the unit and a post on any committee held by
+// committee, up to $e ("2025-03-01 post" and the like): for a post in the unit and a post on any committee held by
 // the same person (any time), the later of their first days (graph.rules.days).
 MATCH (u:Organization)
 WHERE NOT u.kind IN $committee_kinds AND ($areas IS NULL OR u.area IN $areas)

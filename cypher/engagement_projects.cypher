@@ -1,7 +1,7 @@
 // Per unit (see engagement_units.cypher; once per time it is listed as a contributor): projects
 // claimed (started) in [$s, $e], completed (status done, ended) in it, completed on a resident
 // problem (the project's category or its need's in $problems), and its latest project claimed
-// and completed up to $e ("<day> project", "<day> done"). Days as graph.rules.days.
+// and completed up to $e ("2025-03-01 project" and the like, "2025-03-01 done" and the like). Days as graph.rules.days.
 MATCH (u:Organization)
 WHERE NOT u.kind IN $committee_kinds AND ($areas IS NULL OR u.area IN $areas)
   AND ($kinds IS NULL OR u.kind IN $kinds)

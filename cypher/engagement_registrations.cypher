@@ -1,7 +1,7 @@
 // Per unit (see engagement_units.cypher): registered with a community by $e and not withdrawn
 // by then (its own registration: no person), its party members registered from $year_start to
 // $e and not withdrawn before $s (distinct people), and its latest registration of either kind
-// up to $e ("<day> registered", "<day> member"). Dates as graph.rules.days and graph.rules.upper.
+// up to $e ("2025-03-01 registered" and the like, "2025-03-01 member" and the like). Dates as graph.rules.days and graph.rules.upper.
 MATCH (u:Organization)
 WHERE NOT u.kind IN $committee_kinds AND ($areas IS NULL OR u.area IN $areas)
   AND ($kinds IS NULL OR u.kind IN $kinds)

@@ -19,8 +19,8 @@ import networkx as nx
 import pandas as pd
 
 from graph.errors import StoreError
-from graph.model import RECORD_TYPES, RECORDS, SOURCE_COLUMNS, Column, RecordType
 from graph.indicators import UNIT_COLUMNS, facts_frame, facts_params
+from graph.model import RECORD_TYPES, RECORDS, SOURCE_COLUMNS, Column, RecordType
 from graph.rules import area_paths
 from graph.scope import SCOPE_RECORDS, area_anchors, below
 from graph.store import Change, Changes, Progress
@@ -381,7 +381,9 @@ class EmbeddedStore:
             db = self._db
             paths = area_paths(areas)  # graph.rules: the one definition of an area's path
             db.execute("DROP TABLE IF EXISTS temp.eng_path")
-            db.execute("CREATE TEMP TABLE eng_path (area TEXT, above TEXT, PRIMARY KEY (area, above)) WITHOUT ROWID")
+            db.execute(
+                "CREATE TEMP TABLE eng_path (area TEXT, above TEXT, PRIMARY KEY (area, above)) WITHOUT ROWID"
+            )
             db.executemany(
                 "INSERT OR IGNORE INTO temp.eng_path VALUES (?, ?)",
                 ((a, up) for a, path in paths.items() for up in path.values()),
@@ -555,7 +557,6 @@ def _record_edges(rec: RecordType, frame: pd.DataFrame) -> Iterator[Edge]:
         yield begin, node_id(target, end), r["key"], {**r, "type": rec.label, "record": rec.name}
 
 
-
 # --- engagement indicators in SQL (EmbeddedStore.engagement_facts) --------------------------
 # The SQL twins of graph.engagement.facts, one query per figure family. The rules come as
 # parameters (graph.indicators.facts_params); tests/test_pushdown_engagement.py checks the
@@ -600,7 +601,7 @@ _POST_DATED = "(x.start IS NOT NULL OR y.start IS NOT NULL)"
 _ENGAGEMENT_TEMP = (
     # The first day of each meeting.
     "DROP TABLE IF EXISTS temp.eng_meeting",
-    f"CREATE TEMP TABLE eng_meeting (key TEXT PRIMARY KEY, day TEXT) WITHOUT ROWID",
+    "CREATE TEMP TABLE eng_meeting (key TEXT PRIMARY KEY, day TEXT) WITHOUT ROWID",
     f"INSERT INTO temp.eng_meeting SELECT key, {_first('date')} FROM meeting WHERE date IS NOT NULL",
     # The posts held on some day of the period (mirrors graph.rules.holds) by the people with a
     # post in a unit, with pt: part-time, and the area of the post's organization.

@@ -716,7 +716,9 @@ def judge(
     return judge_facts(all_units, facts(book, period), period, settings)
 
 
-def judge_facts(all_units: pd.DataFrame, found: pd.DataFrame, period: Period, settings: Settings) -> Judgement:
+def judge_facts(
+    all_units: pd.DataFrame, found: pd.DataFrame, period: Period, settings: Settings
+) -> Judgement:
     """:func:`judge` on the units (:func:`units_frame`) and their facts for the period
     (:func:`facts`, or :func:`store_facts`)."""
     joined = days(all_units["joined"])
@@ -1339,7 +1341,9 @@ def engagement(
     now, before, units = judged(store, areas, area_key, period, settings)
     committee_of = _community_committees(tables["organization"])
     seats: dict[str, set[str]] = {}  # committee: the kinds of the units seated on it at the period's end
-    for kind, community, seated in zip(units["kind"], units["community"], units["seat_community"], strict=True):
+    for kind, community, seated in zip(
+        units["kind"], units["community"], units["seat_community"], strict=True
+    ):
         if seated and community in committee_of:
             seats.setdefault(committee_of[community][0], set()).add(str(kind))
     return _result(tables, period, area_key, area_name, settings, now, before, seats, with_structure)
@@ -1350,7 +1354,6 @@ def engagement(
 RESULT_RECORDS = (
     "area",
     "organization",
-    "person",
     "post",
     "agreement",
     "meeting",
@@ -1377,7 +1380,9 @@ def judged(
     judged as it is against the whole store."""
     paths = area_paths(areas)
     district = paths.get(area, {}).get("district") if area is not None else None
-    if district is not None and all(district in path.values() or path.get("district") is None for path in paths.values()):
+    if district is not None and all(
+        district in path.values() or path.get("district") is None for path in paths.values()
+    ):
         district = None  # the one district of the store: read everything
     previous = period.previous()
     kinds: list[str] | None = None

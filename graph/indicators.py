@@ -76,7 +76,7 @@ def facts_frame(keys: Iterable[str], parts: Iterable[pd.DataFrame]) -> pd.DataFr
     for name in COUNTS:
         frame[name] = pd.to_numeric(frame[name]).fillna(0).astype(float)
     frame["seat_attends"] = pd.to_numeric(frame["seat_attends"]).astype(float)
-    frame["people"] = [_people(v) for v in frame["people"]]
+    frame["people"] = pd.Series([_people(v) for v in frame["people"]], index=frame.index, dtype=object)
     frame["has_party_org"] = [None if _missing(v) else bool(v) for v in frame["has_party_org"]]
     for name in UNIT_COLUMNS:
         if name != "has_party_org":

@@ -68,8 +68,8 @@ from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavaila
 
 from graph.embedded import build_graph
 from graph.errors import StoreError
-from graph.model import NODE_LABELS, RECORD_TYPES, RECORDS, RELATIONSHIP_TYPES, SOURCE_COLUMNS, RecordType
 from graph.indicators import facts_frame, facts_params
+from graph.model import NODE_LABELS, RECORD_TYPES, RECORDS, RELATIONSHIP_TYPES, SOURCE_COLUMNS, RecordType
 from graph.rules import area_paths
 from graph.scope import SCOPE_RECORDS, area_anchors, below
 from graph.store import Change, Changes, Progress
