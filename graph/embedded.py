@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import pandas as pd
 from graph.errors import StoreError
 from graph.indicators import UNIT_COLUMNS, facts_frame, facts_params
 from graph.model import RECORD_TYPES, RECORDS, SOURCE_COLUMNS, Column, RecordType
-from graph.rules import area_paths
+from graph.rules import COMMITTEES, area_paths
 from graph.scope import SCOPE_RECORDS, area_anchors, below
 from graph.store import Change, Changes, Progress
 
@@ -414,6 +414,39 @@ class EmbeddedStore:
                 names = [d[0] for d in found.description]
                 parts.append(pd.DataFrame(found.fetchall(), columns=names, dtype=object).set_index("key"))
         return facts_frame(keys, parts)
+
+    def engagement_rows(
+        self, units: Collection[str], communities: Collection[str]
+    ) -> dict[str, pd.DataFrame]:
+        """See :meth:`graph.store.Store.engagement_rows`: looked up by key and reference."""
+        self._index_references()
+        with self._transaction("DEFERRED"):
+            self._keys("eng_rows_unit", units)
+            self._keys("eng_rows_community", communities)
+            unit = "(SELECT key FROM temp.eng_rows_unit)"
+            where = {
+                "area": "TRUE",
+                "organization": f"key IN {unit} OR kind IN (SELECT value FROM json_each(?))",
+                "post": f"person IN (SELECT person FROM post WHERE org IN {unit})",
+                "agreement": _any("agreement.parties", unit),
+                "attendance": f"org IN {unit}",
+                "meeting": f"key IN (SELECT meeting FROM attendance WHERE org IN {unit})",
+                "project": _any("project.contributors", unit),
+                "need": "community IN (SELECT key FROM temp.eng_rows_community)",
+                "resource": f"org IN {unit}",
+                "registration": f"org IN {unit}",
+            }
+            committees = json.dumps(list(COMMITTEES))
+            return {
+                name: self._where_params(name, sql, (committees,) if name == "organization" else ())
+                for name, sql in where.items()
+            }
+
+    def _where_params(self, record: str, condition: str, params: Sequence[Any]) -> pd.DataFrame:
+        rec = RECORDS[record]
+        names = _columns(rec)
+        sql = f"SELECT {', '.join(names)} FROM {record} WHERE {condition} ORDER BY key"
+        return self._select(rec, names, sql, params)
 
     def _index_attendance_people(self) -> None:
         """The index finding the meetings a person attended (the seat holders'), made on the

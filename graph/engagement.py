@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
@@ -1132,8 +1132,12 @@ def suggest(
             found = best.setdefault((place, str(kind)), [])
             if len(found) < 2:
                 found.append(str(key))
-    chosen = sorted({k for ks in best.values() for k in ks})
-    peers = rows(j.values.assign(name=units["name"], score=j.score), chosen)
+    asked = units.loc[keys, ["kind", "community", "street"]]  # the places and kinds of the units in keys
+    wanted = {
+        (f"{p}:{a}", str(k)) for k, c, s in asked.itertuples(index=False) for p, a in (("c", c), ("s", s))
+    }
+    chosen = sorted({k for place, ks in best.items() if place in wanted for k in ks})
+    peers = rows(j.values.loc[chosen].assign(name=units["name"], score=j.score), chosen)
 
     committee_of = _community_committees(tables["organization"])
     out: list[dict[str, Any]] = []
@@ -1324,45 +1328,37 @@ def engagement(
 ) -> Result:
     """Rank the member units of an area (key or name; None: all) for a period (``2025``,
     ``2025Q3``); see the module docstring. The indicators are computed by the store
-    (:func:`store_facts`) for the units the judgement needs (:func:`judged`); the rest of
-    what the result cites is read for the area only (``Store.scoped``), or, with the
-    network structure, from the whole store."""
+    (:func:`store_facts`) for the units the judgement needs (:func:`judged`); what the reasons
+    and suggestions cite besides is read for the units flagged or declined only
+    (``Store.engagement_rows``), or, with the network structure, from the whole store."""
     settings = settings or load_settings()
     period = period if isinstance(period, Period) else Period.parse(period)
     areas = store.table("area", list(COLUMNS["area"]))
     area_key, area_name = find_area({"area": areas}, area) if area else (None, "全部")
-    if with_structure:
-        tables = read_tables(store)
-    elif area_key is None:
-        tables = {name: store.table(name, list(COLUMNS[name])) for name in RESULT_RECORDS}
-    else:
-        rows = store.scoped(area_key)
-        tables = {name: rows[name][list(COLUMNS[name])] for name in RESULT_RECORDS}
     now, before, units = judged(store, areas, area_key, period, settings)
-    committee_of = _community_committees(tables["organization"])
-    seats: dict[str, set[str]] = {}  # committee: the kinds of the units seated on it at the period's end
-    for kind, community, seated in zip(
-        units["kind"], units["community"], units["seat_community"], strict=True
-    ):
-        if seated and community in committee_of:
-            seats.setdefault(committee_of[community][0], set()).add(str(kind))
-    return _result(tables, period, area_key, area_name, settings, now, before, seats, with_structure)
+    whole = read_tables(store) if with_structure else None
+
+    def rows(keys: set[str], communities: set[str]) -> Tables:
+        """The rows the result cites about these units (the whole tables for the structure)."""
+        if whole is not None:
+            return whole
+        found = store.engagement_rows(keys, communities)
+        return {name: found[name][list(COLUMNS[name])] for name in found}
+
+    def seats(tables: Tables) -> dict[str, set[str]]:
+        """Committee: the kinds of the units seated on it at the period's end."""
+        committee_of = _community_committees(tables["organization"])
+        out: dict[str, set[str]] = {}
+        for kind, community, seated in zip(
+            units["kind"], units["community"], units["seat_community"], strict=True
+        ):
+            if seated and community in committee_of:
+                out.setdefault(committee_of[community][0], set()).add(str(kind))
+        return out
+
+    return _result(rows, seats, period, area_key, area_name, areas, settings, now, before, with_structure)
 
 
-# The records the result reads besides the indicators: the changes behind a fall
-# (graph.changes.events), the suggestions (needs, resources) and the names.
-RESULT_RECORDS = (
-    "area",
-    "organization",
-    "post",
-    "agreement",
-    "meeting",
-    "attendance",
-    "project",
-    "need",
-    "resource",
-    "registration",
-)
 BEYOND_DISTRICT = ("all", "district_any", "any")  # the peer levels of PEER_LEVELS past the district
 
 
@@ -1389,11 +1385,11 @@ def judged(
     read: dict[Period, pd.DataFrame] = {}
     while True:
         for p in (period, previous):
-            found = store_facts_rows(store, p, settings, district)
-            if kinds is not None:  # the district, and the kinds beyond it everywhere
+            if kinds is None:  # the district (or everything)
+                read[p] = store_facts_rows(store, p, settings, district)
+            else:  # and the kinds compared beyond it, everywhere
                 wide = store_facts_rows(store, p, settings, None, kinds)
-                found = pd.concat([found, wide[~wide.index.isin(found.index)]]).sort_index()
-            read[p] = found
+                read[p] = pd.concat([read[p], wide[~wide.index.isin(read[p].index)]]).sort_index()
         units = units_frame({"organization": read[period].rename_axis("key").reset_index(), "area": areas})
         now, before = (judge_facts(units, facts_of(read[p]), p, settings) for p in (period, previous))
         if district is None:
@@ -1446,37 +1442,53 @@ def analyse(
     made = (units_frame(tables), ledger(tables, settings))
     now = judge(tables, period, settings, made)
     before = judge(tables, period.previous(), settings, made)
-    seats = _seat_kinds(tables, _ts(period.end))
-    return _result(tables, period, area_key, area_name, settings, now, before, seats, with_structure)
+    return _result(
+        lambda *_: tables,
+        lambda t: _seat_kinds(t, _ts(period.end)),
+        period,
+        area_key,
+        area_name,
+        tables["area"],
+        settings,
+        now,
+        before,
+        with_structure,
+    )
 
 
 def _result(
-    tables: Tables,
+    rows: Callable[[set[str], set[str]], Tables],
+    seats: Callable[[Tables], dict[str, set[str]]],
     period: Period,
     area_key: str | None,
     area_name: str,
+    areas: pd.DataFrame,
     settings: Settings,
     now: Judgement,
     before: Judgement,
-    seats: dict[str, set[str]],
     with_structure: bool,
 ) -> Result:
     """The result for the units of ``area_key`` from the judgements of the period and the one
-    before; ``tables`` hold at least the area's rows (``seats``: :func:`_seat_kinds`)."""
+    before. ``rows(units, communities)``: tables holding at least the rows of those units and the
+    needs of those communities (:meth:`graph.store.Store.engagement_rows`); ``seats(tables)``:
+    the kinds of the units seated on each committee at the period's end (:func:`_seat_kinds`)."""
     flagged, declined = flags(now, before, settings)
     units = now.units
     if area_key is None:
         keys = list(units.index)
     else:
-        levels = area_paths(tables["area"])
+        levels = area_paths(areas)
         keys = [
             k
             for k, a in zip(units.index, units["area"], strict=True)
             if area_key in levels.get(a, {}).values()
         ]
-    found = structure.analyse(tables, period.start, period.end) if with_structure else None
     was = (before.low | before.rules.any(axis=1)).reindex(units.index, fill_value=False)
-    watch = {k for k in keys if declined[k] or (flagged[k] and not was[k])}
+    watching = (declined | (flagged & ~was)).reindex(keys)
+    watch = set(watching.index[watching.to_numpy(dtype=bool)])
+    marked = list(flagged.reindex(keys).index[flagged.reindex(keys).to_numpy(dtype=bool)])
+    tables = rows(watch | set(marked), {str(c) for c in units.loc[marked, "community"].dropna()})
+    found = structure.analyse(tables, period.start, period.end) if with_structure else None
     lost = changes.events(tables, period.start.isoformat(), period.end.isoformat(), watch)
     lost = lost[lost["event"].isin(changes.LOSSES)]
     ranked = _ranked(now, before, flagged, declined, keys, settings, found, lost, watch)
@@ -1488,7 +1500,7 @@ def _result(
         ranked=ranked,
         peer_median=now.peer_median.loc[keys],
         changes=_changes(now, before, flagged, keys, settings),
-        suggestions=suggest(now, tables, flagged, list(ranked.loc[ranked["flagged"], "key"]), seats),
+        suggestions=suggest(now, tables, flagged, list(ranked.loc[ranked["flagged"], "key"]), seats(tables)),
         structure=found.within(set(keys)) if found is not None else None,
         judgement=now,
     )

@@ -89,9 +89,9 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
-def _people(value: Any) -> frozenset[str]:
-    if isinstance(value, str):
-        value = json.loads(value)
-    if _missing(value):
-        return frozenset()
-    return frozenset(str(v) for v in value if v is not None)
+def _people(value: Any, none: frozenset[str] = frozenset()) -> frozenset[str]:
+    if isinstance(value, str):  # a JSON list (SQLite)
+        return frozenset(json.loads(value))
+    if isinstance(value, list):
+        return frozenset(value)
+    return none

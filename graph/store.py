@@ -9,7 +9,7 @@ and, next, the Neo4j store. A store holds one table per record type
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -68,6 +68,16 @@ class Store(Protocol):
         ``kinds`` (None: any), computed in the store: one row per unit, indexed by key, with
         :data:`graph.indicators.FACT_COLUMNS` (``problems``: the project categories that are
         resident problems). :func:`graph.engagement.facts` is the reference it equals."""
+        ...
+
+    def engagement_rows(
+        self, units: Collection[str], communities: Collection[str]
+    ) -> dict[str, pd.DataFrame]:
+        """The rows an engagement result cites about some units (keys) besides their
+        indicators, per record type, all columns, in key order: every area; the units and every
+        committee; every post of the people holding a post in a unit; the agreements, projects,
+        attendance (and its meetings), resources and registrations of a unit; the needs of the
+        ``communities`` (area keys)."""
         ...
 
     def close(self) -> None: ...
