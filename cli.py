@@ -524,7 +524,11 @@ def engagement(
     """Rank member units by engagement for a period, with flags and their reasons."""
     from graph import engagement as analysis
 
-    result = on_store(obj, neo4j, lambda store: analysis.engagement(store, period, area))
+    # The indicators are computed by the store for the area and the peers it needs; the network
+    # structure (whole-store centrality, in the JSON only) reads the whole store.
+    result = on_store(
+        obj, neo4j, lambda store: analysis.engagement(store, period, area, with_structure=as_json)
+    )
     if as_json:
         click.echo(json.dumps(analysis.to_records(result), ensure_ascii=False, indent=2, default=str))
         return

@@ -1,97 +1,126 @@
-"""Analysis benchmark: building the networkx view of a synthetic city next to, in the same
-process, the full engagement analysis of 2025 (indicators, scores and reasons for 2025 and
-2024, suggestions, and the network structure), run twice to show it gives the same result.
+"""Engagement benchmark: the analysis with its indicators computed by the store (SQL on the
+embedded store, Cypher on Neo4j: ``graph.engagement.engagement``) next to, in the same process,
+the pandas reference (every table read, then ``graph.engagement.analyse``), for the whole city
+and for one street; then the 参与度 page's first render and second visit for both scopes.
 
-    .venv/bin/python bench/bench_analysis.py [--scales M L] [--seed 42] [--work /tmp/gongjian-bench]
+    .venv/bin/python bench/bench_analysis.py [--scales S L] [--stores embedded neo4j] [--seed 42]
+                                             [--work /tmp/gongjian-bench] [--json] [--no-pages]
 
-Each scale runs in its own process. The city is generated and loaded into an embedded store
-under --work the first time (bench_load.py leaves the same files). Targets (issue 5): the
-full analysis of L in under 5x the view build and under 30 s; the same digest on both runs.
+Each scale runs in its own process; the cities are generated and loaded once under --work (the
+same files as bench_app.py, whose helpers this uses). Both paths must give the same result (the
+``same`` column); ``ratio`` is the store path's time over the pandas path's. Targets (issue 11):
+on L, embedded, the whole-city page under 3 s at first render and under 1 s at a second visit;
+one street's page on L at most 2x the S figure (compare the scales of one run).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import argparse
+import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_app import STORES, app_on, picks, render  # noqa: E402
 from scales import per_scale  # noqa: E402
 
 
-def one(scale: str, seed: int, work: Path) -> dict[str, object]:
-    from graph.embedded import EmbeddedStore
-    from graph.engagement import engagement, read_tables, to_records
-    from loaders.ledger import load
-    from synthetic.city import generate
+def options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--stores", nargs="+", choices=STORES, default=["embedded"])
+    parser.add_argument("--no-pages", action="store_true", help="time the analysis only")
 
-    folder = work / f"city-{scale}-{seed}"
-    if not folder.exists():
-        generate(scale, seed, folder)
-    store_path = work / f"analysis-{scale}-{seed}.sqlite"
-    if not store_path.exists():
-        load(folder, EmbeddedStore(store_path))
-    store = EmbeddedStore(store_path)
 
-    started = time.perf_counter()
-    view = store.view()
-    view_s = time.perf_counter() - started
-    edges = view.number_of_edges()
-    del view
+def analyses(store_kind: str, street: str) -> list[dict[str, Any]]:
+    """The store path against the pandas path, for the whole city and the street."""
+    from graph import stores
+    from graph.engagement import analyse, engagement, read_tables, to_records
 
-    started = time.perf_counter()
-    read_tables(store)
-    read_s = time.perf_counter() - started
+    store = stores.open_store(store_kind)
+    rows = []
+    try:
+        for scope, area in (("city", None), ("street", street)):
+            started = time.perf_counter()
+            reference = analyse(read_tables(store), "2025", area, with_structure=False)
+            pandas_s = time.perf_counter() - started
+            started = time.perf_counter()
+            pushed = engagement(store, "2025", area, with_structure=False)
+            store_s = time.perf_counter() - started
+            rows.append(
+                {
+                    "scope": scope,
+                    "units": len(pushed.ranked),
+                    "pandas_s": round(pandas_s, 2),
+                    "store_s": round(store_s, 2),
+                    "ratio": round(store_s / pandas_s, 2),
+                    "same": to_records(pushed) == to_records(reference),
+                }
+            )
+    finally:
+        store.close()
+    return rows
 
-    runs, digests = [], []
-    for _ in range(2):
-        started = time.perf_counter()
-        result = engagement(store, "2025")
-        runs.append(time.perf_counter() - started)
-        data = json.dumps(to_records(result), ensure_ascii=False, sort_keys=True, allow_nan=False)
-        digests.append(hashlib.sha256(data.encode()).hexdigest()[:16])
 
-    truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
-    planted = {case["code"] for case in truth["under_engaged"].values()}
-    flagged = set(result.ranked["code"][result.ranked["flagged"]])
-    found = len(flagged & planted)
-    store.close()
-    return {
-        "scale": scale,
-        "edges": edges,
-        "view_s": round(view_s, 1),
-        "read_s": round(read_s, 1),
-        "analysis_s": [round(t, 1) for t in runs],
-        "over_view": round(max(runs) / view_s, 2),
-        "digests": digests,
-        "units": len(result.ranked),
-        "flagged": len(flagged),
-        "precision": round(found / max(1, len(flagged)), 3),
-        "recall": round(found / max(1, len(planted)), 3),
-    }
+def pages(street: str, district: str) -> list[dict[str, Any]]:
+    """The 参与度 page, first render (every cache emptied) and second visit, per scope."""
+    import logging
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    scoped = {"district": district, "street": street}
+    render("", scoped, {}, cold=True)  # untimed: the imports and the store's connection
+    rows = []
+    for scope, params in (("city", {}), ("street", scoped)):
+        first = render("engagement", params, {}, cold=True)
+        second = render("engagement", params, {}, cold=False)
+        rows.append({"scope": scope, "first_s": round(first, 2), "second_s": round(second, 2)})
+    return rows
+
+
+def one(scale: str, seed: int, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    os.environ["STREAMLIT_LOGGER_LEVEL"] = "error"
+    p = picks(scale, seed, work)
+    result: dict[str, Any] = {"scale": scale, "street_units": p.street_units, "stores": {}}
+    for kind in args.stores:
+        with app_on(kind, scale, seed, work):
+            measured: dict[str, Any] = {"analysis": analyses(kind, p.street)}
+            if not args.no_pages:
+                measured["page"] = pages(p.street, p.district)
+        result["stores"][kind] = measured
+    result["load_average"] = os.getloadavg()[0]
+    return result
 
 
 def main() -> None:
-    results = per_scale(__file__, __doc__, one)
+    results = list(per_scale(__file__, __doc__, one, options, scales=("S", "L")))
     print(
-        f"{'scale':<6}{'edges':>9}{'view s':>8}{'read s':>8}{'analysis s (2 runs)':>21}{'/view':>7}"
-        f"{'  digests (2 runs)':<38}{'units':>7}{'flagged':>8}{'P':>7}{'R':>7}"
+        f"{'scale':<6}{'store':<10}{'scope':<8}{'units':>7}{'pandas s':>10}{'store s':>9}{'ratio':>7}  same"
     )
     for r in results:
-        runs, digests = r["analysis_s"], r["digests"]
-        same = "same" if digests[0] == digests[1] else "DIFFERENT"
+        for kind, measured in r["stores"].items():
+            for row in measured["analysis"]:
+                print(
+                    f"{r['scale']:<6}{kind:<10}{row['scope']:<8}{row['units']:>7}{row['pandas_s']:>10.2f}"
+                    f"{row['store_s']:>9.2f}{row['ratio']:>7.2f}  {row['same']}"
+                )
+    print(f"\n{'scale':<6}{'store':<10}{'scope':<8}{'page first s':>13}{'second s':>10}")
+    for r in results:
+        for kind, measured in r["stores"].items():
+            for row in measured.get("page", []):
+                print(
+                    f"{r['scale']:<6}{kind:<10}{row['scope']:<8}{row['first_s']:>13.2f}{row['second_s']:>10.2f}"
+                )
         print(
-            f"{r['scale']:<6}{r['edges']:>9}{r['view_s']:>8}{r['read_s']:>8}{f'{runs[0]} / {runs[1]}':>21}"
-            f"{r['over_view']:>7}  {digests[0]} {digests[1]} {same:<4}"
-            f"{r['units']:>7}{r['flagged']:>8}{r['precision']:>7}{r['recall']:>7}"
+            f"{r['scale']}: the street holds {r['street_units']} units; load average {r['load_average']:.1f}"
         )
-        if r["scale"] == "L":
-            ok = max(runs) < 30 and r["over_view"] < 5
-            print(f"target for L (analysis < 5x view and < 30 s): {'met' if ok else 'MISSED'}")
+    by = {(r["scale"], k): m for r in results for k, m in r["stores"].items()}
+    for kind in {k for _, k in by}:
+        small, large = by.get(("S", kind)), by.get(("L", kind))
+        if small and large and small.get("page") and large.get("page"):
+            s, lg = small["page"][1]["first_s"], large["page"][1]["first_s"]
+            print(f"{kind}: one street's page, L / S first render: {lg / s:.2f} (target ≤ 2)")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,8 @@ CREATE INDEX resource_org IF NOT EXISTS FOR (n:Resource) ON (n.org);
 CREATE INDEX holds_org IF NOT EXISTS FOR ()-[r:HOLDS]-() ON (r.org);
 CREATE INDEX holds_person IF NOT EXISTS FOR ()-[r:HOLDS]-() ON (r.person);
 CREATE INDEX attended_org IF NOT EXISTS FOR ()-[r:ATTENDED]-() ON (r.org);
+// The meetings a seat holder attended (engagement_ties.cypher).
+CREATE INDEX attended_person IF NOT EXISTS FOR ()-[r:ATTENDED]-() ON (r.person);
 CREATE INDEX registered_community IF NOT EXISTS FOR ()-[r:REGISTERED]-() ON (r.community);
 CREATE INDEX registered_org IF NOT EXISTS FOR ()-[r:REGISTERED]-() ON (r.org);
 // ...and the other references the explorer follows from a node to its neighbours (Store.rows).

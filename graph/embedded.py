@@ -12,7 +12,7 @@ import json
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,10 @@ import pandas as pd
 
 from graph.bridges import pushdown
 from graph.errors import StoreError
+from graph.indicators import UNIT_COLUMNS, facts_frame, facts_params
 from graph.model import RECORD_TYPES, RECORDS, SOURCE_COLUMNS, Column, RecordType
-from graph.rules import COMMITTEES, MISSED
-from graph.scope import SCOPE_RECORDS, area_anchors, quarter_end, quarter_start
+from graph.rules import COMMITTEES, MISSED, area_paths
+from graph.scope import SCOPE_RECORDS, area_anchors, below, quarter_end, quarter_start
 from graph.store import Change, Changes, Progress
 
 BATCH = 50_000  # rows between progress reports
@@ -703,6 +704,102 @@ class EmbeddedStore:
         sql = f"SELECT {', '.join(names)} FROM {record} WHERE {condition} ORDER BY key"
         return self._select(rec, names, sql, ())
 
+    # --- engagement indicators (graph.engagement) --------------------------------------------
+
+    def engagement_facts(
+        self,
+        start: str,
+        end: str,
+        problems: Sequence[str],
+        area: str | None = None,
+        kinds: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """See :meth:`graph.store.Store.engagement_facts`: by SQL, one query per figure family."""
+        self._index_references()
+        self._index_attendance_people()
+        with self._transaction("DEFERRED"):
+            areas = self._select(
+                RECORDS["area"], ["key", "level", "parent"], "SELECT key, level, parent FROM area", ()
+            )
+            db = self._db
+            paths = area_paths(areas)  # graph.rules: the one definition of an area's path
+            db.execute("DROP TABLE IF EXISTS temp.eng_path")
+            db.execute(
+                "CREATE TEMP TABLE eng_path (area TEXT, above TEXT, PRIMARY KEY (area, above)) WITHOUT ROWID"
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO temp.eng_path VALUES (?, ?)",
+                ((a, up) for a, path in paths.items() for up in path.values()),
+            )
+            params = {  # lists as JSON, read with json_each
+                k: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v
+                for k, v in facts_params(start, end, problems).items()
+            }
+            db.execute("DROP TABLE IF EXISTS temp.eng_unit")
+            db.execute("CREATE TEMP TABLE eng_unit (key TEXT PRIMARY KEY, area TEXT)")
+            where = "" if area is None else " AND area IN (SELECT key FROM temp.scope_below)"
+            if area is not None:
+                self._keys("scope_below", below(areas, area))
+            if kinds is not None:
+                where += " AND kind IN (SELECT value FROM json_each(:kinds))"
+                params["kinds"] = json.dumps(list(kinds), ensure_ascii=False)
+            db.execute(
+                "INSERT INTO temp.eng_unit SELECT key, area FROM organization "
+                f"WHERE kind NOT IN (SELECT value FROM json_each(:committee_kinds)){where}",
+                params,
+            )
+            for sql in _ENGAGEMENT_TEMP:
+                db.execute(sql, params)
+            keys = [k for (k,) in db.execute("SELECT key FROM temp.eng_unit")]
+            parts = []
+            for sql in _ENGAGEMENT_FIGURES:
+                found = db.execute(sql, params)
+                names = [d[0] for d in found.description]
+                parts.append(pd.DataFrame(found.fetchall(), columns=names, dtype=object).set_index("key"))
+        return facts_frame(keys, parts)
+
+    def engagement_rows(
+        self, units: Collection[str], communities: Collection[str]
+    ) -> dict[str, pd.DataFrame]:
+        """See :meth:`graph.store.Store.engagement_rows`: looked up by key and reference."""
+        self._index_references()
+        with self._transaction("DEFERRED"):
+            self._keys("eng_rows_unit", units)
+            self._keys("eng_rows_community", communities)
+            unit = "(SELECT key FROM temp.eng_rows_unit)"
+            where = {
+                "area": "TRUE",
+                "organization": f"key IN {unit} OR kind IN (SELECT value FROM json_each(?))",
+                "post": f"person IN (SELECT person FROM post WHERE org IN {unit})",
+                "agreement": _any("agreement.parties", unit),
+                "attendance": f"org IN {unit}",
+                "meeting": f"key IN (SELECT meeting FROM attendance WHERE org IN {unit})",
+                "project": _any("project.contributors", unit),
+                "need": "community IN (SELECT key FROM temp.eng_rows_community)",
+                "resource": f"org IN {unit}",
+                "registration": f"org IN {unit}",
+            }
+            committees = json.dumps(list(COMMITTEES))
+            return {
+                name: self._where_params(name, sql, (committees,) if name == "organization" else ())
+                for name, sql in where.items()
+            }
+
+    def _where_params(self, record: str, condition: str, params: Sequence[Any]) -> pd.DataFrame:
+        rec = RECORDS[record]
+        names = _columns(rec)
+        sql = f"SELECT {', '.join(names)} FROM {record} WHERE {condition} ORDER BY key"
+        return self._select(rec, names, sql, params)
+
+    def _index_attendance_people(self) -> None:
+        """The index finding the meetings a person attended (the seat holders'), made on the
+        first engagement read, as :meth:`_index_references` does."""
+        try:
+            with self._transaction():
+                self._db.execute("CREATE INDEX IF NOT EXISTS attendance_person ON attendance(person)")
+        except sqlite3.OperationalError:
+            pass
+
     def close(self) -> None:
         self._db.close()
 
@@ -855,3 +952,127 @@ def _record_edges(rec: RecordType, frame: pd.DataFrame) -> Iterator[Edge]:
         else:
             continue
         yield begin, node_id(target, end), r["key"], {**r, "type": rec.label, "record": rec.name}
+
+
+# --- engagement indicators in SQL (EmbeddedStore.engagement_facts) --------------------------
+# The SQL twins of graph.engagement.facts, one query per figure family. The rules come as
+# parameters (graph.indicators.facts_params); tests/test_pushdown_engagement.py checks the
+# results against facts(). Each family also gives, as at_*, its latest activity up to the
+# period's end ("<ISO day> <kind>"; graph.indicators.facts_frame keeps the latest of all).
+
+
+def _first(expr: str) -> str:
+    """The first day an ISO day, month or year covers (mirrors graph.rules.days)."""
+    return f"(CASE length({expr}) WHEN 4 THEN {expr} || '-01-01' WHEN 7 THEN {expr} || '-01' ELSE {expr} END)"
+
+
+def _last(expr: str) -> str:
+    """The last day an ISO day, month or year covers (mirrors graph.rules.upper)."""
+    return (
+        f"(CASE length({expr}) WHEN 4 THEN {expr} || '-12-31' "
+        f"WHEN 7 THEN date({expr} || '-01', '+1 month', '-1 day') ELSE {expr} END)"
+    )
+
+
+def _latest(day: str, kind: str, condition: str = "TRUE") -> str:
+    """The latest "<day> <kind>" of a group's rows meeting condition, up to the period's end."""
+    return f"max(CASE WHEN {day} IS NOT NULL AND {day} <= :e AND {condition} THEN {day} || ' {kind}' END)"
+
+
+_UNITS = "(SELECT key FROM temp.eng_unit)"
+_COMMITTEE_KINDS = "(SELECT value FROM json_each(:committee_kinds))"
+# A part-time post (mirrors graph.rules.is_part_time): marked so, or unmarked with a seat word in its role.
+_PART_TIME = (
+    "(CASE WHEN part_time IS NOT NULL THEN part_time <> 0 ELSE EXISTS "
+    "(SELECT 1 FROM json_each(:seat_words) w WHERE instr(coalesce(role, ''), w.value) > 0) END)"
+)
+_END, _P_END = '"end"', 'p."end"'  # end is a keyword of SQL
+_IN_PERIOD = "BETWEEN :s AND :e"
+_IS_DONE = "p.status = 'done'"
+_DONE = f"{_IS_DONE} AND {_first(_P_END)} {_IN_PERIOD}"
+_SIGNED, _STARTED, _ENDED = _first("g.signed"), _first("p.start"), _first(_P_END)
+_PUBLISHED, _REGISTERED = _first("published"), _first("date")
+_POST_DAY = f"max(coalesce({_first('x.start')}, ''), coalesce({_first('y.start')}, ''))"
+_POST_DATED = "(x.start IS NOT NULL OR y.start IS NOT NULL)"
+
+_ENGAGEMENT_TEMP = (
+    # The first day of each meeting.
+    "DROP TABLE IF EXISTS temp.eng_meeting",
+    "CREATE TEMP TABLE eng_meeting (key TEXT PRIMARY KEY, day TEXT) WITHOUT ROWID",
+    f"INSERT INTO temp.eng_meeting SELECT key, {_first('date')} FROM meeting WHERE date IS NOT NULL",
+    # The posts held on some day of the period (mirrors graph.rules.holds) by the people with a
+    # post in a unit, with pt: part-time, and the area of the post's organization.
+    "DROP TABLE IF EXISTS temp.eng_held",
+    f"CREATE TEMP TABLE eng_held AS SELECT p.person, p.org, {_PART_TIME} AS pt, o.area, o.kind, "
+    f"({_P_END} IS NULL OR {_last(_P_END)} >= :e) AS on_end FROM post p "
+    f"JOIN organization o ON o.key = p.org WHERE (p.start IS NULL OR p.start <= :e) "
+    f"AND ({_P_END} IS NULL OR {_last(_P_END)} >= :s) "
+    f"AND p.person IN (SELECT person FROM post WHERE org IN {_UNITS})",
+    "CREATE INDEX temp.eng_held_person ON eng_held(person)",
+    # The people tying a unit to a committee above it, on its area path (mirrors
+    # graph.bridges.level_ties; graph.rules.area_paths gives eng_path): up, an own post in the
+    # unit and a part-time one on the committee (a seat); down, any post in the unit and an own
+    # post on the committee. (A unit's area is always a stored area: the loader resolves it.)
+    "DROP TABLE IF EXISTS temp.eng_tie",
+    "CREATE TEMP TABLE eng_tie AS "
+    "SELECT DISTINCT h.org AS unit, h.person, NOT h.pt AND c.pt AS up, c.kind, h.on_end AND c.on_end AS on_end "
+    "FROM temp.eng_held h "
+    "JOIN temp.eng_unit u ON u.key = h.org "
+    f"JOIN temp.eng_held c ON c.person = h.person AND c.kind IN {_COMMITTEE_KINDS} "
+    "JOIN temp.eng_path a ON a.area = u.area AND a.above = c.area "
+    "WHERE (NOT h.pt AND c.pt) OR NOT c.pt",
+    # The seat holders present (not by substitute) at a meeting of the period.
+    "DROP TABLE IF EXISTS temp.eng_present",
+    "CREATE TEMP TABLE eng_present AS SELECT DISTINCT a.person FROM attendance a "
+    "JOIN temp.eng_meeting m ON m.key = a.meeting "
+    f"WHERE a.person IN (SELECT person FROM temp.eng_tie WHERE up) AND a.status = :present "
+    f"AND m.day {_IN_PERIOD}",
+)
+
+_ENGAGEMENT_FIGURES = (
+    # The units themselves.
+    f"SELECT key, {', '.join(UNIT_COLUMNS)} FROM organization WHERE key IN {_UNITS}",
+    # Meetings of the period a unit was invited to; attended (mirrors graph.rules.ATTENDED: a
+    # substitute counts half).
+    f"SELECT a.org AS key, total(m.day {_IN_PERIOD}) AS meetings_invited, "
+    f"total(CASE WHEN m.day {_IN_PERIOD} THEN "
+    "CASE a.status WHEN :present THEN 1.0 WHEN :substitute THEN 0.5 ELSE 0.0 END END) AS meetings_attended, "
+    f"total(m.day {_IN_PERIOD} AND a.status = :substitute) AS substitutes, "
+    f"{_latest('m.day', 'meeting', 'a.status IN (SELECT value FROM json_each(:attended))')} AS at_meeting "
+    f"FROM attendance a JOIN temp.eng_meeting m ON m.key = a.meeting WHERE a.org IN {_UNITS} GROUP BY a.org",
+    # Agreements in force on some day of the period (mirrors graph.rules.holds).
+    f"SELECT j.value AS key, total({_SIGNED} <= :e AND (g.expires IS NULL OR {_last('g.expires')} >= :s)) "
+    f"AS agreements, {_latest(_SIGNED, 'agreement')} AS at_agreement "
+    f"FROM agreement g, json_each(g.parties) j WHERE j.value IN {_UNITS} AND g.signed IS NOT NULL "
+    "GROUP BY j.value",
+    # Seats, cross-appointed people, seat holders present.
+    "SELECT unit AS key, max(up) AS seat, count(DISTINCT person) AS cross_appointed, "
+    "max(CASE WHEN up THEN person IN (SELECT person FROM temp.eng_present) END) AS seat_attends, "
+    "json_group_array(DISTINCT person) AS people, "
+    "max(up AND on_end AND kind = :community_kind) AS seat_community "
+    "FROM temp.eng_tie GROUP BY unit",
+    # A post in a unit and one on a committee, by the same person, the later start (any time).
+    f"SELECT x.org AS key, {_latest(_POST_DAY, 'post', _POST_DATED)} AS at_post "
+    "FROM post x JOIN post y ON y.person = x.person JOIN organization c ON c.key = y.org "
+    f"WHERE x.org IN {_UNITS} AND c.kind IN {_COMMITTEE_KINDS} GROUP BY x.org",
+    # Projects claimed, completed, and completed on a problem category (the project's or its need's).
+    f"SELECT j.value AS key, total({_STARTED} {_IN_PERIOD}) AS projects_claimed, "
+    f"total({_DONE}) AS projects_completed, "
+    f"total(({_DONE}) AND (p.category IN (SELECT value FROM json_each(:problems)) "
+    "OR n.category IN (SELECT value FROM json_each(:problems)))) AS problems_closed, "
+    f"{_latest(_STARTED, 'project')} AS at_project, {_latest(_ENDED, 'done', _IS_DONE)} AS at_done "
+    "FROM project p JOIN json_each(p.contributors) j LEFT JOIN need n ON n.key = p.need "
+    f"WHERE j.value IN {_UNITS} GROUP BY j.value",
+    # Resources on the list by the period's end.
+    f"SELECT org AS key, total(published IS NULL OR {_PUBLISHED} <= :e) AS resources_offered, "
+    f"{_latest(_PUBLISHED, 'resource')} AS at_resource FROM resource WHERE org IN {_UNITS} GROUP BY org",
+    # Registered by the period's end and not withdrawn; members registered in the period's year.
+    "SELECT org AS key, "
+    f"max(person IS NULL AND {_REGISTERED} <= :e AND (withdrawn IS NULL OR {_last('withdrawn')} > :e)) "
+    "AS registered, "
+    f"count(DISTINCT CASE WHEN person IS NOT NULL AND {_REGISTERED} BETWEEN :year_start AND :e "
+    f"AND (withdrawn IS NULL OR {_last('withdrawn')} >= :s) THEN person END) AS members_registered, "
+    f"{_latest(_REGISTERED, 'registered', 'person IS NULL')} AS at_registered, "
+    f"{_latest(_REGISTERED, 'member', 'person IS NOT NULL')} AS at_member "
+    f"FROM registration WHERE org IN {_UNITS} GROUP BY org",
+)

@@ -32,15 +32,19 @@ How a unit is judged:
    cite the facts: the rules it meets, then each indicator scoring under one half, the
    largest weighted shortfall first.
 
-Everything is read through the Store protocol (``table``), so it runs on either store; the
-same data and settings give the same result.
+Everything is read through the Store protocol, so it runs on either store; the same data and
+settings give the same result. :func:`engagement` has the store compute the indicators
+(``Store.engagement_facts``: SQL, or Cypher on the Neo4j server) for the units the judgement
+needs (:func:`judged`: the area's district, and peers beyond it only when a unit is compared
+beyond it), then judges in pandas; :func:`analyse` does it all in pandas on whole tables
+(:func:`facts`), the reference the tests hold the stores to.
 """
 
 from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
@@ -53,7 +57,7 @@ from graph import bridges, changes, structure
 from graph.errors import SettingsError
 from graph.glossary import ORG_KIND, SEAT_MEMBER
 from graph.rules import ATTENDED, COMMITTEES, area_paths, days, is_member, part_time
-from graph.scope import Period, find_area
+from graph.scope import Period, below, find_area
 from graph.store import Store
 
 Tables = Mapping[str, pd.DataFrame]
@@ -596,6 +600,46 @@ def facts(book: Ledger, period: Period) -> pd.DataFrame:
     return out
 
 
+FACTS = (
+    "meetings_invited",
+    "meetings_attended",
+    "substitutes",
+    "attendance_rate",
+    "agreements",
+    "cross_appointed",
+    "seat",
+    "has_seat",
+    "tied_people",
+    "people",
+    "seat_attends",
+    "projects_claimed",
+    "projects_completed",
+    "problems_closed",
+    "resources_offered",
+    "registered",
+    "members_registered",
+    "last_activity",
+    "last_activity_what",
+)  # the columns of facts()
+
+
+def store_facts(store: Store, period: Period, settings: Settings, area: str | None = None) -> pd.DataFrame:
+    """What :func:`facts` gives, for the units (not committees) in ``area`` (key; None: all),
+    computed by the store (``Store.engagement_facts``: SQL or Cypher on the server)."""
+    return facts_of(store_facts_rows(store, period, settings, area))
+
+
+def facts_of(found: pd.DataFrame) -> pd.DataFrame:
+    """The store's rows (:data:`graph.indicators.FACT_COLUMNS`) as :func:`facts` gives them."""
+    out = found.copy()
+    out["attendance_rate"] = (out["meetings_attended"] / out["meetings_invited"]).where(
+        out["meetings_invited"] > 0
+    )
+    out["has_seat"] = out["seat"]
+    out["tied_people"] = out["cross_appointed"]
+    return out[list(FACTS)]
+
+
 def _months_between(first: pd.Series, last: date) -> pd.Series:
     months: pd.Series = (last.year - first.dt.year) * 12 + (last.month - first.dt.month)
     return months
@@ -673,6 +717,14 @@ def judge(
     """Indicators, scores and flags of every member unit for the period (see the module doc).
     ``made``: :func:`units_frame` and :func:`ledger` of the tables, when already made."""
     all_units, book = made or (units_frame(tables), ledger(tables, settings))
+    return judge_facts(all_units, facts(book, period), period, settings)
+
+
+def judge_facts(
+    all_units: pd.DataFrame, found: pd.DataFrame, period: Period, settings: Settings
+) -> Judgement:
+    """:func:`judge` on the units (:func:`units_frame`) and their facts for the period
+    (:func:`facts`, or :func:`store_facts`)."""
     joined = days(all_units["joined"])
     end = _ts(period.end)
     last = period.end.isoformat()
@@ -683,7 +735,7 @@ def judge(
     )
     units = all_units[member].copy()
     joined = joined[member]
-    values = facts(book, period).reindex(units.index)
+    values = found.reindex(units.index)
 
     first = joined.where(joined > _ts(period.start), _ts(period.start))
     share = ((end - first).dt.days + 1) / period.days
@@ -1053,7 +1105,9 @@ MAX_SUGGESTIONS = 3
 SUGGESTION_COLUMNS = ["key", "name", "order", "action", "target", "target_name", "zh", "en"]
 
 
-def suggest(j: Judgement, tables: Tables, flagged: pd.Series, keys: list[str]) -> pd.DataFrame:
+def suggest(
+    j: Judgement, tables: Tables, flagged: pd.Series, keys: list[str], seats: dict[str, set[str]]
+) -> pd.DataFrame:
     """Up to three next steps for each unit in ``keys``: an open need in its community it can
     meet, an active peer of its kind nearby to pair with, a committee seat to fill."""
     end = _ts(j.period.end)
@@ -1082,16 +1136,14 @@ def suggest(j: Judgement, tables: Tables, flagged: pd.Series, keys: list[str]) -
             found = best.setdefault((place, str(kind)), [])
             if len(found) < 2:
                 found.append(str(key))
-    chosen = sorted({k for ks in best.values() for k in ks})
-    peers = rows(j.values.assign(name=units["name"], score=j.score), chosen)
-
-    orgs = tables["organization"]
-    committee_of = {
-        str(a): (str(k), str(n))
-        for k, n, kind, a in zip(orgs["key"], orgs["name"], orgs["kind"], orgs["area"], strict=True)
-        if kind == "community_committee"
+    asked = units.loc[keys, ["kind", "community", "street"]]  # the places and kinds of the units in keys
+    wanted = {
+        (f"{p}:{a}", str(k)) for k, c, s in asked.itertuples(index=False) for p, a in (("c", c), ("s", s))
     }
-    seats = _seat_kinds(tables, end)
+    chosen = sorted({k for place, ks in best.items() if place in wanted for k in ks})
+    peers = rows(j.values.loc[chosen].assign(name=units["name"], score=j.score), chosen)
+
+    committee_of = _community_committees(tables["organization"])
     out: list[dict[str, Any]] = []
     for key, unit in rows(units, keys).items():
         seat = j.values.at[key, "seat"]
@@ -1279,8 +1331,103 @@ def engagement(
     with_structure: bool = True,
 ) -> Result:
     """Rank the member units of an area (key or name; None: all) for a period (``2025``,
-    ``2025Q3``); see the module docstring."""
-    return analyse(read_tables(store), period, area, settings, with_structure=with_structure)
+    ``2025Q3``); see the module docstring. The indicators are computed by the store
+    (:func:`store_facts`) for the units the judgement needs (:func:`judged`); what the reasons
+    and suggestions cite besides is read for the units flagged or declined only
+    (``Store.engagement_rows``), or, with the network structure, from the whole store."""
+    settings = settings or load_settings()
+    period = period if isinstance(period, Period) else Period.parse(period)
+    areas = store.table("area", list(COLUMNS["area"]))
+    area_key, area_name = find_area({"area": areas}, area) if area else (None, "全部")
+    now, before, units = judged(store, areas, area_key, period, settings)
+    whole = read_tables(store) if with_structure else None
+
+    def rows(keys: set[str], communities: set[str]) -> Tables:
+        """The rows the result cites about these units (the whole tables for the structure)."""
+        if whole is not None:
+            return whole
+        found = store.engagement_rows(keys, communities)
+        return {name: found[name][list(COLUMNS[name])] for name in found}
+
+    def seats(tables: Tables) -> dict[str, set[str]]:
+        """Committee: the kinds of the units seated on it at the period's end."""
+        committee_of = _community_committees(tables["organization"])
+        out: dict[str, set[str]] = {}
+        for kind, community, seated in zip(
+            units["kind"], units["community"], units["seat_community"], strict=True
+        ):
+            if seated and community in committee_of:
+                out.setdefault(committee_of[community][0], set()).add(str(kind))
+        return out
+
+    return _result(rows, seats, period, area_key, area_name, areas, settings, now, before, with_structure)
+
+
+BEYOND_DISTRICT = ("all", "district_any", "any")  # the peer levels of PEER_LEVELS past the district
+
+
+def judged(
+    store: Store, areas: pd.DataFrame, area: str | None, period: Period, settings: Settings
+) -> tuple[Judgement, Judgement, pd.DataFrame]:
+    """The judgements of the period and the one before for the units of ``area`` (key; None:
+    all), from the indicators the store computes, and the units whose indicators were read
+    (with ``seat_community``: a seat on its community's committee at the period's end).
+
+    Peers are found in the whole store, yet only as far as needed: the units of the area's
+    district are read (their peers of the street and the district), then, for the kinds of
+    the units compared past their district, those kinds' units everywhere, then, should a unit
+    still be compared with every member unit, all units. Each unit of the district is then
+    judged as it is against the whole store."""
+    paths = area_paths(areas)
+    district = paths.get(area, {}).get("district") if area is not None else None
+    if district is not None and all(
+        district in path.values() or path.get("district") is None for path in paths.values()
+    ):
+        district = None  # the one district of the store: read everything
+    previous = period.previous()
+    kinds: list[str] | None = None
+    read: dict[Period, pd.DataFrame] = {}
+    while True:
+        for p in (period, previous):
+            if kinds is None:  # the district (or everything)
+                read[p] = store_facts_rows(store, p, settings, district)
+            else:  # and the kinds compared beyond it, everywhere
+                wide = store_facts_rows(store, p, settings, None, kinds)
+                read[p] = pd.concat([read[p], wide[~wide.index.isin(read[p].index)]]).sort_index()
+        units = units_frame({"organization": read[period].rename_axis("key").reset_index(), "area": areas})
+        now, before = (judge_facts(units, facts_of(read[p]), p, settings) for p in (period, previous))
+        if district is None:
+            break
+        inside = set(below(areas, district))
+        far = pd.concat([j.peer_level[j.units["area"].isin(inside)] for j in (now, before)])
+        beyond = far.isin(BEYOND_DISTRICT).any(axis=1)
+        if not beyond.any():
+            break
+        if kinds is None:  # read these kinds everywhere, and judge again
+            kinds = sorted(set(units.loc[beyond[beyond].index.unique(), "kind"]))
+        elif far.isin(("any",)).any(axis=None):  # compared with every member unit: read them all
+            district, kinds = None, None
+        else:
+            break
+    units = units.assign(seat_community=read[period]["seat_community"].reindex(units.index).fillna(0) > 0)
+    return now, before, units
+
+
+def store_facts_rows(
+    store: Store, period: Period, settings: Settings, area: str | None, kinds: list[str] | None = None
+) -> pd.DataFrame:
+    return store.engagement_facts(
+        period.start.isoformat(), period.end.isoformat(), settings.problem_categories, area, kinds
+    )
+
+
+def _community_committees(orgs: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """Each community's committee: {community area key: (committee key, name)}."""
+    return {
+        str(a): (str(k), str(n))
+        for k, n, kind, a in zip(orgs["key"], orgs["name"], orgs["kind"], orgs["area"], strict=True)
+        if kind == "community_committee"
+    }
 
 
 def analyse(
@@ -1291,27 +1438,61 @@ def analyse(
     *,
     with_structure: bool = True,
 ) -> Result:
-    """:func:`engagement` on tables already read with :func:`read_tables`."""
+    """:func:`engagement` on tables already read with :func:`read_tables`, all in pandas (the
+    reference the store's indicators are checked against)."""
     settings = settings or load_settings()
     period = period if isinstance(period, Period) else Period.parse(period)
     area_key, area_name = find_area(tables, area) if area else (None, "全部")
     made = (units_frame(tables), ledger(tables, settings))
     now = judge(tables, period, settings, made)
     before = judge(tables, period.previous(), settings, made)
+    return _result(
+        lambda *_: tables,
+        lambda t: _seat_kinds(t, _ts(period.end)),
+        period,
+        area_key,
+        area_name,
+        tables["area"],
+        settings,
+        now,
+        before,
+        with_structure,
+    )
+
+
+def _result(
+    rows: Callable[[set[str], set[str]], Tables],
+    seats: Callable[[Tables], dict[str, set[str]]],
+    period: Period,
+    area_key: str | None,
+    area_name: str,
+    areas: pd.DataFrame,
+    settings: Settings,
+    now: Judgement,
+    before: Judgement,
+    with_structure: bool,
+) -> Result:
+    """The result for the units of ``area_key`` from the judgements of the period and the one
+    before. ``rows(units, communities)``: tables holding at least the rows of those units and the
+    needs of those communities (:meth:`graph.store.Store.engagement_rows`); ``seats(tables)``:
+    the kinds of the units seated on each committee at the period's end (:func:`_seat_kinds`)."""
     flagged, declined = flags(now, before, settings)
     units = now.units
     if area_key is None:
         keys = list(units.index)
     else:
-        levels = area_paths(tables["area"])
+        levels = area_paths(areas)
         keys = [
             k
             for k, a in zip(units.index, units["area"], strict=True)
             if area_key in levels.get(a, {}).values()
         ]
-    found = structure.analyse(tables, period.start, period.end) if with_structure else None
     was = (before.low | before.rules.any(axis=1)).reindex(units.index, fill_value=False)
-    watch = {k for k in keys if declined[k] or (flagged[k] and not was[k])}
+    watching = (declined | (flagged & ~was)).reindex(keys)
+    watch = set(watching.index[watching.to_numpy(dtype=bool)])
+    marked = list(flagged.reindex(keys).index[flagged.reindex(keys).to_numpy(dtype=bool)])
+    tables = rows(watch | set(marked), {str(c) for c in units.loc[marked, "community"].dropna()})
+    found = structure.analyse(tables, period.start, period.end) if with_structure else None
     lost = changes.events(tables, period.start.isoformat(), period.end.isoformat(), watch)
     lost = lost[lost["event"].isin(changes.LOSSES)]
     ranked = _ranked(now, before, flagged, declined, keys, settings, found, lost, watch)
@@ -1323,7 +1504,7 @@ def analyse(
         ranked=ranked,
         peer_median=now.peer_median.loc[keys],
         changes=_changes(now, before, flagged, keys, settings),
-        suggestions=suggest(now, tables, flagged, list(ranked.loc[ranked["flagged"], "key"])),
+        suggestions=suggest(now, tables, flagged, list(ranked.loc[ranked["flagged"], "key"]), seats(tables)),
         structure=found.within(set(keys)) if found is not None else None,
         judgement=now,
     )

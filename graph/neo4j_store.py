@@ -55,7 +55,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -70,14 +70,26 @@ from graph.bridges import pushdown
 from graph.changes import TABLES
 from graph.embedded import build_graph
 from graph.errors import StoreError
+from graph.indicators import facts_frame, facts_params
 from graph.model import NODE_LABELS, RECORD_TYPES, RECORDS, RELATIONSHIP_TYPES, SOURCE_COLUMNS, RecordType
-from graph.rules import COMMITTEES
-from graph.scope import SCOPE_RECORDS, area_anchors, quarter_end, quarter_start
+from graph.rules import COMMITTEES, area_paths
+from graph.scope import SCOPE_RECORDS, area_anchors, below, quarter_end, quarter_start
 from graph.store import Change, Changes, Progress
 
 BATCH = 10_000  # rows per write transaction
 CYPHER_DIR = Path(__file__).resolve().parent.parent / "cypher"
-ANCHORS = ("area", "organization")  # the records an area view is anchored on, as in the embedded store
+ANCHORS = ("area", "organization")
+# The statements of the engagement indicators (cypher/engagement_<family>.cypher), the units first.
+ENGAGEMENT_FAMILIES = (
+    "units",
+    "meetings",
+    "agreements",
+    "ties",
+    "post_activity",
+    "projects",
+    "resources",
+    "registrations",
+)  # the records an area view is anchored on, as in the embedded store
 
 log = logging.getLogger(__name__)
 # The driver logs each retry of an unreachable server as a warning with its raw socket error;
@@ -427,6 +439,91 @@ class Neo4jStore:
                 return session.execute_read(work)
         except (Neo4jError, DriverError) as err:
             raise StoreError(f"Cannot read the Neo4j database {self.database!r}: {_reason(err)}") from err
+
+    # --- engagement indicators (graph.engagement) --------------------------------------------
+
+    def engagement_facts(
+        self,
+        start: str,
+        end: str,
+        problems: Sequence[str],
+        area: str | None = None,
+        kinds: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """See :meth:`graph.store.Store.engagement_facts`: by Cypher on the server, one statement
+        per figure family (``cypher/engagement_*.cypher``), returning one row per unit."""
+        areas = self.table("area", ["key", "level", "parent"])
+        params = {
+            **facts_params(start, end, problems),
+            # graph.rules.area_paths: the one definition of the areas above an area
+            "paths": {a: list(path.values()) for a, path in area_paths(areas).items()},
+            "areas": None if area is None else sorted(below(areas, area)),
+            "kinds": None if kinds is None else list(kinds),
+        }
+
+        def work(tx: ManagedTransaction) -> list[pd.DataFrame]:
+            parts = []
+            for family in ENGAGEMENT_FAMILIES:
+                found = tx.run(statement(f"engagement_{family}"), **params)
+                names = list(found.keys())
+                rows = [list(r.values()) for r in found]
+                parts.append(pd.DataFrame(rows, columns=names, dtype=object).set_index("key"))
+            return parts
+
+        parts = self._read(work)
+        return facts_frame(parts[0].index, parts)
+
+    def engagement_rows(
+        self, units: Collection[str], communities: Collection[str]
+    ) -> dict[str, pd.DataFrame]:
+        """See :meth:`graph.store.Store.engagement_rows`: looked up on the server by indexed
+        references (the list fields filtered there)."""
+
+        def work(tx: ManagedTransaction) -> dict[str, pd.DataFrame]:
+            def rows(record: str, field: str, keys: Iterable[Any], file: str = "") -> list[list[Any]]:
+                rec = RECORDS[record]
+                wanted = sorted({k for k in keys if k is not None})
+                if not wanted:
+                    return []
+                text = statement(file or f"view_{_kind(rec)}_in", **_names(rec), field=field)
+                return _values(
+                    tx, text, columns=table_columns(rec), as_of=None, since=None, until=None, keys=wanted
+                )
+
+            def frame(record: str, found: Iterable[list[Any]]) -> pd.DataFrame:
+                rec = RECORDS[record]
+                by_key = {r[0]: r for r in found}
+                return _frame(rec, table_columns(rec), [by_key[k] for k in sorted(by_key)])
+
+            orgs = rows("organization", "key", units)
+            orgs += _values(
+                tx,
+                statement("engagement_committees"),
+                columns=table_columns(RECORDS["organization"]),
+                committee_kinds=list(COMMITTEES),
+            )
+            posts = rows("post", "org", units)
+            attendance = rows("attendance", "org", units)
+            at = table_columns(RECORDS["attendance"]).index("meeting")
+            return {
+                "area": frame(
+                    "area",
+                    _values(
+                        tx, statement("table_nodes", Label="Area"), columns=table_columns(RECORDS["area"])
+                    ),
+                ),
+                "organization": frame("organization", orgs),
+                "post": frame("post", rows("post", "person", [r[1] for r in posts])),
+                "agreement": frame("agreement", rows("agreement", "parties", units, "view_nodes_any")),
+                "attendance": frame("attendance", attendance),
+                "meeting": frame("meeting", rows("meeting", "key", [r[at] for r in attendance])),
+                "project": frame("project", rows("project", "contributors", units, "view_nodes_any")),
+                "need": frame("need", rows("need", "community", communities)),
+                "resource": frame("resource", rows("resource", "org", units)),
+                "registration": frame("registration", rows("registration", "org", units)),
+            }
+
+        return self._read(work)
 
     def close(self) -> None:
         if self._close_driver:

@@ -9,7 +9,7 @@ and, next, the Neo4j store. A store holds one table per record type
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -110,6 +110,31 @@ class Store(Protocol):
 
     def view(self, area: str | None = None, as_of: str | None = None) -> nx.MultiDiGraph:
         """The graph, or the part of it in one area (key) and below, as of an ISO date."""
+        ...
+
+    def engagement_facts(
+        self,
+        start: str,
+        end: str,
+        problems: Sequence[str],
+        area: str | None = None,
+        kinds: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """The engagement indicators of [start, end] (ISO days) of every unit (an organization
+        that is not a committee) located in ``area`` (key) or under it (None: everywhere), of
+        ``kinds`` (None: any), computed in the store: one row per unit, indexed by key, with
+        :data:`graph.indicators.FACT_COLUMNS` (``problems``: the project categories that are
+        resident problems). :func:`graph.engagement.facts` is the reference it equals."""
+        ...
+
+    def engagement_rows(
+        self, units: Collection[str], communities: Collection[str]
+    ) -> dict[str, pd.DataFrame]:
+        """The rows an engagement result cites about some units (keys) besides their
+        indicators, per record type, all columns, in key order: every area; the units and every
+        committee; every post of the people holding a post in a unit; the agreements, projects,
+        attendance (and its meetings), resources and registrations of a unit; the needs of the
+        ``communities`` (area keys)."""
         ...
 
     def close(self) -> None: ...

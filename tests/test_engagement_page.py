@@ -280,13 +280,13 @@ def test_the_kind_filters_narrow_the_list_but_not_the_peers(data_dir: Path, year
 
 def test_widgets_do_not_run_the_analysis_again(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     runs: list[Any] = []
-    analyse = graph.engagement.analyse
+    engagement = graph.engagement.engagement
 
     def counted(*args: Any, **kwargs: Any) -> Result:
         runs.append(args[1:])
-        return analyse(*args, **kwargs)
+        return engagement(*args, **kwargs)
 
-    monkeypatch.setattr(graph.engagement, "analyse", counted)
+    monkeypatch.setattr(graph.engagement, "engagement", counted)
     st.cache_data.clear()
     at = app()
     assert len(runs) == 1

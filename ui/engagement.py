@@ -2,9 +2,10 @@
 reasons of each flag, the units that declined since the previous period, a chart of one
 unit's indicators against its peers' median, suggested next steps, and the briefing (简报).
 
-The analysis is :func:`graph.engagement.analyse` on the shared store tables, cached per store
-state, period and area: on a large city it takes seconds, and the widgets of this page only
-filter and pick from its result. The page judges a whole year or a single quarter; the
+The analysis is :func:`graph.engagement.engagement`: the store computes the indicators of the
+area's units and of the peers they need, the judgement runs in pandas; it is cached per store
+state, period and area for every session, and the widgets of this page only filter and pick
+from its result. The page judges a whole year or a single quarter; the
 sidebar's period says which (see :func:`period_choices`).
 """
 
@@ -22,18 +23,28 @@ import streamlit as st
 
 from graph.briefing import write_briefing
 from graph.engagement import (
-    COLUMNS,
     INDICATORS,
     PEERS_EN,
     PEERS_ZH,
     Result,
-    analyse,
     count,
+    engagement,
     indicator_table,
 )
 from graph.glossary import ORG_KIND
 from graph.scope import Period, Scope, period_choices
-from ui.common import kind_label, lang, plain, scope, scope_text, show_table, stamp, store_key, t, table
+from ui.common import (
+    current_store,
+    kind_label,
+    lang,
+    plain,
+    scope,
+    scope_text,
+    show_table,
+    stamp,
+    store_key,
+    t,
+)
 
 SHOW = ("all", "flagged", "declined")
 PICK_CAP = 500  # units in the unit list; any other is picked by a click in the table
@@ -223,9 +234,9 @@ def indicator_chart(data: pd.DataFrame, unit_label: str, peer_label: str) -> alt
 @st.cache_data(max_entries=8, show_spinner=False)
 def analysis(key: str, version: Any, period: str, area: str | None) -> Result:
     """The engagement result for a store state, a period and an area (without the network
-    structure, which this page does not show)."""
-    tables = {name: table(name)[list(columns)] for name, columns in COLUMNS.items()}
-    return analyse(tables, period, area, with_structure=False)
+    structure, which this page does not show): the store computes the indicators of the area
+    and of the peers it needs, once per store revision, period and area, for every session."""
+    return engagement(current_store(), period, area, with_structure=False)
 
 
 # --- the page --------------------------------------------------------------------------------

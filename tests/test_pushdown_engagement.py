@@ -1,0 +1,197 @@
+"""The engagement indicators computed by the stores (``Store.engagement_facts``: SQL on the
+embedded store, Cypher on the Neo4j server) equal the pandas reference (``graph.engagement.facts``),
+and the analysis built on them (``engagement``, reading only what an area needs) equals the
+analysis of the whole tables (``analyse``): on the S city, the M city (``m_stores``) and a small
+city of two districts, where peers are found beyond an area's district."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from graph.embedded import EmbeddedStore
+from graph.engagement import (
+    FACTS,
+    Settings,
+    analyse,
+    engagement,
+    facts,
+    ledger,
+    read_tables,
+    store_facts,
+    to_records,
+)
+from graph.rules import COMMITTEES
+from graph.scope import Period, below
+from graph.store import Store
+from loaders.ledger import load
+from synthetic import city as synthetic
+
+SETTINGS = Settings()
+PERIODS = ("2025", "2025Q3")
+
+
+def expected(tables: dict[str, pd.DataFrame], period: str, area: str | None) -> pd.DataFrame:
+    """facts() of the units (not committees) in ``area``, as the store gives them."""
+    orgs = tables["organization"]
+    inside = orgs[~orgs["kind"].isin(COMMITTEES) & orgs["area"].isin(below(tables["area"], area))]
+    found = facts(ledger(tables, SETTINGS), Period.parse(period)).loc[sorted(inside["key"])]
+    found["people"] = [p if isinstance(p, frozenset) else frozenset() for p in found["people"]]
+    return found
+
+
+def assert_same_facts(store: Store, tables: dict[str, pd.DataFrame], period: str, area: str | None) -> None:
+    want = expected(tables, period, area)
+    got = store_facts(store, Period.parse(period), SETTINGS, area)
+    assert list(got.index) == list(want.index)
+    assert list(got.columns) == list(FACTS)
+    assert len(got) > 0
+    for name in FACTS:
+        a, b = want[name], got[name]
+        if name in ("people", "last_activity_what"):
+            same = (a == b) | (a.isna() & b.isna())
+        elif name == "last_activity":
+            same = (pd.to_datetime(a) == pd.to_datetime(b)) | (a.isna() & b.isna())
+        else:
+            same = ((a.astype(float) - b.astype(float)).abs() < 1e-9) | (a.isna() & b.isna())
+        assert same.all(), (name, period, area, pd.DataFrame({"pandas": a[~same], "store": b[~same]}).head())
+
+
+def a_street(tables: dict[str, pd.DataFrame]) -> str:
+    """The street with the most units."""
+    areas, orgs = tables["area"], tables["organization"]
+    streets = areas.loc[areas["level"] == "street", "key"]
+    return max(sorted(streets), key=lambda s: int(orgs["area"].isin(below(areas, s)).sum()))
+
+
+def a_community(tables: dict[str, pd.DataFrame], street: str) -> str:
+    areas = tables["area"]
+    return str(sorted(areas.loc[areas["parent"] == street, "key"])[0])
+
+
+def assert_same_result(store: Store, tables: dict[str, pd.DataFrame], period: str, area: str | None) -> None:
+    got = engagement(store, period, area, SETTINGS, with_structure=False)
+    want = analyse(tables, period, area, SETTINGS, with_structure=False)
+    assert to_records(got) == to_records(want), (period, area)
+
+
+# --- the S city -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def s_city(city: Path) -> Iterator[tuple[EmbeddedStore, dict[str, pd.DataFrame]]]:
+    store = EmbeddedStore(city / "s.sqlite")
+    yield store, read_tables(store)
+    store.close()
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_sql_indicators_equal_the_pandas_ones_on_s(s_city: Any, period: str) -> None:
+    store, tables = s_city
+    for area in (None, a_street(tables)):
+        assert_same_facts(store, tables, period, area)
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_the_analysis_on_the_store_equals_the_whole_tables_one_on_s(s_city: Any, period: str) -> None:
+    store, tables = s_city
+    street = a_street(tables)
+    for area in (None, street, a_community(tables, street)):
+        assert_same_result(store, tables, period, area)
+    flagged = engagement(store, period, None, SETTINGS, with_structure=False).flagged
+    assert len(flagged) > 0 and (flagged["reasons_zh"] != "").all()
+
+
+@pytest.mark.neo4j
+def test_cypher_indicators_and_analysis_equal_the_pandas_ones_on_s(
+    s_city: Any, city: Path, neo4j_store: Store
+) -> None:
+    _, tables = s_city
+    load(city / "ledger", neo4j_store)
+    street = a_street(tables)
+    for period in PERIODS:
+        for area in (None, street):
+            assert_same_facts(neo4j_store, tables, period, area)
+    assert_same_result(neo4j_store, tables, "2025", street)
+
+
+# --- the M city, on both stores -----------------------------------------------------------------
+
+
+@pytest.mark.neo4j
+def test_both_stores_equal_the_pandas_indicators_on_m(m_stores: dict[str, Store]) -> None:
+    tables = read_tables(m_stores["embedded"])
+    street = a_street(tables)
+    for period in ("2025", "2025Q2"):
+        for area in (None, street):
+            for store in m_stores.values():
+                assert_same_facts(store, tables, period, area)
+    assert_same_result(m_stores["neo4j"], tables, "2025", street)
+
+
+# --- two districts: peers beyond an area's district -------------------------------------------
+
+
+class Recording:
+    """A store that records what the engagement indicators were asked for (area, kinds, units)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.asked: list[tuple[str | None, tuple[str, ...] | None, int]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def engagement_facts(
+        self,
+        start: str,
+        end: str,
+        problems: Sequence[str],
+        area: str | None = None,
+        kinds: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        found = self.store.engagement_facts(start, end, problems, area, kinds)
+        self.asked.append((area, tuple(kinds) if kinds is not None else None, len(found)))
+        return found
+
+
+@pytest.fixture(scope="module")
+def two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmbeddedStore, dict[str, pd.DataFrame]]]:
+    """A city of two districts of two streets each."""
+    folder = tmp_path_factory.mktemp("two-districts")
+    scale = synthetic.Scale("T", "two districts", (("中山区", 2), ("西岗区", 2)), 8, 500, (10, 20), 1.0)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(synthetic.SCALES, "T", scale)
+        synthetic.generate("T", 42, folder / "ledger")
+    store = EmbeddedStore(folder / "t.sqlite")
+    load(folder / "ledger", store)
+    yield store, read_tables(store)
+    store.close()
+
+
+@pytest.mark.parametrize("min_peers", [5, 25, 100_000])
+def test_peers_beyond_the_district_are_read_when_needed(two: Any, min_peers: int) -> None:
+    store, tables = two
+    settings = Settings(min_peers=min_peers)
+    areas = tables["area"]
+    districts = sorted(areas.loc[areas["level"] == "district", "key"])
+    assert len(districts) == 2
+    units = int((~tables["organization"]["kind"].isin(COMMITTEES)).sum())
+    for district in districts:
+        street = str(sorted(areas.loc[areas["parent"] == district, "key"])[0])
+        recording = Recording(store)
+        got = engagement(recording, "2025", street, settings, with_structure=False)  # type: ignore[arg-type]
+        assert to_records(got) == to_records(analyse(tables, "2025", street, settings, with_structure=False))
+        first = recording.asked[0]
+        assert first[0] == district and first[2] < units  # the district's units first
+        levels = set(got.judgement.peer_level.loc[list(got.ranked["key"])].stack())
+        if min_peers == 100_000:  # every unit compared with every member unit: all are read
+            assert levels == {"any"} and recording.asked[-1] == (None, None, units)
+        elif levels & {"all", "district_any", "any"}:  # kinds beyond the district: those kinds read
+            assert any(kinds for _, kinds, _ in recording.asked)
+        else:
+            assert all(area == district for area, _, _ in recording.asked)
