@@ -114,8 +114,11 @@ def _reference_indexes() -> list[str]:
 
 def _upper(expr: str) -> str:
     """The last day a date (ISO day, month or year) covers, as text comparable with an ISO day:
-    the SQL twin of :func:`graph.rules.upper` (a month's day 31 sorts after each of its days)."""
-    return f"(CASE length({expr}) WHEN 4 THEN {expr} || '-12-31' WHEN 7 THEN {expr} || '-31' ELSE {expr} END)"
+    the SQL twin of :func:`graph.rules.upper`."""
+    return (
+        f"(CASE length({expr}) WHEN 4 THEN {expr} || '-12-31' "
+        f"WHEN 7 THEN date({expr} || '-01', '+1 month', '-1 day') ELSE {expr} END)"
+    )
 
 
 class EmbeddedStore:
@@ -966,14 +969,6 @@ def _first(expr: str) -> str:
     return f"(CASE length({expr}) WHEN 4 THEN {expr} || '-01-01' WHEN 7 THEN {expr} || '-01' ELSE {expr} END)"
 
 
-def _last(expr: str) -> str:
-    """The last day an ISO day, month or year covers (mirrors graph.rules.upper)."""
-    return (
-        f"(CASE length({expr}) WHEN 4 THEN {expr} || '-12-31' "
-        f"WHEN 7 THEN date({expr} || '-01', '+1 month', '-1 day') ELSE {expr} END)"
-    )
-
-
 def _latest(day: str, kind: str, condition: str = "TRUE") -> str:
     """The latest "<day> <kind>" of a group's rows meeting condition, up to the period's end."""
     return f"max(CASE WHEN {day} IS NOT NULL AND {day} <= :e AND {condition} THEN {day} || ' {kind}' END)"
@@ -981,11 +976,6 @@ def _latest(day: str, kind: str, condition: str = "TRUE") -> str:
 
 _UNITS = "(SELECT key FROM temp.eng_unit)"
 _COMMITTEE_KINDS = "(SELECT value FROM json_each(:committee_kinds))"
-# A part-time post (mirrors graph.rules.is_part_time): marked so, or unmarked with a seat word in its role.
-_PART_TIME = (
-    "(CASE WHEN part_time IS NOT NULL THEN part_time <> 0 ELSE EXISTS "
-    "(SELECT 1 FROM json_each(:seat_words) w WHERE instr(coalesce(role, ''), w.value) > 0) END)"
-)
 _END, _P_END = '"end"', 'p."end"'  # end is a keyword of SQL
 _IN_PERIOD = "BETWEEN :s AND :e"
 _IS_DONE = "p.status = 'done'"
@@ -1003,10 +993,10 @@ _ENGAGEMENT_TEMP = (
     # The posts held on some day of the period (mirrors graph.rules.holds) by the people with a
     # post in a unit, with pt: part-time, and the area of the post's organization.
     "DROP TABLE IF EXISTS temp.eng_held",
-    f"CREATE TEMP TABLE eng_held AS SELECT p.person, p.org, {_PART_TIME} AS pt, o.area, o.kind, "
-    f"({_P_END} IS NULL OR {_last(_P_END)} >= :e) AS on_end FROM post p "
+    f"CREATE TEMP TABLE eng_held AS SELECT p.person, p.org, {_PART_TIME.format(post='p')} AS pt, o.area, o.kind, "
+    f"({_P_END} IS NULL OR {_upper(_P_END)} >= :e) AS on_end FROM post p "
     f"JOIN organization o ON o.key = p.org WHERE (p.start IS NULL OR p.start <= :e) "
-    f"AND ({_P_END} IS NULL OR {_last(_P_END)} >= :s) "
+    f"AND ({_P_END} IS NULL OR {_upper(_P_END)} >= :s) "
     f"AND p.person IN (SELECT person FROM post WHERE org IN {_UNITS})",
     "CREATE INDEX temp.eng_held_person ON eng_held(person)",
     # The people tying a unit to a committee above it, on its area path (mirrors
@@ -1041,7 +1031,7 @@ _ENGAGEMENT_FIGURES = (
     f"{_latest('m.day', 'meeting', 'a.status IN (SELECT value FROM json_each(:attended))')} AS at_meeting "
     f"FROM attendance a JOIN temp.eng_meeting m ON m.key = a.meeting WHERE a.org IN {_UNITS} GROUP BY a.org",
     # Agreements in force on some day of the period (mirrors graph.rules.holds).
-    f"SELECT j.value AS key, total({_SIGNED} <= :e AND (g.expires IS NULL OR {_last('g.expires')} >= :s)) "
+    f"SELECT j.value AS key, total({_SIGNED} <= :e AND (g.expires IS NULL OR {_upper('g.expires')} >= :s)) "
     f"AS agreements, {_latest(_SIGNED, 'agreement')} AS at_agreement "
     f"FROM agreement g, json_each(g.parties) j WHERE j.value IN {_UNITS} AND g.signed IS NOT NULL "
     "GROUP BY j.value",
@@ -1068,10 +1058,10 @@ _ENGAGEMENT_FIGURES = (
     f"{_latest(_PUBLISHED, 'resource')} AS at_resource FROM resource WHERE org IN {_UNITS} GROUP BY org",
     # Registered by the period's end and not withdrawn; members registered in the period's year.
     "SELECT org AS key, "
-    f"max(person IS NULL AND {_REGISTERED} <= :e AND (withdrawn IS NULL OR {_last('withdrawn')} > :e)) "
+    f"max(person IS NULL AND {_REGISTERED} <= :e AND (withdrawn IS NULL OR {_upper('withdrawn')} > :e)) "
     "AS registered, "
     f"count(DISTINCT CASE WHEN person IS NOT NULL AND {_REGISTERED} BETWEEN :year_start AND :e "
-    f"AND (withdrawn IS NULL OR {_last('withdrawn')} >= :s) THEN person END) AS members_registered, "
+    f"AND (withdrawn IS NULL OR {_upper('withdrawn')} >= :s) THEN person END) AS members_registered, "
     f"{_latest(_REGISTERED, 'registered', 'person IS NULL')} AS at_registered, "
     f"{_latest(_REGISTERED, 'member', 'person IS NOT NULL')} AS at_member "
     f"FROM registration WHERE org IN {_UNITS} GROUP BY org",
