@@ -36,7 +36,7 @@ def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[local_neo
     """One local Neo4j server for the whole test session, on a free port; stopped at the end."""
     require_neo4j()
     data_dir = tmp_path_factory.mktemp("neo4j-session")
-    info = local_neo4j.start(data_dir, port=local_neo4j.free_port())
+    info = local_neo4j.start(data_dir, port=local_neo4j.free_port(), short_lived=True)
     yield info
     local_neo4j.stop(data_dir)
 
@@ -89,7 +89,7 @@ def m_stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Sto
     embedded = EmbeddedStore(folder / "m.sqlite")
     load(folder / "ledger", embedded)
     data_dir = folder / "neo4j"
-    info = local_neo4j.start(data_dir, port=local_neo4j.free_port())
+    info = local_neo4j.start(data_dir, port=local_neo4j.free_port(), short_lived=True)
     try:
         with GraphDatabase.driver(info.uri, auth=(info.user, info.password())) as driver:
             neo4j = Neo4jStore(driver)
