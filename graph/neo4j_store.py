@@ -31,8 +31,9 @@ Loads
     4. The rows are written in batches of :data:`BATCH`, each in one managed write transaction
        (retried on transient errors): nodes, then their reference relationships, then the
        relationship records. Each statement replaces what the store holds under the row's key,
-       so it can run twice (relationship records with keys the store did not hold are simply
-       created).
+       so it can run twice; records with keys step 2 found the store did not hold are simply
+       created (``create_*.cypher``: no lookup, no old references to remove), which makes a
+       first load cheaper, and a rerun writes every row with the replacing statements.
     5. The Load node gets its ``finished`` time; Load nodes stay, as the history of loads.
 
     A load that fails or is killed between 3 and 5 leaves its Load node unfinished. What it
@@ -564,7 +565,8 @@ def _view_tables(tx: ManagedTransaction, area: str | None, as_of: str | None) ->
 
 def _scoped_tables(tx: ManagedTransaction, area: str) -> dict[str, pd.DataFrame]:
     """The rows :func:`graph.scope.scope_tables` defines, each looked up on the server by an
-    indexed reference (or, for the list fields, filtered there), in key order."""
+    indexed reference (for the list fields, by walking their relationships from the indexed
+    keys), in key order."""
 
     def rows(record: str, field: str, keys: Iterable[Any]) -> dict[str, list[Any]]:
         rec = RECORDS[record]
@@ -572,11 +574,9 @@ def _scoped_tables(tx: ManagedTransaction, area: str) -> dict[str, pd.DataFrame]
         if not wanted:
             return {}
         column = rec.column(field) if field != "key" else None
-        if column is not None and column.kind == "refs" and column.reverse:  # walk the list's relationships
+        if column is not None and column.kind == "refs":  # a list (parties, contributors): its relationships
             names = {"Label": rec.label, "TYPE": column.edge, "Source": RECORDS[column.ref].label}
-            text = statement("scoped_nodes_via", **names)
-        elif column is not None and column.kind == "refs":
-            text = statement("view_nodes_any", Label=rec.label, field=field)
+            text = statement("scoped_nodes_via", **names)  # (both lists are reverse references)
         else:
             text = statement(f"view_{_kind(rec)}_in", **_names(rec), field=field)
         found = _values(tx, text, columns=table_columns(rec), as_of=None, since=None, until=None, keys=wanted)
