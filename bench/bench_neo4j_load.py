@@ -12,14 +12,21 @@ cities into <work> when they are missing. The store's figures are its whole writ
 parsed ledger (parsing not counted), and its write() of the attendance table alone into the
 store holding everything else, which is what the two others do. Targets (issue 3): at least
 20x the naive loop and at least 0.5x LOAD CSV.
+
+The whole write is also put next to the embedded store's write of the same tables in the same
+process (rows/s and their ratio), with the CPU seconds the Neo4j server and this process spent
+on it and the machine's load average: on a busy machine the clock mostly measures the wait for
+a core, the CPU seconds what the load costs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,14 +38,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from graph import neo4j_server  # noqa: E402
+from graph.embedded import EmbeddedStore  # noqa: E402
 from graph.model import RECORDS  # noqa: E402
 from graph.neo4j_store import Neo4jStore, statement, table_columns  # noqa: E402
 from loaders.parse import parse_ledger  # noqa: E402
 from loaders.read import read_ledger  # noqa: E402
 from synthetic.city import generate  # noqa: E402
 
-HEAP = "3g"  # enough for the L city in batches, with room to spare
-PAGE_CACHE = "2g"  # holds the L city's store files
+HEAP = "4g"  # enough for the XL city in batches, with room to spare (as bench_scale.py)
+PAGE_CACHE = "3g"  # holds the XL city's store files
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time a process has used (user and system), which waiting for a busy machine's
+    cores does not inflate as it inflates the seconds on the clock."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def timed(work: Callable[[], object]) -> float:
@@ -48,7 +63,7 @@ def timed(work: Callable[[], object]) -> float:
 
 
 def bench(
-    scale: str, seed: int, sample: int, work: Path, store: Neo4jStore, driver: Driver
+    scale: str, seed: int, sample: int, work: Path, store: Neo4jStore, driver: Driver, pid: int
 ) -> dict[str, float]:
     folder = work / f"city-{scale}-{seed}"
     if not folder.exists():
@@ -66,8 +81,15 @@ def bench(
 
     run("clear")
     rows = sum(len(t) for t in tables.values())
+    print(f"[{scale}] embedded store: whole ledger, {rows} rows…", file=sys.stderr, flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        embedded = EmbeddedStore(Path(folder) / "bench.sqlite")
+        embedded_s = timed(lambda: embedded.write(tables))
+        embedded.close()
     print(f"[{scale}] store: whole ledger, {rows} rows…", file=sys.stderr, flush=True)
+    server, client = cpu_seconds(pid), time.process_time()
     whole_s = timed(lambda: store.write(tables))
+    server, client = cpu_seconds(pid) - server, time.process_time() - client
     reload_s = timed(lambda: store.write(tables))
 
     run("bench_delete_attendance", keys=None)
@@ -99,7 +121,12 @@ def bench(
     assert counts["attendance"] == len(attendance), "every way loads every row once"
     return {
         "rows": rows,
+        "whole_s": round(whole_s, 1),
         "whole": rows / whole_s,
+        "embedded": rows / embedded_s,
+        "server_cpu_s": round(server, 1),
+        "client_cpu_s": round(client, 1),
+        "load": os.getloadavg()[0],
         "reload_s": reload_s,
         "store": len(attendance) / store_s,
         "load_csv": len(attendance) / load_csv_s,
@@ -126,13 +153,23 @@ def main() -> None:
         with GraphDatabase.driver(info.uri, auth=(info.user, info.password())) as driver:
             store = Neo4jStore(driver)
             for scale in args.scales:
-                results[scale] = bench(scale, args.seed, args.sample, args.work, store, driver)
+                results[scale] = bench(scale, args.seed, args.sample, args.work, store, driver, info.pid)
                 if args.json:
                     print(json.dumps({"scale": scale, **results[scale]}), flush=True)
     finally:
         neo4j_server.stop(data_dir)
     if args.json:
         return
+    print(
+        f"{'scale':<6}{'rows':>9}{'whole s':>9}{'rows/s':>8}{'embedded rows/s':>17}{'neo4j/embedded':>16}"
+        f"{'server cpu s':>14}{'client cpu s':>14}{'load avg':>10}"
+    )
+    for scale, r in results.items():
+        print(
+            f"{scale:<6}{r['rows']:>9.0f}{r['whole_s']:>9.1f}{r['whole']:>8.0f}{r['embedded']:>17.0f}"
+            f"{r['embedded'] / r['whole']:>15.1f}x{r['server_cpu_s']:>14.1f}{r['client_cpu_s']:>14.1f}"
+            f"{r['load']:>10.1f}"
+        )
     print(
         f"{'scale':<6}{'rows':>9}{'whole rows/s':>14}{'reload s':>10}"
         f"{'attendance rows/s: store':>26}{'naive':>8}{'LOAD CSV':>10}{'store/naive':>13}{'store/LOAD CSV':>16}"

@@ -8,8 +8,10 @@ embedded store and on Neo4j.
 The pages and their timing are bench_app.py's, for the first street of the city. Each scale runs
 in its own process; in it, the city is generated and loaded (the first time) in one process and
 the pages are rendered in a fresh one, whose peak resident memory (VmHWM) is the app's peak.
-Neo4j is the local server of bench_app.py (heap 3 GB, page cache 2 GB), kept loaded under
-<work>/neo4j-<scale>-<seed>; its own peak memory is printed too. The first run generates XL
+Neo4j is a local server (heap 4 GB, page cache 3 GB: HEAP, PAGE_CACHE) kept loaded under
+<work>/neo4j-<scale>-<seed> (bench_app.py's); its own peak memory is printed too. Before the pages,
+a fresh process times the store's scoped read of the street (Store.scoped, the rows the street's
+pages read) and counts what it returned, so the pick can be judged across scales. The first run generates XL
 (about 3 minutes) and loads it (about 3 minutes embedded; much longer on Neo4j): pick --scales.
 Target (issue 11): one street's pages on L at most 2x those on S, on both stores.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench_app import STORES, Picks, city_store, load_neo4j_city, neo4j_city_dir, picks  # noqa: E402
 from scales import per_scale  # noqa: E402
+
+# The local Neo4j's memory: the XL city's store files (about 2 GB) fit the page cache, and a load
+# batch and the scoped reads fit the heap, on a 24 GB machine shared with other work.
+HEAP, PAGE_CACHE = "4g", "3g"
 
 
 def memory_mb(pid: int | str = "self") -> dict[str, int]:
@@ -41,8 +48,6 @@ def memory_mb(pid: int | str = "self") -> dict[str, int]:
 
 def street_pages(p: Picks, store: str, scale: str, seed: int, work: Path) -> dict[str, Any]:
     """In a fresh process: the street's pages, and this process's memory."""
-    import os
-
     from bench_app import time_pages
 
     os.environ["STREAMLIT_LOGGER_LEVEL"] = "error"
@@ -60,6 +65,43 @@ def street_pages(p: Picks, store: str, scale: str, seed: int, work: Path) -> dic
     return {"pages": pages, "rss_before_mb": before, "peak_mb": memory_mb()["VmHWM"]}
 
 
+def scoped_read(p: Picks, store: str, scale: str, seed: int, work: Path) -> dict[str, Any]:
+    """In a fresh process: the store's scoped read of the street (Store.scoped, what the
+    street's pages read), twice, and the rows it returned; the street's anchors (the units in
+    it and in the areas above it) and what the city holds, to judge the pick by."""
+    import time
+
+    from graph.scope import area_anchors
+    from graph.stores import open_store
+
+    os.environ["GONGJIAN_STORE"] = store
+    if store == "embedded":
+        path = city_store(scale, seed, work)
+        os.environ["GONGJIAN_DATA_DIR"] = str(path.parent)
+        os.environ["GONGJIAN_STORE_NAME"] = path.stem
+    else:
+        os.environ["GONGJIAN_DATA_DIR"] = str(neo4j_city_dir(scale, seed, work))
+    opened = open_store()
+    try:
+        seconds = []
+        for _ in range(2):
+            started = time.perf_counter()
+            rows = opened.scoped(p.street)
+            seconds.append(round(time.perf_counter() - started, 3))
+        inside, above = area_anchors(rows["area"], p.street)
+        units = rows["organization"]
+        return {
+            "scoped_first_s": seconds[0],
+            "scoped_second_s": seconds[1],
+            "scoped_rows": sum(len(t) for t in rows.values()) - len(rows["area"]),
+            "anchors_inside": int(units["area"].isin(inside).sum()),
+            "anchors_above": int(units["area"].isin(above).sum()),
+            "city_rows": sum(opened.counts().values()),
+        }
+    finally:
+        opened.close()
+
+
 def in_child(work: Any, *args: Any) -> Any:
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         return pool.apply(work, args)
@@ -74,15 +116,24 @@ def one(scale: str, seed: int, work: Path, args: argparse.Namespace) -> dict[str
 
     in_child(city_store, scale, seed, work)
     p = in_child(picks, scale, seed, work)
-    result: dict[str, Any] = {"scale": scale, "street_units": p.street_units, "stores": {}}
+    result: dict[str, Any] = {
+        "scale": scale,
+        "street": p.street,
+        "street_units": p.street_units,
+        "stores": {},
+    }
     for store in args.stores:
         if store == "embedded":
-            result["stores"][store] = in_child(street_pages, p, store, scale, seed, work)
+            scoped = in_child(scoped_read, p, store, scale, seed, work)
+            result["stores"][store] = {**scoped, **in_child(street_pages, p, store, scale, seed, work)}
             continue
         data_dir = neo4j_city_dir(scale, seed, work)
         try:
+            # started here with this benchmark's memory; load_neo4j_city finds it running
+            neo4j_server.start(data_dir, port=neo4j_server.free_port(), heap=HEAP, page_cache=PAGE_CACHE)
             setup = in_child(load_neo4j_city, scale, seed, work)
-            measured = in_child(street_pages, p, store, scale, seed, work)
+            scoped = in_child(scoped_read, p, store, scale, seed, work)
+            measured = {**scoped, **in_child(street_pages, p, store, scale, seed, work)}
             server = neo4j_server.status(data_dir)
             server_mb = memory_mb(server.pid)["VmHWM"] if server else None
             result["stores"][store] = {**setup, **measured, "server_peak_mb": server_mb}
@@ -90,6 +141,7 @@ def one(scale: str, seed: int, work: Path, args: argparse.Namespace) -> dict[str
             result["stores"][store] = {"error": f"{type(err).__name__}: {err}"[:500]}
         finally:
             neo4j_server.stop(data_dir)
+    result["load"] = os.getloadavg()[0]  # the machine's: the seconds are only as quiet as it was
     return result
 
 
@@ -98,7 +150,11 @@ def main() -> None:
     scales = [r["scale"] for r in results]
     head = "".join(f"{s:>14}" for s in scales)
     print(f"{'store':<10}{'one street: first render s (second)':<38}{head}")
+    print(f"{'':<10}{'the street (bench_app picks)':<38}" + "".join(f"{r['street']:>14}" for r in results))
     print(f"{'':<10}{'units in the street':<38}" + "".join(f"{r['street_units']:>14}" for r in results))
+    print(
+        f"{'':<10}{'load average (1 min) at the end':<38}" + "".join(f"{r['load']:>14.1f}" for r in results)
+    )
     for store in STORES:
         measured = [r["stores"].get(store) for r in results]
         if not any(measured):
@@ -113,6 +169,12 @@ def main() -> None:
             )
             print(f"{store:<10}{row['page']:<38}{cells}")
         for key, what in (
+            ("scoped_first_s", "Store.scoped(street) first s"),
+            ("scoped_second_s", "Store.scoped(street) again s"),
+            ("scoped_rows", "rows it returns (areas aside)"),
+            ("anchors_inside", "units in the street"),
+            ("anchors_above", "units in the areas above it"),
+            ("city_rows", "rows in the city"),
             ("peak_mb", "app peak MB"),
             ("server_peak_mb", "Neo4j server peak MB"),
             ("neo4j_load_s", "Neo4j load s (0: loaded before)"),
@@ -129,6 +191,9 @@ def main() -> None:
             for r in results
             if "pages" in r["stores"].get(store, {})
         }
+        scoped = {r["scale"]: r["stores"][store].get("scoped_second_s") for r in results}
+        if scoped.get("S") and scoped.get("XL"):
+            print(f"{store:<10}XL/S, Store.scoped(street) again: {scoped['XL'] / scoped['S']:.2f}")
         if "S" in firsts and "L" in firsts:
             ratio = firsts["L"] / firsts["S"]
             print(

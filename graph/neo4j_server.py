@@ -63,6 +63,11 @@ JVM_FLAGS = (
     "--add-opens=java.base/java.io=ALL-UNNAMED",
     "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
 )
+# A server that lives for minutes (a test session's) spends as much CPU compiling Neo4j with C2
+# and collecting garbage concurrently as on its work: on 2 busy cores, C1 alone and the serial
+# collector halved the CPU time of starting and of loading the M city (bench/bench_neo4j_load.py).
+# A server that runs for hours wants C2's faster code, so only short-lived servers get these.
+SHORT_LIVED_FLAGS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
 STOP_TIMEOUT = 60.0  # seconds a clean shutdown may take before the server is killed
 
 # Servers this Python process started, kept so they can be reaped (no zombies) when stopped.
@@ -89,11 +94,13 @@ def start(
     timeout: float = 180,
     heap: str = HEAP,
     page_cache: str = PAGE_CACHE,
+    short_lived: bool = False,
 ) -> ServerInfo:
     """Start the server of ``data_dir`` and wait until Bolt answers, or return the running one.
 
     The first call builds the launcher with Maven (minutes; not counted in ``timeout``). A server
     already running for ``data_dir`` is returned as it is, on the port it was started with.
+    ``short_lived``: a server for minutes (tests), run with :data:`SHORT_LIVED_FLAGS`.
     """
     files = _Files(Path(data_dir).expanduser().resolve())
     files.root.mkdir(parents=True, exist_ok=True)
@@ -116,7 +123,7 @@ def start(
             java,
             f"-Xmx{heap}",
             f"-Xms{min(_mebibytes(heap), 256)}m",  # the JVM would start at 1/64 of the RAM
-            *JVM_FLAGS,
+            *_flags(short_lived),
             "-cp",
             os.pathsep.join([str(_target() / "classes"), str(_target() / "dependency" / "*")]),
             MAIN_CLASS,
@@ -151,6 +158,12 @@ def start(
             _forget(files)
             raise
         return info
+
+
+def _flags(short_lived: bool) -> list[str]:
+    if not short_lived:
+        return list(JVM_FLAGS)
+    return [f for f in JVM_FLAGS if f != "-XX:+UseG1GC"] + list(SHORT_LIVED_FLAGS)
 
 
 def stop(data_dir: Path) -> bool:

@@ -31,8 +31,9 @@ Loads
     4. The rows are written in batches of :data:`BATCH`, each in one managed write transaction
        (retried on transient errors): nodes, then their reference relationships, then the
        relationship records. Each statement replaces what the store holds under the row's key,
-       so it can run twice (relationship records with keys the store did not hold are simply
-       created).
+       so it can run twice; records with keys step 2 found the store did not hold are simply
+       created (``create_*.cypher``: no lookup, no old references to remove), which makes a
+       first load cheaper, and a rerun writes every row with the replacing statements.
     5. The Load node gets its ``finished`` time; Load nodes stay, as the history of loads.
 
     A load that fails or is killed between 3 and 5 leaves its Load node unfinished. What it
@@ -685,17 +686,20 @@ def _steps(rows: _Rows) -> list[_Step]:
                     text = statement(file, TYPE=rec.label, **labels)
                     relationships.append(_Step(text, starting, {"source": start, "target": rec.target}))
             continue
-        written = [*rows.new[rec.name], *rows.stored[rec.name]]
-        if not written:
-            continue
-        nodes.append(_Step(statement("write_nodes", Label=rec.label), written, {}))
-        for c in rec.columns:
-            if not c.edge:
+        # New keys are created (no lookup, no old references to remove); stored ones replaced.
+        for prefix, written in (("create", rows.new[rec.name]), ("write", rows.stored[rec.name])):
+            if not written:
                 continue
-            file = "write_references_reverse" if c.reverse else "write_references"
-            text = statement(file, Label=rec.label, TYPE=c.edge, Target=RECORDS[c.ref].label)
-            targets = [{"key": r["key"], "targets": _targets(r.get(c.name))} for r in written]
-            references.append(_Step(text, targets, {}))
+            nodes.append(_Step(statement(f"{prefix}_nodes", Label=rec.label), written, {}))
+            for c in rec.columns:
+                if not c.edge:
+                    continue
+                file = f"{prefix}_references_reverse" if c.reverse else f"{prefix}_references"
+                text = statement(file, Label=rec.label, TYPE=c.edge, Target=RECORDS[c.ref].label)
+                targets = [{"key": r["key"], "targets": _targets(r.get(c.name))} for r in written]
+                if prefix == "create":  # nothing to remove, so nothing to do for a row naming none
+                    targets = [t for t in targets if t["targets"]]
+                references.append(_Step(text, targets, {}))
     return nodes + references + relationships
 
 
@@ -816,14 +820,20 @@ def _view_tables(tx: ManagedTransaction, area: str | None, as_of: str | None) ->
 
 def _scoped_tables(tx: ManagedTransaction, area: str) -> dict[str, pd.DataFrame]:
     """The rows :func:`graph.scope.scope_tables` defines, each looked up on the server by an
-    indexed reference (or, for the list fields, filtered there), in key order."""
+    indexed reference (for the list fields, by walking their relationships from the indexed
+    keys), in key order."""
 
-    def rows(record: str, field: str, keys: Iterable[Any], file: str = "") -> dict[str, list[Any]]:
+    def rows(record: str, field: str, keys: Iterable[Any]) -> dict[str, list[Any]]:
         rec = RECORDS[record]
         wanted = sorted({k for k in keys if k is not None})
         if not wanted:
             return {}
-        text = statement(file or f"view_{_kind(rec)}_in", **_names(rec), field=field)
+        column = rec.column(field) if field != "key" else None
+        if column is not None and column.kind == "refs":  # a list (parties, contributors): its relationships
+            names = {"Label": rec.label, "TYPE": column.edge, "Source": RECORDS[column.ref].label}
+            text = statement("scoped_nodes_via", **names)  # (both lists are reverse references)
+        else:
+            text = statement(f"view_{_kind(rec)}_in", **_names(rec), field=field)
         found = _values(tx, text, columns=table_columns(rec), as_of=None, since=None, until=None, keys=wanted)
         return {r[0]: r for r in found}
 
@@ -840,7 +850,7 @@ def _scoped_tables(tx: ManagedTransaction, area: str) -> dict[str, pd.DataFrame]
     posts.update(rows("post", "person", [r[1] for r in posts.values()]))
     found = {
         "post": posts,
-        "agreement": rows("agreement", "parties", anchors, "view_nodes_any"),
+        "agreement": rows("agreement", "parties", anchors),
         "attendance": rows("attendance", "org", anchors),
         "resource": rows("resource", "org", anchors),
         "registration": {**rows("registration", "org", anchors), **rows("registration", "community", inside)},
@@ -853,7 +863,7 @@ def _scoped_tables(tx: ManagedTransaction, area: str) -> dict[str, pd.DataFrame]
     meetings.update(rows("meeting", "key", tables["attendance"]["meeting"]))
     projects = {
         **rows("project", "community", inside),
-        **rows("project", "contributors", anchors, "view_nodes_any"),
+        **rows("project", "contributors", anchors),
     }
     for name, r in (("meeting", meetings), ("project", projects)):
         tables[name] = _frame(RECORDS[name], table_columns(RECORDS[name]), list(r.values()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,7 @@ def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[local_neo
     """One local Neo4j server for the whole test session, on a free port; stopped at the end."""
     require_neo4j()
     data_dir = tmp_path_factory.mktemp("neo4j-session")
-    info = local_neo4j.start(data_dir, port=local_neo4j.free_port())
+    info = local_neo4j.start(data_dir, port=local_neo4j.free_port(), short_lived=True)
     yield info
     local_neo4j.stop(data_dir)
 
@@ -85,12 +86,19 @@ def m_stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Sto
     on a city of real size. Read only: never write to them. Keyed "embedded" and "neo4j"."""
     require_neo4j()
     folder = tmp_path_factory.mktemp("m-city")
-    generate("M", 42, folder / "ledger")
-    embedded = EmbeddedStore(folder / "m.sqlite")
-    load(folder / "ledger", embedded)
     data_dir = folder / "neo4j"
-    info = local_neo4j.start(data_dir, port=local_neo4j.free_port())
+    with ThreadPoolExecutor(1) as pool:  # the server starts while the city is made and loaded embedded
+        starting = pool.submit(local_neo4j.start, data_dir, port=local_neo4j.free_port(), short_lived=True)
+        try:
+            generate("M", 42, folder / "ledger")
+            embedded = EmbeddedStore(folder / "m.sqlite")
+            load(folder / "ledger", embedded)
+        except BaseException:
+            wait([starting])
+            local_neo4j.stop(data_dir)
+            raise
     try:
+        info = starting.result()
         with GraphDatabase.driver(info.uri, auth=(info.user, info.password())) as driver:
             neo4j = Neo4jStore(driver)
             load(folder / "ledger", neo4j)

@@ -66,9 +66,11 @@ def test_start_write_read_refuse_restart_stop(tmp_path: Path, capfd: pytest.Capt
     assert port_free(port)
     assert not stop(tmp_path)
 
-    restarted = start(tmp_path, port=port)  # the stored password and data survive a restart
+    restarted = start(tmp_path, port=port, short_lived=True)  # password and data survive a restart
     try:
         assert restarted.pid != info.pid
+        flags = Path(f"/proc/{restarted.pid}/cmdline").read_bytes().split(b"\0")
+        assert b"-XX:TieredStopAtLevel=1" in flags and b"-XX:+UseG1GC" not in flags  # C1 only, serial GC
         assert restarted.password() == password
         assert _names(restarted, password) == sorted(["西岗区人民医院", "`$x'})//"])
     finally:

@@ -19,7 +19,7 @@ from graph.errors import SettingsError, StoreError
 from graph.model import RECORD_TYPES, RECORDS
 from graph.neo4j_server import ServerInfo
 from graph.neo4j_store import CYPHER_DIR, Neo4jStore, statement
-from graph.store import Change
+from graph.store import Change, Store
 from graph.stores import open_store
 from loaders.ledger import load
 from synthetic.city import generate
@@ -181,6 +181,11 @@ def test_statements_take_labels_types_and_fields_from_the_model_only() -> None:
         assert found <= placeholders, path.name
 
 
+def test_list_references_point_at_their_record_so_scoped_reads_can_walk_them() -> None:
+    lists = [c for rec in RECORD_TYPES for c in rec.columns if c.kind == "refs"]
+    assert lists and all(c.edge and c.reverse for c in lists)  # cypher/scoped_nodes_via.cypher's direction
+
+
 def test_a_write_with_relationships_to_unknown_records_writes_nothing(neo4j_store: Neo4jStore) -> None:
     city = small_city()
     city["attendance"] = pd.concat(
@@ -258,3 +263,16 @@ def test_a_ledger_load_that_stops_halfway_is_finished_by_loading_the_ledger_agai
     assert neo4j_store.unfinished_loads() == []
     assert neo4j_store.counts() == embedded.counts()
     assert_same_graph(neo4j_store.view(), embedded.view())
+
+
+def test_the_m_city_loads_alike_and_its_streets_read_the_same_rows_in_both_stores(
+    m_stores: dict[str, Store],
+) -> None:
+    embedded, neo4j = m_stores["embedded"], m_stores["neo4j"]
+    assert neo4j.counts() == embedded.counts()  # a first load: every record created once
+    areas = embedded.table("area", ["key", "level"])
+    streets = sorted(areas.loc[areas["level"] == "street", "key"])
+    for street in (streets[0], streets[-1]):
+        expected = embedded.scoped(street)
+        for name, rows in neo4j.scoped(street).items():  # agreements and projects by relationship
+            pd.testing.assert_frame_equal(rows, expected[name], obj=f"{street} {name}")

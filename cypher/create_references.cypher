@@ -1,0 +1,8 @@
+// A reference field of node records just created (create_nodes.cypher) as relationships from
+// each record to the records it names (row.targets). A new record has no relationships to
+// replace. (Records the store held go through write_references.cypher.)
+UNWIND $rows AS row
+MATCH (n:<Label> {key: row.key}) USING INDEX n:<Label>(key)
+UNWIND row.targets AS target
+MATCH (t:<Target> {key: target}) USING INDEX t:<Target>(key)
+CREATE (n)-[:<TYPE>]->(t)
