@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from scales import per_scale  # noqa: E402
 
 STORES = ("embedded", "neo4j")
+SCOPES = ("city", "street", "community")
 HEAP, PAGE_CACHE = "3g", "2g"  # the local Neo4j's: room for the XL city (bench_scale.py)
 FIRST_TARGET, SECOND_TARGET = 3.0, 1.0  # seconds, L, whole city, embedded
 
@@ -112,19 +113,40 @@ def app_on(store: str, scale: str, seed: int, work: Path) -> Iterator[dict[str, 
         neo4j_server.stop(data_dir)
 
 
+COMMUNITY_UNITS = 30  # the community compared across scales: the one holding nearest this many units
+
+
 @dataclass(frozen=True)
 class Picks:
-    """What the pages are shown: one street, the busiest member unit and a fellow party of its
-    latest agreement (the node the expansion opens)."""
+    """What the pages are shown: one street (the first) with the city's busiest member unit and
+    a fellow party of its latest agreement (the node the expansion opens); and one community of
+    about the same size on every scale (the synthetic streets grow with the city: S's hold about
+    90 units, L's about 850), with its own busiest member unit and partner."""
 
     district: str
     street: str
     unit: str
     partner: str
     street_units: int
+    community: tuple[str, str, str]  # district, street, community
+    community_units: int
+    community_unit: str
+    community_partner: str
+
+    def scope(self, scope: str) -> tuple[dict[str, str], str, str]:
+        """The query parameters of a scope ("city", "street", "community"), and its unit and
+        partner."""
+        if scope == "community":
+            district, street, community = self.community
+            where = {"district": district, "street": street, "community": community}
+            return where, self.community_unit, self.community_partner
+        where = {"district": self.district, "street": self.street} if scope == "street" else {}
+        return where, self.unit, self.partner
 
 
 def picks(scale: str, seed: int, work: Path) -> Picks:
+    import pandas as pd
+
     from graph.embedded import EmbeddedStore
 
     store = EmbeddedStore(city_store(scale, seed, work))
@@ -135,30 +157,49 @@ def picks(scale: str, seed: int, work: Path) -> Picks:
         agreements = store.table("agreement", ["parties", "signed"])
     finally:
         store.close()
+    parent = dict(zip(areas["key"], areas["parent"], strict=True))
+    members = units[units["joined"].notna()]
+    busyness = posts["org"].value_counts()
+
+    def busiest(among: pd.Series) -> tuple[str, str]:
+        """The member unit among these with the most posts and an agreement, and a fellow party
+        of its latest agreement."""
+        signed = agreements.explode("parties").dropna(subset=["parties"])
+        with_agreement = set(signed["parties"]) & set(among)
+        unit = str(busyness.reindex(sorted(with_agreement)).fillna(0).sort_values(kind="stable").index[-1])
+        theirs = agreements[agreements["parties"].map(lambda ps: unit in ps)].sort_values("signed")
+        partner = next(p for p in theirs["parties"].iloc[-1] if p != unit)
+        return f"organization:{unit}", f"organization:{partner}"
+
     street = areas[areas["level"] == "street"].iloc[0]
     communities = set(areas.loc[areas["parent"] == street["key"], "key"]) | {street["key"]}
-    members = set(units.loc[units["joined"].notna(), "key"])
-    busy = str(posts[posts["org"].isin(members)]["org"].value_counts().index[0])
-    theirs = agreements[agreements["parties"].map(lambda ps: busy in ps)].sort_values("signed")
-    partner = next(p for p in theirs["parties"].iloc[-1] if p != busy)
+    unit, partner = busiest(members["key"])
+    sizes = units["area"].value_counts()
+    community_keys = sorted(areas.loc[areas["level"] == "community", "key"])
+    community = min(community_keys, key=lambda k: abs(int(sizes.get(k, 0)) - COMMUNITY_UNITS))
+    local_unit, local_partner = busiest(members.loc[members["area"] == community, "key"])
     return Picks(
         str(street["parent"]),
         str(street["key"]),
-        f"organization:{busy}",
-        f"organization:{partner}",
+        unit,
+        partner,
         int(units["area"].isin(communities).sum()),
+        (str(parent[parent[community]]), str(parent[community]), community),
+        int(sizes.get(community, 0)),
+        local_unit,
+        local_partner,
     )
 
 
-def page_cases(p: Picks) -> list[tuple[str, str, dict[str, str], dict[str, Any]]]:
+def page_cases(unit: str, partner: str) -> list[tuple[str, str, dict[str, str], dict[str, Any]]]:
     """(name, page, query parameters, session state set before the timed run) of every page."""
-    ego = {"mode": "ego", "node": p.unit, "depth": "1"}
+    ego = {"mode": "ego", "node": unit, "depth": "1"}
     return [
         ("总览 overview", "", {}, {}),
         ("网络 network (default)", "network", {}, {}),
         ("网络 network: ego", "network", ego, {}),
-        ("网络 network: + expansion", "network", ego, {"net_expanded": [p.partner]}),
-        ("单位 unit", "unit", {"unit": p.unit}, {}),
+        ("网络 network: + expansion", "network", ego, {"net_expanded": [partner]}),
+        ("单位 unit", "unit", {"unit": unit}, {}),
         ("交叉任职 cross", "cross", {}, {}),
         ("参与度 engagement", "engagement", {}, {}),
         ("查询 query", "query", {}, {}),
@@ -200,35 +241,40 @@ def time_pages(
     p: Picks, scopes: tuple[str, ...], log: str, pages: tuple[str, ...] = ()
 ) -> list[dict[str, Any]]:
     """Every page (or those whose names hold one of ``pages``) for each scope ("city",
-    "street"): first render and second visit."""
+    "street", "community"): first render and second visit."""
     logging.getLogger("streamlit").setLevel(logging.ERROR)
-    street = {"district": p.district, "street": p.street}
-    render("", street, {}, cold=True)  # untimed: the imports and the store's connection
+    render("", p.scope("street")[0], {}, cold=True)  # untimed: the imports and the store's connection
     rows = []
     for scope in scopes:
-        for name, page, params, state in page_cases(p):
+        where, unit, partner = p.scope(scope)
+        for name, page, params, state in page_cases(unit, partner):
             if pages and not any(word in name for word in pages):
                 continue
-            params = {**params, **(street if scope == "street" else {})}
+            params = {**params, **where}
             first = render(page, params, state, cold=True)
             second = render(page, params, state, cold=False)
             rows.append(
                 {"scope": scope, "page": name, "first_s": round(first, 2), "second_s": round(second, 2)}
             )
-            print(f"{log} {scope:<6} {name:<26} {first:7.2f} {second:7.2f}", file=sys.stderr, flush=True)
+            print(f"{log} {scope:<9} {name:<26} {first:7.2f} {second:7.2f}", file=sys.stderr, flush=True)
     return rows
 
 
 def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stores", nargs="+", choices=STORES, default=list(STORES))
     parser.add_argument("--pages", nargs="+", default=[], help="only the pages whose names hold one of these")
-    parser.add_argument("--scopes", nargs="+", choices=("city", "street"), default=["city", "street"])
+    parser.add_argument("--scopes", nargs="+", choices=SCOPES, default=list(SCOPES))
 
 
 def one(scale: str, seed: int, work: Path, args: argparse.Namespace) -> dict[str, Any]:
     os.environ["STREAMLIT_LOGGER_LEVEL"] = "error"
     p = picks(scale, seed, work)
-    result: dict[str, Any] = {"scale": scale, "street_units": p.street_units, "stores": {}}
+    result: dict[str, Any] = {
+        "scale": scale,
+        "street_units": p.street_units,
+        "community_units": p.community_units,
+        "stores": {},
+    }
     for store in args.stores:
         with app_on(store, scale, seed, work) as setup:
             pages = time_pages(p, tuple(args.scopes), f"[{scale} {store}]", tuple(args.pages))
@@ -237,12 +283,12 @@ def one(scale: str, seed: int, work: Path, args: argparse.Namespace) -> dict[str
 
 
 def main() -> None:
-    print(f"{'scale':<6}{'store':<10}{'scope':<8}{'page':<28}{'first s':>9}{'second s':>10}")
+    print(f"{'scale':<6}{'store':<10}{'scope':<11}{'page':<28}{'first s':>9}{'second s':>10}")
     for r in per_scale(__file__, __doc__, one, options):
         for store, measured in r["stores"].items():
             for row in measured["pages"]:
                 print(
-                    f"{r['scale']:<6}{store:<10}{row['scope']:<8}{row['page']:<28}"
+                    f"{r['scale']:<6}{store:<10}{row['scope']:<11}{row['page']:<28}"
                     f"{row['first_s']:>9.2f}{row['second_s']:>10.2f}"
                 )
             if r["scale"] == "L" and store == "embedded":
@@ -252,7 +298,9 @@ def main() -> None:
                     f"target for L, whole city: first < {FIRST_TARGET:g} s, second < {SECOND_TARGET:g} s: "
                     f"{'met' if ok else 'MISSED'}"
                 )
-        print(f"{r['scale']}: the street holds {r['street_units']} units")
+        print(
+            f"{r['scale']}: the street holds {r['street_units']} units, the community {r['community_units']}"
+        )
 
 
 if __name__ == "__main__":
