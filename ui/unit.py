@@ -247,7 +247,7 @@ def render() -> None:
                     t("community"): regs["community"].map(lambda a: names.get(a, a)),
                     t("date"): regs["date"],
                     t("withdrawn"): regs["withdrawn"].fillna(""),
-                    t("hours"): regs["hours"].map(lambda h: "" if h is None or pd.isna(h) else h),
+                    t("hours"): regs["hours"].map(lambda h: "" if h is None or pd.isna(h) else f"{h:g}"),
                 }
             ),
             t("registrations"),
