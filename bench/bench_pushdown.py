@@ -66,7 +66,7 @@ def one(scale: str, seed: int, work: Path) -> dict[str, Any]:
                 if family == "overview":
                     pandas_s, _ = timed(
                         lambda read=read, s=s: coverage.overview(
-                            _coverage_tables(read(needs)),
+                            coverage.Tables.of(read(needs)),
                             s,
                             span,  # type: ignore[arg-type]
                         )
@@ -111,19 +111,6 @@ def one(scale: str, seed: int, work: Path) -> dict[str, Any]:
                 flush=True,
             )
     return {"scale": scale, "street_units": p.street_units, "load": _load(), "rows": rows}
-
-
-def _coverage_tables(t: dict[str, Any]) -> Any:
-    from graph import coverage
-
-    return coverage.Tables(
-        units=t["organization"],
-        posts=t["post"],
-        agreements=t["agreement"],
-        meetings=t["meeting"],
-        attendance=t["attendance"],
-        areas=t["area"],
-    )
 
 
 def _load() -> float:

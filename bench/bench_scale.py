@@ -49,11 +49,8 @@ def memory_mb(pid: int | str = "self") -> dict[str, int]:
     return fields
 
 
-def street_pages(p: Picks, store: str, scale: str, seed: int, work: Path) -> dict[str, Any]:
-    """In a fresh process: the street's pages, and this process's memory."""
-    from bench_app import time_pages
-
-    os.environ["STREAMLIT_LOGGER_LEVEL"] = "error"
+def point_at(store: str, scale: str, seed: int, work: Path) -> None:
+    """The settings of this process pointed at the city in ``store`` (loaded before)."""
     os.environ["GONGJIAN_STORE"] = store
     if store == "embedded":
         path = city_store(scale, seed, work)
@@ -61,6 +58,14 @@ def street_pages(p: Picks, store: str, scale: str, seed: int, work: Path) -> dic
         os.environ["GONGJIAN_STORE_NAME"] = path.stem
     else:
         os.environ["GONGJIAN_DATA_DIR"] = str(neo4j_city_dir(scale, seed, work))
+
+
+def street_pages(p: Picks, store: str, scale: str, seed: int, work: Path) -> dict[str, Any]:
+    """In a fresh process: the street's pages, and this process's memory."""
+    from bench_app import time_pages
+
+    os.environ["STREAMLIT_LOGGER_LEVEL"] = "error"
+    point_at(store, scale, seed, work)
     import streamlit  # noqa: F401  (the imports' memory, before any page)
 
     before = memory_mb()["VmRSS"]
@@ -77,13 +82,7 @@ def scoped_read(p: Picks, store: str, scale: str, seed: int, work: Path) -> dict
     from graph.scope import area_anchors
     from graph.stores import open_store
 
-    os.environ["GONGJIAN_STORE"] = store
-    if store == "embedded":
-        path = city_store(scale, seed, work)
-        os.environ["GONGJIAN_DATA_DIR"] = str(path.parent)
-        os.environ["GONGJIAN_STORE_NAME"] = path.stem
-    else:
-        os.environ["GONGJIAN_DATA_DIR"] = str(neo4j_city_dir(scale, seed, work))
+    point_at(store, scale, seed, work)
     opened = open_store()
     try:
         seconds = []

@@ -9,6 +9,7 @@ unit, seat, attended, holding during a period) are those of :mod:`graph.rules`:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,18 @@ class Tables:
     meetings: pd.DataFrame  # key, date
     attendance: pd.DataFrame  # meeting, org, status
     areas: pd.DataFrame  # key, level, parent
+
+    @classmethod
+    def of(cls, tables: Mapping[str, pd.DataFrame]) -> Tables:
+        """From store tables by record type name."""
+        return cls(
+            tables["organization"],
+            tables["post"],
+            tables["agreement"],
+            tables["meeting"],
+            tables["attendance"],
+            tables["area"],
+        )
 
 
 def unit_coverage(tables: Tables, keys: pd.Series, start: str, end: str) -> pd.DataFrame:

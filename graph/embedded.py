@@ -39,6 +39,7 @@ _REFERENCES = (  # (table, column) of the references scoped reads and lookups fo
     ("post", "person"),
     ("attendance", "org"),
     ("attendance", "meeting"),
+    ("attendance", "person"),  # the meetings a seat holder attended (engagement)
     ("meeting", "host"),
     ("project", "community"),
     ("project", "need"),
@@ -719,7 +720,6 @@ class EmbeddedStore:
     ) -> pd.DataFrame:
         """See :meth:`graph.store.Store.engagement_facts`: by SQL, one query per figure family."""
         self._index_references()
-        self._index_attendance_people()
         with self._transaction("DEFERRED"):
             areas = self._select(
                 RECORDS["area"], ["key", "level", "parent"], "SELECT key, level, parent FROM area", ()
@@ -793,15 +793,6 @@ class EmbeddedStore:
         names = _columns(rec)
         sql = f"SELECT {', '.join(names)} FROM {record} WHERE {condition} ORDER BY key"
         return self._select(rec, names, sql, params)
-
-    def _index_attendance_people(self) -> None:
-        """The index finding the meetings a person attended (the seat holders'), made on the
-        first engagement read, as :meth:`_index_references` does."""
-        try:
-            with self._transaction():
-                self._db.execute("CREATE INDEX IF NOT EXISTS attendance_person ON attendance(person)")
-        except sqlite3.OperationalError:
-            pass
 
     def close(self) -> None:
         self._db.close()

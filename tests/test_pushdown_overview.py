@@ -55,15 +55,7 @@ class Reference:
         self.found: dict[tuple[Any, ...], dict[str, Any]] = {}
 
     def overview(self, s: Scope) -> dict[str, Any]:
-        t = self.tables
-        tables = coverage.Tables(
-            units=t["organization"],
-            posts=t["post"],
-            agreements=t["agreement"],
-            meetings=t["meeting"],
-            attendance=t["attendance"],
-            areas=t["area"],
-        )
+        tables = coverage.Tables.of(self.tables)
         key = ("overview", s)
         if key not in self.found:
             self.found[key] = coverage.overview(tables, s, SPAN)

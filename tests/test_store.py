@@ -391,9 +391,7 @@ def test_date_range_is_the_first_and_last_day_or_month_stored(store: Store) -> N
 
 def page_figures(t: dict[str, pd.DataFrame], s: Scope, span: list[str]) -> dict[str, Any]:
     """What the overview and the 交叉任职 page show for a scope, from some tables."""
-    tables = coverage.Tables(
-        t["organization"], t["post"], t["agreement"], t["meeting"], t["attendance"], t["area"]
-    )
+    tables = coverage.Tables.of(t)
     inside = units_in_scope(t["organization"], t["area"], s)
     cross = bridges.cross_view(t["post"], t["person"], t["organization"], t["area"], inside, s.start, s.end)
     return {
