@@ -187,6 +187,7 @@ def main() -> None:
             ("peak_mb", "app peak MB"),
             ("server_peak_mb", "Neo4j server peak MB"),
             ("neo4j_load_s", "Neo4j load s (0: loaded before)"),
+            ("neo4j_warm_s", "Neo4j warm-up s (neo4j start's)"),
         ):
             if any(m and key in m for m in measured):
                 print(

@@ -73,7 +73,7 @@ from graph.embedded import build_graph
 from graph.errors import StoreError
 from graph.indicators import facts_frame, facts_params
 from graph.model import NODE_LABELS, RECORD_TYPES, RECORDS, RELATIONSHIP_TYPES, SOURCE_COLUMNS, RecordType
-from graph.rules import COMMITTEES, area_paths
+from graph.rules import COMMITTEES, LEVELS, area_paths
 from graph.scope import SCOPE_RECORDS, area_anchors, below, quarter_end, quarter_start
 from graph.store import Change, Changes, Progress
 
@@ -525,6 +525,32 @@ class Neo4jStore:
             }
 
         return self._read(work)
+
+    def warm(self) -> list[str]:
+        """Have the server plan the statements the pages read with, for one community, its street
+        and its district (the areas warmed, by key; none in an empty store).
+
+        A server plans each statement at its first use, and again for parameters of another size
+        (a community's one area, a street's dozen, a district's hundreds): on a server just
+        started the first analyst's pages of a community took 2-4x their time on a warm server
+        (bench/bench_scale.py). ``gongjian neo4j start`` warms the server it starts."""
+        areas = self.table("area", ["key", "level", "parent"])
+        communities = sorted(areas.loc[areas["level"] == "community", "key"])
+        if not communities:
+            return []
+        path = area_paths(areas)[communities[0]]
+        last = self.date_range("meeting", "date")[1] or self.date_range("agreement", "signed")[1]
+        year = (last or "2000")[:4]
+        start, end = f"{year}-01-01", f"{year}-12-31"
+        warmed = [path[level] for level in LEVELS[::-1] if level in path]
+        for area in warmed:
+            self.scoped(area)
+            self.unit_counts(area, [], end)
+            self.coverage(area, [], start, end, [f"{year}Q4"])
+            self.cross_ties(area, [], start, end)
+            self.bridging_posts(area, [], start, end)
+            self.engagement_facts(start, end, [], area)
+        return warmed
 
     def close(self) -> None:
         if self._close_driver:

@@ -4,6 +4,7 @@ statements, and opening it from the settings."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from graph.embedded import EmbeddedStore, node_id
 from graph.errors import SettingsError, StoreError
 from graph.model import RECORD_TYPES, RECORDS
 from graph.neo4j_server import ServerInfo
-from graph.neo4j_store import CYPHER_DIR, Neo4jStore, statement
+from graph.neo4j_store import CYPHER_DIR, ENGAGEMENT_FAMILIES, Neo4jStore, statement
 from graph.store import Change, Store
 from graph.stores import open_store
 from loaders.ledger import load
@@ -276,3 +277,17 @@ def test_the_m_city_loads_alike_and_its_streets_read_the_same_rows_in_both_store
         expected = embedded.scoped(street)
         for name, rows in neo4j.scoped(street).items():  # agreements and projects by relationship
             pd.testing.assert_frame_equal(rows, expected[name], obj=f"{street} {name}")
+
+
+def test_warming_a_server_plans_the_pages_statements_for_a_community_its_street_and_district(
+    neo4j_store: Neo4jStore,
+) -> None:
+    assert neo4j_store.warm() == []  # an empty store: nothing to warm
+    neo4j_store.write(small_city())
+    with neo4j_store.driver.session() as session:
+        session.run("CALL db.clearQueryCaches()").consume()
+        assert neo4j_store.warm() == ["C1", "S1", "D"]  # the first community, its street and district
+        said = session.run("CALL db.clearQueryCaches()").single(strict=True)[0]
+    planned = int(re.search(r"(\d+) quer", said)[1])  # type: ignore[index]
+    # each figure statement and each engagement family planned at least once, besides the reads
+    assert planned >= 5 + len(ENGAGEMENT_FAMILIES), said
