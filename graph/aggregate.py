@@ -24,7 +24,8 @@ import networkx as nx
 import pandas as pd
 
 from graph import structure
-from graph.scope import ancestors, below, upper
+from graph.rules import during
+from graph.scope import ancestors, below
 
 GROUP = "group:"  # node ids of groups: group:<area key> or group:<cluster number>
 KINDS = ("people", "agreements", "projects")
@@ -108,10 +109,7 @@ def interlock(tables: Mapping[str, pd.DataFrame], day: str, units: Iterable[str]
     """Organizations tied by the people holding posts in both on ``day``: edge ``people`` (person
     keys, sorted) and ``weight`` (how many). With ``units``, only ties touching one of them."""
     posts = tables["post"]
-    held = posts[
-        posts["start"].map(lambda s: not isinstance(s, str) or s <= day).astype(bool)
-        & posts["end"].map(lambda e: not isinstance(e, str) or upper(e) >= day).astype(bool)
-    ]
+    held = posts[during(posts, "start", "end", day, day)]
     orgs_of: dict[str, set[str]] = {}
     for p, o in zip(held["person"], held["org"], strict=True):
         orgs_of.setdefault(p, set()).add(o)
