@@ -55,6 +55,7 @@ from typing import Any
 
 import neo4j
 import networkx as nx
+import pandas as pd
 from neo4j.exceptions import (
     AuthError,
     ClientError,
@@ -801,17 +802,33 @@ UNIT_TWINS = ("unit_ties", "unit_attendance")  # twins that read the ties of the
 def graph_for(store: Store, name: str, values: Mapping[str, Any] | None = None) -> nx.MultiDiGraph:
     """The part of the store's graph a named query's twin reads: for a query about a unit
     (:data:`UNIT_TWINS`), the units it names (matched as the query matches them) with their ties
-    and the nodes at the other ends, read by key and reference; otherwise the whole view."""
-    if name not in UNIT_TWINS:
+    and the nodes at the other ends; for ``shortest_connection``, the rows holding every shortest
+    connection between each two units it names (:func:`graph.reach.connection`); both read by
+    key and reference. Otherwise the whole view."""
+    if name not in (*UNIT_TWINS, "shortest_connection"):
         return store.view()
-    text = get_query(name).bind(values)["unit"]
+    p = get_query(name).bind(values)
     units = store.table("organization", ["key", "code", "name", "aliases"])
-    named = [
-        f"organization:{key}"
-        for key, code, unit, aliases in units.itertuples(index=False, name=None)
-        if _matches({"key": key, "code": code, "name": unit, "aliases": aliases}, text, True)
-    ]
-    return build_graph(reach.neighbourhood(store.rows, dict.fromkeys(named, 1), RELATIONSHIP_TYPES))
+
+    def named(text: str) -> list[str]:
+        return [
+            f"organization:{key}"
+            for key, code, unit, aliases in units.itertuples(index=False, name=None)
+            if _matches({"key": key, "code": code, "name": unit, "aliases": aliases}, text, True)
+        ]
+
+    if name in UNIT_TWINS:
+        return build_graph(
+            reach.neighbourhood(store.rows, dict.fromkeys(named(p["unit"]), 1), RELATIONSHIP_TYPES)
+        )
+    found = reach.neighbourhood(store.rows, {}, ())  # every table, empty
+    for a, b in itertools.product(named(p["from_unit"]), named(p["to_unit"])):
+        rows = reach.connection(store.rows, a, b, CONNECTING, _connections, MAX_STEPS) if a != b else None
+        for record, frame in (rows or {}).items():
+            if not frame.empty:
+                both = [found[record], frame] if not found[record].empty else [frame]
+                found[record] = pd.concat(both).drop_duplicates("key")
+    return build_graph(found)
 
 
 def run_embedded(
@@ -1100,6 +1117,11 @@ def _connects(data: Mapping[str, Any]) -> bool:
     return data["type"] in CONNECTING and (
         data["type"] != "ATTENDED" or data.get("status") in rules.ATTENDED
     )  # a missed one does not
+
+
+def _connections(tables: Mapping[str, pd.DataFrame]) -> Iterator[tuple[str, str]]:
+    """The ties of rows a shortest connection may take (:func:`_connects`)."""
+    return ((a, b) for a, b, d in build_graph(tables).edges(data=True) if _connects(d))
 
 
 def shortest_connection(graph: nx.MultiDiGraph, p: Mapping[str, Any]) -> tuple[tuple[str, ...], Rows]:

@@ -295,6 +295,31 @@ def test_a_unit_query_reads_the_units_ties_not_the_whole_store(city: City) -> No
         store.close()
 
 
+def test_a_shortest_connection_reads_around_its_two_units_not_the_whole_store(city: City) -> None:
+    """The twin of shortest_connection answers from the rows a search from both units reads
+    (graph.reach.connection) what it answers from the whole graph: near units, units four and
+    more steps apart, units not connected, a unit named twice, names as typed."""
+    store = EmbeddedStore(city.folder.parent / "embedded.sqlite")
+    try:
+        units = city.tables["organization"].set_index("key")
+        planted = [p["code"] for p in city.truth["under_engaged"].values()]
+        pairs = [
+            (a, b) for a in planted[:3] for b in units.index[::40] if street_of(city, a) == street_of(city, b)
+        ]
+        pairs += [(planted[0], b) for b in units.index[:: max(1, len(units) // 8)]]  # anywhere
+        steps: list[int] = []
+        for a, b in [*pairs, (planted[0], planted[0])]:
+            values = {"from_unit": f" {units.loc[a, 'name']} ", "to_unit": b.lower()}
+            part = graph_for(store, "shortest_connection", values)
+            assert len(part) < len(city.graph) / 4
+            found, expected = (run_embedded(g, "shortest_connection", values) for g in (part, city.graph))
+            assert (found.columns, found.rows) == (expected.columns, expected.rows)
+            steps += sorted({r[2] for r in expected.rows})
+        assert 2 in steps and max(steps) >= 4 and len(steps) >= 6, steps
+    finally:
+        store.close()
+
+
 def same_as_twin(result: Result, city: City, name: str, values: dict[str, Any]) -> None:
     twin = run_embedded(city.graph, name, values)
     assert (twin.columns, twin.rows) == (result.columns, result.rows)
