@@ -128,6 +128,36 @@ def test_the_change_log_from_the_store_equals_the_one_from_whole_tables(
 
 
 @pytest.mark.parametrize("kind", STORES)
+def test_the_people_units_share_read_for_the_scope_equal_the_whole_store_s(
+    kind: str, m_stores: dict[str, Store], whole: dict[str, pd.DataFrame]
+) -> None:
+    """共有人员: units tied by the people holding posts in both, from the posts the store reads
+    for the scope (the whole city, a street in another quarter, unit kinds)."""
+    areas = whole["area"]
+    district = str(areas.loc[areas["level"] == "district", "key"].iloc[0])
+    street = str(areas.loc[areas["parent"] == district, "key"].iloc[1])
+    names = dict(zip(whole["person"]["key"], whole["person"]["name"], strict=True))
+    partners = 0
+    for s in (
+        Scope(first="2025Q1", last="2025Q4"),
+        Scope(district, street, None, "2024Q3", "2024Q3"),
+        Scope(district, None, None, "2025Q1", "2025Q4", ("soe", "school")),
+    ):
+        units = units_in_scope(whole["organization"], areas, s)
+        expected = aggregate.interlock(whole, s.end, units["key"])
+        found, people = aggregate.interlock_of(m_stores[kind], areas, s)
+        assert sorted(found.nodes(data=True)) == sorted(expected.nodes(data=True)), s
+        assert sorted(
+            (*sorted((a, b)), d["people"], d["weight"]) for a, b, d in found.edges(data=True)
+        ) == sorted((*sorted((a, b)), d["people"], d["weight"]) for a, b, d in expected.edges(data=True)), s
+        assert expected.number_of_edges() > 50
+        partners += sum(d["partner"] for _, d in expected.nodes(data=True))  # units beyond the scope
+        shared = {p for _, _, d in expected.edges(data=True) for p in d["people"]}
+        assert {p: people[p] for p in shared} == {p: names[p] for p in shared}
+    assert partners > 0
+
+
+@pytest.mark.parametrize("kind", STORES)
 def test_details_read_by_key_equal_those_from_whole_tables(
     kind: str, m_stores: dict[str, Store], whole: dict[str, pd.DataFrame]
 ) -> None:

@@ -209,14 +209,12 @@ def picture(
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def interlocks(key: str, version: Any, s: Scope, language: str, mask: bool) -> netview.Drawing:
-    """Units of the scope tied by the people holding posts in both at the period's end."""
-    found = tables(s.area, ("post", "organization", "area", "person"))
-    units = units_in_scope(found["organization"], found["area"], s)
-    graph = aggregate.interlock(found, s.end, list(units["key"]))
+    """Units of the scope tied by the people holding posts in both at the period's end, from
+    the posts the store reads for the scope (aggregate.interlock_of)."""
+    graph, people = aggregate.interlock_of(current_store(), table("area"), s)
     if len(graph) > INTERLOCK_MAX:
         top = sorted(graph.nodes, key=lambda n: (-graph.degree(n, weight="weight"), n))[:INTERLOCK_MAX]
         graph = graph.subgraph(top).copy()
-    people = dict(zip(found["person"]["key"], found["person"]["name"], strict=True))
     return netview.draw_picture(
         graph, lang=language, mask=person if mask else str, group_names={}, people=people
     )
