@@ -797,17 +797,41 @@ Twin = Callable[[nx.MultiDiGraph, Mapping[str, Any]], tuple[tuple[str, ...], Row
 
 
 UNIT_TWINS = ("unit_ties", "unit_attendance")  # twins that read the ties of the units they name
+AREA_TWINS = {  # twins of an area (or everywhere), with the record types they read
+    "cross_appointed": ("area", "organization", "person", "post"),
+    "agreements_in_force": ("area", "organization", "agreement"),
+    "units_without": ("area", "organization", "person", "post", "agreement", "meeting", "attendance"),
+}
 
 
 def graph_for(store: Store, name: str, values: Mapping[str, Any] | None = None) -> nx.MultiDiGraph:
-    """The part of the store's graph a named query's twin reads: for a query about a unit
-    (:data:`UNIT_TWINS`), the units it names (matched as the query matches them) with their ties
-    and the nodes at the other ends; for ``shortest_connection``, the rows holding every shortest
-    connection between each two units it names (:func:`graph.reach.connection`); both read by
-    key and reference. Otherwise the whole view."""
-    if name not in (*UNIT_TWINS, "shortest_connection"):
+    """The part of the store's graph a named query's twin reads, never the whole view: for a
+    query about a unit (:data:`UNIT_TWINS`), the units it names (matched as the query matches
+    them) with their ties and the nodes at the other ends; for ``shortest_connection``, the rows
+    holding every shortest connection between each two units it names
+    (:func:`graph.reach.connection`); both read by key and reference. For a query of an area
+    (:data:`AREA_TWINS`), the rows the scope of each area it names needs (``Store.scoped``), or
+    everywhere the tables it reads. Otherwise the whole view."""
+    if name not in (*UNIT_TWINS, *AREA_TWINS, "shortest_connection"):
         return store.view()
     p = get_query(name).bind(values)
+    found = reach.neighbourhood(store.rows, {}, ())  # every table, empty
+
+    def add(rows: Mapping[str, pd.DataFrame]) -> None:
+        for record, frame in rows.items():
+            if not frame.empty:
+                both = [found[record], frame] if not found[record].empty else [frame]
+                found[record] = pd.concat(both).drop_duplicates("key")
+
+    if name in AREA_TWINS:
+        records = AREA_TWINS[name]
+        if p["area"] == "":
+            return build_graph({record: store.table(record) for record in records})
+        areas = store.table("area", ["key", "code", "name"])
+        for key, code, area in areas.itertuples(index=False, name=None):
+            if _matches({"key": key, "code": code, "name": area}, p["area"], False):
+                add({record: rows for record, rows in store.scoped(key).items() if record in records})
+        return build_graph(found)
     units = store.table("organization", ["key", "code", "name", "aliases"])
 
     def named(text: str) -> list[str]:
@@ -821,13 +845,11 @@ def graph_for(store: Store, name: str, values: Mapping[str, Any] | None = None) 
         return build_graph(
             reach.neighbourhood(store.rows, dict.fromkeys(named(p["unit"]), 1), RELATIONSHIP_TYPES)
         )
-    found = reach.neighbourhood(store.rows, {}, ())  # every table, empty
     for a, b in itertools.product(named(p["from_unit"]), named(p["to_unit"])):
-        rows = reach.connection(store.rows, a, b, CONNECTING, _connections, MAX_STEPS) if a != b else None
-        for record, frame in (rows or {}).items():
-            if not frame.empty:
-                both = [found[record], frame] if not found[record].empty else [frame]
-                found[record] = pd.concat(both).drop_duplicates("key")
+        add(
+            (reach.connection(store.rows, a, b, CONNECTING, _connections, MAX_STEPS) if a != b else None)
+            or {}
+        )
     return build_graph(found)
 
 
