@@ -11,7 +11,7 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from graph import aggregate, changes, details, engagement, reach
+from graph import aggregate, changes, details, engagement, reach, search
 from graph.model import RECORDS, RELATIONSHIP_TYPES
 from graph.rules import COMMITTEE_LEVEL
 from graph.scope import Scope, activity_span, below, units_in_scope
@@ -155,6 +155,18 @@ def test_the_people_units_share_read_for_the_scope_equal_the_whole_store_s(
         shared = {p for _, _, d in expected.edges(data=True) for p in d["people"]}
         assert {p: people[p] for p in shared} == {p: names[p] for p in shared}
     assert partners > 0
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_the_search_index_read_from_the_fields_it_needs_equals_the_whole_tables_one(
+    kind: str, m_stores: dict[str, Store], whole: dict[str, pd.DataFrame]
+) -> None:
+    expected = search.index(whole)
+    found = search.read(m_stores[kind])
+    pd.testing.assert_frame_equal(found, expected)
+    assert len(found) > 30_000 and set(found["record"]) == set(search.FIELDS)
+    for text in ("社区", str(whole["organization"]["name"].iloc[7]), "协议 2024"):
+        assert list(search.find(found, text)["id"]) == list(search.find(expected, text)["id"])
 
 
 @pytest.mark.parametrize("kind", STORES)
