@@ -797,10 +797,11 @@ Twin = Callable[[nx.MultiDiGraph, Mapping[str, Any]], tuple[tuple[str, ...], Row
 
 
 UNIT_TWINS = ("unit_ties", "unit_attendance")  # twins that read the ties of the units they name
-AREA_TWINS = {  # twins of an area (or everywhere), with the record types they read
-    "cross_appointed": ("area", "organization", "person", "post"),
-    "agreements_in_force": ("area", "organization", "agreement"),
-    "units_without": ("area", "organization", "person", "post", "agreement", "meeting", "attendance"),
+AREA_TWINS = {  # twins of an area (or everywhere): the record types they read (everywhere: in
+    # whole), and those of which they read only the rows the others name
+    "cross_appointed": (("area", "post"), ("organization", "person")),
+    "agreements_in_force": (("area", "agreement"), ("organization",)),
+    "units_without": (("area", "organization", "post", "agreement", "meeting", "attendance"), ("person",)),
 }
 
 
@@ -824,13 +825,25 @@ def graph_for(store: Store, name: str, values: Mapping[str, Any] | None = None) 
                 found[record] = pd.concat(both).drop_duplicates("key")
 
     if name in AREA_TWINS:
-        records = AREA_TWINS[name]
+        whole, named_only = AREA_TWINS[name]
         if p["area"] == "":
-            return build_graph({record: store.table(record) for record in records})
+            add({record: store.table(record) for record in whole})
+            for record in named_only:
+                keys = {
+                    key
+                    for other in whole
+                    for c in RECORDS[other].columns
+                    if c.ref == record
+                    for value in found[other][c.name]
+                    for key in (value if isinstance(value, tuple) else (value,))
+                    if isinstance(key, str)
+                }
+                add({record: store.rows(record, "key", keys)})
+            return build_graph(found)
         areas = store.table("area", ["key", "code", "name"])
         for key, code, area in areas.itertuples(index=False, name=None):
             if _matches({"key": key, "code": code, "name": area}, p["area"], False):
-                add({record: rows for record, rows in store.scoped(key).items() if record in records})
+                add({r: rows for r, rows in store.scoped(key).items() if r in (*whole, *named_only)})
         return build_graph(found)
     units = store.table("organization", ["key", "code", "name", "aliases"])
 
