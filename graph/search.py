@@ -12,6 +12,7 @@ equal to the query first, then one starting with it, then the rest; within each,
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from itertools import chain
 
 import pandas as pd
 
@@ -112,7 +113,7 @@ def index(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         if frame is None or frame.empty:
             continue
         terms = [
-            tuple(dict.fromkeys(w for texts in row for w in texts))
+            tuple(dict.fromkeys(chain.from_iterable(row)))
             for row in zip(*(_norms(frame[c]) for c in columns), strict=True)
         ]
         parts.append(
@@ -126,7 +127,8 @@ def index(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
                     "text": [" ".join(t) for t in terms],
                     "when": _when(record, frame),
                     "context": _context(record, frame, tables),
-                }
+                },
+                dtype=object,  # as they are (no text column made an Arrow one)
             )
         )
     if not parts:
