@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from itertools import chain
 
+import numpy as np
 import pandas as pd
 
 from graph.embedded import node_id
@@ -174,6 +175,15 @@ def find(idx: pd.DataFrame, text: str, records: Iterable[str] = ALL, limit: int 
         },
         index=found.index,
     )
+    numbers = rank[["match", "record", "unposted", "length"]].to_numpy(dtype=np.int64)
+    if len(rank) > limit:  # the rows tied with the limit-th or before it on the numbers, in order
+        last = numbers[np.lexsort(numbers.T[::-1])[limit - 1]]
+        before = np.zeros(len(rank), bool)
+        tied = np.ones(len(rank), bool)
+        for column, value in zip(numbers.T, last, strict=True):
+            before |= tied & (column < value)
+            tied &= column == value
+        rank = rank[before | tied]
     order = rank.sort_values(
         ["match", "record", "unposted", "length", "when", "name"],
         ascending=[True, True, True, True, False, True],
