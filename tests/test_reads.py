@@ -167,6 +167,11 @@ def test_the_search_index_read_from_the_fields_it_needs_equals_the_whole_tables_
     assert len(found) > 30_000 and set(found["record"]) == set(search.FIELDS)
     for text in ("社区", str(whole["organization"]["name"].iloc[7]), "协议 2024"):
         assert list(search.find(found, text)["id"]) == list(search.find(expected, text)["id"])
+    for text in ("社区", "公司", "1"):  # the first few as among all (a limit past every match)
+        everything = list(search.find(found, text, limit=len(found))["id"])
+        assert len(everything) > 500
+        for limit in (1, 7, 50):
+            assert list(search.find(found, text, limit=limit)["id"]) == everything[:limit], (text, limit)
 
 
 @pytest.mark.parametrize("kind", STORES)
