@@ -6,7 +6,9 @@ L cities.
                                         [--work /tmp/gongjian-bench] [--json]
 
 The pages: 总览, 网络 (the explorer's default picture, an ego view of the busiest member unit
-and an expansion of one of its partners), 单位, 交叉任职, 参与度, 查询 and 数据. Each is timed
+and an expansion of one of its partners, a search typed, the shortest connection of the unit with
+that partner and with a unit of another area, the units sharing people), 单位, 交叉任职, 参与度,
+查询 and 数据. Each is timed
 with Streamlit's AppTest (the whole script run: sidebar and page). The first render empties
 every cache first, so it includes reading the store; the second visit is a new session with the
 caches the first one left (what the next analyst pays). The expansion is the run after a node
@@ -195,14 +197,24 @@ def picks(scale: str, seed: int, work: Path) -> Picks:
     )
 
 
-def page_cases(unit: str, partner: str) -> list[tuple[str, str, dict[str, str], dict[str, Any]]]:
-    """(name, page, query parameters, session state set before the timed run) of every page."""
+SEARCH = "社区"  # what the search case types: a word in thousands of names
+
+
+def page_cases(
+    unit: str, partner: str, far: str = ""
+) -> list[tuple[str, str, dict[str, str], dict[str, Any]]]:
+    """(name, page, query parameters, session state set before the timed run) of every page;
+    ``far``: a unit to connect ``unit`` with (another street's or community's)."""
     ego = {"mode": "ego", "node": unit, "depth": "1"}
     return [
         ("总览 overview", "", {}, {}),
         ("网络 network (default)", "network", {}, {}),
         ("网络 network: ego", "network", ego, {}),
         ("网络 network: + expansion", "network", ego, {"net_expanded": [partner]}),
+        ("网络 network: search", "network", {}, {"net_q": SEARCH}),
+        ("网络 network: path", "network", {"mode": "path", "a": unit, "b": partner}, {}),
+        ("网络 network: far path", "network", {"mode": "path", "a": unit, "b": far or partner}, {}),
+        ("网络 network: shared people", "network", {"mode": "interlock"}, {}),
         ("单位 unit", "unit", {"unit": unit}, {}),
         ("交叉任职 cross", "cross", {}, {}),
         ("参与度 engagement", "engagement", {}, {}),
@@ -251,7 +263,8 @@ def time_pages(
     rows = []
     for scope in scopes:
         where, unit, partner = p.scope(scope)
-        for name, page, params, state in page_cases(unit, partner):
+        far = p.community_unit if scope != "community" else p.unit
+        for name, page, params, state in page_cases(unit, partner, far):
             if pages and not any(word in name for word in pages):
                 continue
             params = {**params, **where}

@@ -25,7 +25,8 @@ import pandas as pd
 
 from graph import structure
 from graph.rules import during
-from graph.scope import ancestors, below
+from graph.scope import Scope, ancestors, below, units_in_scope
+from graph.store import Store
 
 GROUP = "group:"  # node ids of groups: group:<area key> or group:<cluster number>
 KINDS = ("people", "agreements", "projects")
@@ -136,6 +137,19 @@ def interlock(tables: Mapping[str, pd.DataFrame], day: str, units: Iterable[str]
             partner=wanted is not None and n not in wanted,
         )
     return out
+
+
+def interlock_of(store: Store, areas: pd.DataFrame, scope: Scope) -> tuple[nx.Graph, dict[str, str]]:
+    """:func:`interlock` of the units of a scope on its last day, from what the store reads for
+    it (``Store.bridging_posts``: the posts held that day by the people with one in a unit of
+    the scope and posts in two or more organizations; the organizations they name), and the
+    names of those people (by key)."""
+    posts = store.bridging_posts(scope.area, scope.kinds, scope.end, scope.end)
+    orgs = store.rows("organization", "key", set(posts["org"]))
+    units = units_in_scope(orgs, areas, scope)
+    held = posts.assign(start=None, end=None)  # held on the day, as read
+    graph = interlock({"post": held, "organization": orgs}, scope.end, units["key"])
+    return graph, dict(zip(posts["person"], posts["person_name"], strict=True))
 
 
 DEEPER = {"district": "street", "street": "community"}

@@ -294,16 +294,19 @@ def to_records(found: pd.DataFrame) -> list[dict[str, str]]:
 
 def change_log(store: Store, period: str, area: str | None = None) -> dict[str, Any]:
     """The events of every unit (of ``area``: key or name; None: all) in ``period`` (``2025``,
-    ``2025Q3``), flags raised and cleared included, as JSON-ready data."""
-    from graph.engagement import analyse, read_tables  # (graph.engagement uses this module)
+    ``2025Q3``), flags raised and cleared included, as JSON-ready data: from the engagement
+    the store computes (:func:`graph.engagement.engagement`) and the rows it reads for the
+    area (``Store.change_rows``)."""
+    from graph.engagement import engagement  # (graph.engagement uses this module)
 
-    tables = read_tables(store)
-    result = analyse(tables, period, area, with_structure=False)
+    result = engagement(store, period, area, with_structure=False)
     p = result.period
+    start, end = p.start.isoformat(), p.end.isoformat()
+    tables = store.change_rows(result.area, (), start, end)
     units = tables["organization"]
     inside = below(tables["area"], result.area)
     keys = set(units.loc[units["area"].isin(inside) & ~units["kind"].isin(COMMITTEE_LEVEL), "key"])
-    found = events(tables, p.start.isoformat(), p.end.isoformat(), keys)
+    found = events(tables, start, end, keys)
     found = pd.concat([found, flag_events(result)], ignore_index=True)
     return {
         "period": p.label,

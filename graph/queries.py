@@ -55,6 +55,7 @@ from typing import Any
 
 import neo4j
 import networkx as nx
+import pandas as pd
 from neo4j.exceptions import (
     AuthError,
     ClientError,
@@ -796,22 +797,73 @@ Twin = Callable[[nx.MultiDiGraph, Mapping[str, Any]], tuple[tuple[str, ...], Row
 
 
 UNIT_TWINS = ("unit_ties", "unit_attendance")  # twins that read the ties of the units they name
+AREA_TWINS = {  # twins of an area (or everywhere): the record types they read (everywhere: in
+    # whole), and those of which they read only the rows the others name
+    "cross_appointed": (("area", "post"), ("organization", "person")),
+    "agreements_in_force": (("area", "agreement"), ("organization",)),
+    "units_without": (("area", "organization", "post", "agreement", "meeting", "attendance"), ("person",)),
+}
 
 
 def graph_for(store: Store, name: str, values: Mapping[str, Any] | None = None) -> nx.MultiDiGraph:
-    """The part of the store's graph a named query's twin reads: for a query about a unit
-    (:data:`UNIT_TWINS`), the units it names (matched as the query matches them) with their ties
-    and the nodes at the other ends, read by key and reference; otherwise the whole view."""
-    if name not in UNIT_TWINS:
+    """The part of the store's graph a named query's twin reads, never the whole view: for a
+    query about a unit (:data:`UNIT_TWINS`), the units it names (matched as the query matches
+    them) with their ties and the nodes at the other ends; for ``shortest_connection``, the rows
+    holding every shortest connection between each two units it names
+    (:func:`graph.reach.connection`); both read by key and reference. For a query of an area
+    (:data:`AREA_TWINS`), the rows the scope of each area it names needs (``Store.scoped``), or
+    everywhere the tables it reads. Otherwise the whole view."""
+    if name not in (*UNIT_TWINS, *AREA_TWINS, "shortest_connection"):
         return store.view()
-    text = get_query(name).bind(values)["unit"]
+    p = get_query(name).bind(values)
+    found = reach.neighbourhood(store.rows, {}, ())  # every table, empty
+
+    def add(rows: Mapping[str, pd.DataFrame]) -> None:
+        for record, frame in rows.items():
+            if not frame.empty:
+                both = [found[record], frame] if not found[record].empty else [frame]
+                found[record] = pd.concat(both).drop_duplicates("key")
+
+    if name in AREA_TWINS:
+        whole, named_only = AREA_TWINS[name]
+        if p["area"] == "":
+            add({record: store.table(record) for record in whole})
+            for record in named_only:
+                keys = {
+                    key
+                    for other in whole
+                    for c in RECORDS[other].columns
+                    if c.ref == record
+                    for value in found[other][c.name]
+                    for key in (value if isinstance(value, tuple) else (value,))
+                    if isinstance(key, str)
+                }
+                add({record: store.rows(record, "key", keys)})
+            return build_graph(found)
+        areas = store.table("area", ["key", "code", "name"])
+        for key, code, area in areas.itertuples(index=False, name=None):
+            if _matches({"key": key, "code": code, "name": area}, p["area"], False):
+                add({r: rows for r, rows in store.scoped(key).items() if r in (*whole, *named_only)})
+        return build_graph(found)
     units = store.table("organization", ["key", "code", "name", "aliases"])
-    named = [
-        f"organization:{key}"
-        for key, code, unit, aliases in units.itertuples(index=False, name=None)
-        if _matches({"key": key, "code": code, "name": unit, "aliases": aliases}, text, True)
-    ]
-    return build_graph(reach.neighbourhood(store.rows, dict.fromkeys(named, 1), RELATIONSHIP_TYPES))
+
+    def named(text: str) -> list[str]:
+        return [
+            f"organization:{key}"
+            for key, code, unit, aliases in units.itertuples(index=False, name=None)
+            if _matches({"key": key, "code": code, "name": unit, "aliases": aliases}, text, True)
+        ]
+
+    if name in UNIT_TWINS:
+        return build_graph(
+            reach.neighbourhood(store.rows, dict.fromkeys(named(p["unit"]), 1), RELATIONSHIP_TYPES)
+        )
+    for a, b in itertools.product(named(p["from_unit"]), named(p["to_unit"])):
+        add(
+            (reach.connection(store.rows, a, b, CONNECTING, _connections, MAX_STEPS) if a != b else None)
+            or {}
+        )
+    return build_graph(found)
 
 
 def run_embedded(
@@ -1100,6 +1152,11 @@ def _connects(data: Mapping[str, Any]) -> bool:
     return data["type"] in CONNECTING and (
         data["type"] != "ATTENDED" or data.get("status") in rules.ATTENDED
     )  # a missed one does not
+
+
+def _connections(tables: Mapping[str, pd.DataFrame]) -> Iterator[tuple[str, str]]:
+    """The ties of rows a shortest connection may take (:func:`_connects`)."""
+    return ((a, b) for a, b, d in build_graph(tables).edges(data=True) if _connects(d))
 
 
 def shortest_connection(graph: nx.MultiDiGraph, p: Mapping[str, Any]) -> tuple[tuple[str, ...], Rows]:

@@ -116,7 +116,7 @@ def index(tables: Mapping[str, pd.DataFrame], start: str, end: str) -> Index:
             add(a, b, rec.label, rec.name, at)
     known = {f"{r.name}:{k}" for r in RECORD_TYPES if r.is_node for k in kept[r.name]["key"]}
     keep = np.fromiter((x in known and y in known for x, y in zip(src, dst, strict=True)), bool, len(src))
-    codes, nodes = pd.factorize(np.array(src + dst, dtype=object))
+    codes, nodes = pd.factorize(np.array(src + dst, dtype=object), sort=True)  # codes in node order
     n = len(src)
     return Index(
         nodes=np.asarray(nodes, dtype=object),
@@ -171,7 +171,9 @@ def explore(
 
 def path(idx: Index, a: str, b: str, types: Iterable[str], limit: int = 8) -> nx.MultiDiGraph | None:
     """The nodes of one shortest connection from ``a`` to ``b`` through ``types`` (at most
-    ``limit`` steps) and their ties; None when there is none."""
+    ``limit`` steps) and their ties; None when there is none. Of several, the one whose node
+    nearest ``b`` comes first by node id, then the next nearest, and so on: the same from any
+    rows holding every shortest connection (:func:`connection`)."""
     typed = np.isin(idx.type, list(types))
     start, goal = _codes(idx, [a]), _codes(idx, [b])
     if not len(start) or not len(goal):
@@ -293,6 +295,94 @@ def neighbourhood(fetch: Fetch, centers: Mapping[str, int], types: Iterable[str]
         rows = pd.concat(frames, ignore_index=True).drop_duplicates("key")
         out[rec.name] = rows.sort_values("key", ignore_index=True)
     return out
+
+
+Links = Callable[[Mapping[str, pd.DataFrame]], Iterable[tuple[str, str]]]  # rows -> ties (node ids)
+
+
+def period_links(start: str, end: str, types: Iterable[str]) -> Links:
+    """The ties of ``types`` that rows make in [start, end], as :func:`index` keeps them."""
+    wanted = list(types)
+
+    def links(tables: Mapping[str, pd.DataFrame]) -> Iterable[tuple[str, str]]:
+        idx = index(tables, start, end)
+        typed = np.isin(idx.type, wanted)
+        return zip(idx.nodes[idx.src[typed]], idx.nodes[idx.dst[typed]], strict=True)
+
+    return links
+
+
+def connection(
+    fetch: Fetch, a: str, b: str, types: Iterable[str], links: Links, limit: int = 8
+) -> dict[str, pd.DataFrame] | None:
+    """The rows holding every shortest connection from ``a`` to ``b`` (node ids) of at most
+    ``limit`` steps through ``types``, read by key and reference (``fetch``: ``Store.rows``)
+    without the whole store: a breadth-first search from both ends, one step of the end with
+    fewer nodes to follow at a time, until the two meet; None when they do not. ``links`` says
+    which ties the rows read make (a period's, say). The first time the ends meet, the
+    connection has as many steps as both searches took, so every node of a shortest connection
+    was reached from one end and its ties to the next were read: :func:`path` (or any search
+    for shortest paths) on these rows finds what it finds on the whole store's. Every record
+    type has a table, in key order."""
+    kinds = [t for t in ties() if t.type in set(types)]
+    empty = {rec.name: fetch(rec.name, "key", ()) for rec in RECORD_TYPES}
+    fetched: dict[str, list[pd.DataFrame]] = {rec.name: [] for rec in RECORD_TYPES}
+    reached = ({a}, {b})
+    frontier = ({a}, {b})
+    steps = [0, 0]
+
+    def table(frames: list[pd.DataFrame], name: str) -> pd.DataFrame:
+        frames = [f for f in frames if not f.empty]
+        return pd.concat(frames, ignore_index=True).drop_duplicates("key") if frames else empty[name]
+
+    def node_rows(nodes: Iterable[str]) -> dict[str, pd.DataFrame]:
+        keys: dict[str, set[str]] = {}
+        for node in nodes:
+            record, _, key = node.partition(":")
+            if record in RECORDS and RECORDS[record].is_node:
+                keys.setdefault(record, set()).add(key)
+        return {record: fetch(record, "key", mine) for record, mine in keys.items()}
+
+    def step(side: int) -> None:
+        here = set(frontier[side])
+        found = node_rows(here)
+        keys = {record: set(rows["key"]) for record, rows in found.items()}
+        tied: list[tuple[str, pd.DataFrame]] = []
+        far: set[str] = set()
+        for tie in kinds:
+            for field, ref in tie.ends:
+                if ref not in keys:
+                    continue
+                rows = fetch(tie.record, field, keys[ref])
+                tied.append((tie.record, rows))
+                for other, other_ref in tie.ends:  # the nodes at the other ends
+                    if other != field:
+                        far.update(f"{other_ref}:{k}" for value in rows[other] for k in _named(value))
+        parts: dict[str, list[pd.DataFrame]] = {rec.name: [] for rec in RECORD_TYPES}
+        for record, rows in [*found.items(), *tied, *node_rows(far - here).items()]:
+            parts[record].append(rows)
+        tables = {name: table(frames, name) for name, frames in parts.items()}
+        near: set[str] = set()
+        for u, v in links(tables):
+            if u in here:
+                near.add(v)
+            if v in here:
+                near.add(u)
+        steps[side] += 1
+        frontier[side].clear()
+        frontier[side].update(near - reached[side])
+        reached[side].update(near)
+        for name, frame in tables.items():
+            fetched[name].append(frame)
+
+    while steps[0] + steps[1] < limit and frontier[0] and frontier[1]:
+        step(0 if len(frontier[0]) <= len(frontier[1]) else 1)
+        if reached[0] & reached[1]:
+            return {
+                name: table(frames, name).sort_values("key", ignore_index=True)
+                for name, frames in fetched.items()
+            }
+    return None
 
 
 def subgraph(idx: Index, nodes: set[str], typed: np.ndarray) -> nx.MultiDiGraph:

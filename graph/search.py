@@ -12,12 +12,15 @@ equal to the query first, then one starting with it, then the rest; within each,
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from itertools import chain
 
+import numpy as np
 import pandas as pd
 
 from graph.embedded import node_id
 from graph.glossary import norm
 from graph.model import RECORDS
+from graph.store import Store
 
 # record: the fields a search matches (the first is the name shown), in rank order of records
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -35,13 +38,46 @@ ALL = tuple(FIELDS)
 EXACT, PREFIX, SUBSTRING = 0, 1, 2
 
 
-def _words(value: object) -> tuple[str, ...]:
-    if value is None or (isinstance(value, float) and value != value):
-        return ()
-    if isinstance(value, (tuple, list)):
-        return tuple(norm(str(v)) for v in value if v)
-    text = norm(str(value))
-    return (text,) if text else ()
+CONTEXT = {  # record: the field holding the keys a row is shown with (a person: its posts' units)
+    "organization": "area",
+    "agreement": "parties",
+    "meeting": "host",
+    "project": "contributors",
+    "need": "community",
+    "resource": "org",
+    "area": "parent",
+}
+
+
+def columns(record: str) -> tuple[str, ...]:
+    """The fields :func:`index` reads of a record (``post``: a person's units)."""
+    if record == "post":
+        return ("person", "org")
+    since = RECORDS[record].since
+    return tuple(
+        dict.fromkeys(
+            (
+                "key",
+                *FIELDS[record],
+                *([since] if since else []),
+                *([CONTEXT[record]] if record in CONTEXT else []),
+            )
+        )
+    )
+
+
+def _norms(values: Iterable[object]) -> list[tuple[str, ...]]:
+    """The normalized texts of each value of a column (a list field: of each item)."""
+    out: list[tuple[str, ...]] = []
+    for value in values:
+        if value is None or (isinstance(value, float) and value != value):
+            out.append(())
+        elif isinstance(value, (tuple, list)):
+            out.append(tuple(norm(str(v)) for v in value if v))
+        else:
+            text = norm(str(value))
+            out.append((text,) if text else ())
+    return out
 
 
 def _context(record: str, frame: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> list[tuple[str, ...]]:
@@ -55,15 +91,7 @@ def _context(record: str, frame: pd.DataFrame, tables: Mapping[str, pd.DataFrame
             for p, o in zip(posts["person"], posts["org"], strict=True):
                 orgs.setdefault(p, []).append(o)
         return [tuple(dict.fromkeys(orgs.get(k, ()))) for k in frame["key"]]
-    column = {
-        "organization": "area",
-        "agreement": "parties",
-        "meeting": "host",
-        "project": "contributors",
-        "need": "community",
-        "resource": "org",
-        "area": "parent",
-    }[record]
+    column = CONTEXT[record]
     return [v if isinstance(v, tuple) else (v,) if isinstance(v, str) else () for v in frame[column]]
 
 
@@ -86,8 +114,8 @@ def index(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         if frame is None or frame.empty:
             continue
         terms = [
-            tuple(dict.fromkeys(w for value in values for w in _words(value)))
-            for values in zip(*(frame[c] for c in columns), strict=True)
+            tuple(dict.fromkeys(chain.from_iterable(row)))
+            for row in zip(*(_norms(frame[c]) for c in columns), strict=True)
         ]
         parts.append(
             pd.DataFrame(
@@ -100,12 +128,18 @@ def index(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
                     "text": [" ".join(t) for t in terms],
                     "when": _when(record, frame),
                     "context": _context(record, frame, tables),
-                }
+                },
+                dtype=object,  # as they are (no text column made an Arrow one)
             )
         )
     if not parts:
         return pd.DataFrame(columns=["id", "record", "key", "name", "terms", "text", "when", "context"])
     return pd.concat(parts, ignore_index=True)
+
+
+def read(store: Store) -> pd.DataFrame:
+    """The :func:`index` of everything a store holds, from the fields it reads (:func:`columns`)."""
+    return index({record: store.table(record, list(columns(record))) for record in (*FIELDS, "post")})
 
 
 def match_rank(terms: Iterable[str], query: str) -> int:
@@ -141,6 +175,15 @@ def find(idx: pd.DataFrame, text: str, records: Iterable[str] = ALL, limit: int 
         },
         index=found.index,
     )
+    numbers = rank[["match", "record", "unposted", "length"]].to_numpy(dtype=np.int64)
+    if len(rank) > limit:  # the rows tied with the limit-th or before it on the numbers, in order
+        last = numbers[np.lexsort(numbers.T[::-1])[limit - 1]]
+        before = np.zeros(len(rank), bool)
+        tied = np.ones(len(rank), bool)
+        for column, value in zip(numbers.T, last, strict=True):
+            before |= tied & (column < value)
+            tied &= column == value
+        rank = rank[before | tied]
     order = rank.sort_values(
         ["match", "record", "unposted", "length", "when", "name"],
         ascending=[True, True, True, True, False, True],

@@ -290,7 +290,54 @@ def test_a_unit_query_reads_the_units_ties_not_the_whole_store(city: City) -> No
                 assert (found.columns, found.rows) == (expected.columns, expected.rows) and expected.rows
                 checked += 1
         assert checked >= 12
-        assert len(graph_for(store, "cross_appointed")) == len(city.graph)  # a query of the whole city
+    finally:
+        store.close()
+
+
+def test_an_area_query_reads_its_areas_scope_or_the_tables_it_needs(city: City) -> None:
+    """The twins of the area queries answer from the rows of the scope of each area the text
+    names (Store.scoped), or everywhere from the tables they read, what they answer from the
+    whole graph."""
+    store = EmbeddedStore(city.folder.parent / "embedded.sqlite")
+    try:
+        areas = city.tables["area"]
+        street = areas[areas["level"] == "street"].iloc[1]
+        community = areas[areas["level"] == "community"].iloc[-1]
+        texts = ["", f" {street['name']} ", str(community["key"]).upper(), "没有这个区域"]
+        dates = {"on": "2025-06-30", "as_of": "2025-06-30", "since": "2025-01-01", "until": "2025-12-31"}
+        for name, area in itertools.product(queries.AREA_TWINS, texts):
+            names = {param.name for param in queries.get_query(name).params}
+            values = {"area": area, **{k: v for k, v in dates.items() if k in names}}
+            part = graph_for(store, name, values)
+            assert len(part) < len(city.graph) / (1 if area == "" else 2), (name, area)
+            found, expected = (run_embedded(g, name, values) for g in (part, city.graph))
+            assert (found.columns, found.rows) == (expected.columns, expected.rows), (name, area)
+            assert expected.rows or area in ("没有这个区域", texts[2]), (name, area)
+    finally:
+        store.close()
+
+
+def test_a_shortest_connection_reads_around_its_two_units_not_the_whole_store(city: City) -> None:
+    """The twin of shortest_connection answers from the rows a search from both units reads
+    (graph.reach.connection) what it answers from the whole graph: near units, units four and
+    more steps apart, units not connected, a unit named twice, names as typed."""
+    store = EmbeddedStore(city.folder.parent / "embedded.sqlite")
+    try:
+        units = city.tables["organization"].set_index("key")
+        planted = [p["code"] for p in city.truth["under_engaged"].values()]
+        pairs = [
+            (a, b) for a in planted[:3] for b in units.index[::40] if street_of(city, a) == street_of(city, b)
+        ]
+        pairs += [(planted[0], b) for b in units.index[:: max(1, len(units) // 8)]]  # anywhere
+        steps: list[int] = []
+        for a, b in [*pairs, (planted[0], planted[0])]:
+            values = {"from_unit": f" {units.loc[a, 'name']} ", "to_unit": b.lower()}
+            part = graph_for(store, "shortest_connection", values)
+            assert len(part) < len(city.graph) / 4
+            found, expected = (run_embedded(g, "shortest_connection", values) for g in (part, city.graph))
+            assert (found.columns, found.rows) == (expected.columns, expected.rows)
+            steps += sorted({r[2] for r in expected.rows})
+        assert 2 in steps and max(steps) >= 4 and len(steps) >= 6, steps
     finally:
         store.close()
 

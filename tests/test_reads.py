@@ -4,15 +4,17 @@ whole-store path gives, on the M city in both stores."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 import networkx as nx
 import pandas as pd
 import pytest
 
-from graph import aggregate, details, reach
+from graph import aggregate, changes, details, engagement, reach, search
 from graph.model import RECORDS, RELATIONSHIP_TYPES
-from graph.scope import Scope, activity_span, units_in_scope
+from graph.rules import COMMITTEE_LEVEL
+from graph.scope import Scope, activity_span, below, units_in_scope
 from graph.store import Store
 from ui.netview import DEFAULT_TYPES
 
@@ -63,6 +65,113 @@ def test_an_exploration_read_around_its_nodes_equals_the_whole_store_s(
         assert set(found.nodes) == set(expected.nodes), center
         assert all(found.nodes[n] == expected.nodes[n] for n in expected.nodes), center
         assert edges(found) == edges(expected), center
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_a_connection_read_from_both_ends_equals_the_whole_store_s(
+    kind: str, m_stores: dict[str, Store], whole: dict[str, pd.DataFrame]
+) -> None:
+    """The shortest connection the 网络 page draws, from the rows a search from both units
+    reads: the same nodes, data and ties as on the whole store's, at 2 and 4 steps (the
+    synthetic streets' longest in a year) and none."""
+    ties = ("HOLDS", "PARTY_TO", "ATTENDED", "CONTRIBUTES")
+    index = reach.index(whole, START, END)
+    pairs = []
+    for rank in (0, 32):
+        busy = f"organization:{whole['attendance']['org'].value_counts().index[rank]}"
+        rings = [reach.near(index, [busy], depth, ties) for depth in range(6)]
+        for a, b in itertools.pairwise(rings):
+            ring = sorted(n for n in b - a if n.startswith("organization:"))
+            pairs += [(busy, ring[len(ring) // 3]), (ring[-1], busy)] if ring else []
+    alone = sorted(f"organization:{k}" for k in whole["organization"]["key"])
+    pairs += [(pairs[0][0], next(u for u in alone if u not in rings[-1])), (alone[3], alone[-3])]
+    lengths = []
+    for a, b in pairs:
+        expected = reach.path(index, a, b, ties)
+        rows = reach.connection(m_stores[kind].rows, a, b, ties, reach.period_links(START, END, ties))
+        found = None if rows is None else reach.path(reach.index(rows, START, END), a, b, ties)
+        assert (found is None) == (expected is None), (a, b)
+        if found is not None and expected is not None:
+            assert rows is not None and len(rows["organization"]) < len(whole["organization"]) / 4
+            assert sorted(found.nodes) == sorted(expected.nodes), (a, b)
+            assert all(found.nodes[n] == expected.nodes[n] for n in expected.nodes)
+            assert edges(found) == edges(expected), (a, b)
+            lengths.append(len(expected))
+    assert len(lengths) >= 8 and {3, 5} <= set(lengths), lengths
+
+
+def test_the_change_log_from_the_store_equals_the_one_from_whole_tables(m_stores: dict[str, Store]) -> None:
+    """gongjian changes: its events and flags from the engagement the store computes and the
+    rows it reads for the area, as from the pandas analysis of whole tables, for a street and
+    the whole city. On the embedded store only: both store reads it uses (engagement_facts and
+    engagement_rows, change_rows) are equal on Neo4j by tests/test_pushdown_*.py, and Neo4j's
+    engagement statements take about 18 s on M."""
+    store = m_stores["embedded"]
+    tables = engagement.read_tables(store)  # the whole tables the log was read from
+    areas = tables["area"]
+    street = str(areas.loc[areas["level"] == "street", "key"].iloc[1])
+    flags = 0
+    for period, area in (("2025Q2", street), ("2025", None)):
+        result = engagement.analyse(tables, period, area, with_structure=False)
+        inside = below(areas, result.area)
+        units = tables["organization"]
+        keys = set(units.loc[units["area"].isin(inside) & ~units["kind"].isin(COMMITTEE_LEVEL), "key"])
+        p = result.period
+        expected = changes.events(tables, p.start.isoformat(), p.end.isoformat(), keys)
+        expected = pd.concat([expected, changes.flag_events(result)], ignore_index=True)
+        found = changes.change_log(store, period, area)
+        assert found["events"] == changes.to_records(expected), (period, area)
+        assert found["counts"] == changes.counts(expected)
+        assert len(found["events"]) > 100
+        flags += found["counts"]["flag_raised"] + found["counts"]["flag_cleared"]
+    assert flags > 0
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_the_people_units_share_read_for_the_scope_equal_the_whole_store_s(
+    kind: str, m_stores: dict[str, Store], whole: dict[str, pd.DataFrame]
+) -> None:
+    """共有人员: units tied by the people holding posts in both, from the posts the store reads
+    for the scope (the whole city, a street in another quarter, unit kinds)."""
+    areas = whole["area"]
+    district = str(areas.loc[areas["level"] == "district", "key"].iloc[0])
+    street = str(areas.loc[areas["parent"] == district, "key"].iloc[1])
+    names = dict(zip(whole["person"]["key"], whole["person"]["name"], strict=True))
+    partners = 0
+    for s in (
+        Scope(first="2025Q1", last="2025Q4"),
+        Scope(district, street, None, "2024Q3", "2024Q3"),
+        Scope(district, None, None, "2025Q1", "2025Q4", ("soe", "school")),
+    ):
+        units = units_in_scope(whole["organization"], areas, s)
+        expected = aggregate.interlock(whole, s.end, units["key"])
+        found, people = aggregate.interlock_of(m_stores[kind], areas, s)
+        assert sorted(found.nodes(data=True)) == sorted(expected.nodes(data=True)), s
+        assert sorted(
+            (*sorted((a, b)), d["people"], d["weight"]) for a, b, d in found.edges(data=True)
+        ) == sorted((*sorted((a, b)), d["people"], d["weight"]) for a, b, d in expected.edges(data=True)), s
+        assert expected.number_of_edges() > 50
+        partners += sum(d["partner"] for _, d in expected.nodes(data=True))  # units beyond the scope
+        shared = {p for _, _, d in expected.edges(data=True) for p in d["people"]}
+        assert {p: people[p] for p in shared} == {p: names[p] for p in shared}
+    assert partners > 0
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_the_search_index_read_from_the_fields_it_needs_equals_the_whole_tables_one(
+    kind: str, m_stores: dict[str, Store], whole: dict[str, pd.DataFrame]
+) -> None:
+    expected = search.index(whole)
+    found = search.read(m_stores[kind])
+    pd.testing.assert_frame_equal(found, expected)
+    assert len(found) > 30_000 and set(found["record"]) == set(search.FIELDS)
+    for text in ("社区", str(whole["organization"]["name"].iloc[7]), "协议 2024"):
+        assert list(search.find(found, text)["id"]) == list(search.find(expected, text)["id"])
+    for text in ("社区", "公司", "1"):  # the first few as among all (a limit past every match)
+        everything = list(search.find(found, text, limit=len(found))["id"])
+        assert len(everything) > 500
+        for limit in (1, 7, 50):
+            assert list(search.find(found, text, limit=limit)["id"]) == everything[:limit], (text, limit)
 
 
 @pytest.mark.parametrize("kind", STORES)

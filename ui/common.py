@@ -418,7 +418,7 @@ def show_table(
 
 @st.cache_resource(max_entries=4)
 def _search_index(key: str, version: tuple[tuple[str, int], ...]) -> pd.DataFrame:
-    return search.index({r: table(r) for r in (*search.FIELDS, "post")})
+    return search.read(current_store())
 
 
 def search_index() -> pd.DataFrame:

@@ -49,16 +49,6 @@ MODES = ("ego", "scope", "interlock", "path")
 INTERLOCK_MAX = 120  # units drawn in the interlock view: the most interlocked
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _reach(key: str, version: Any, start: str, end: str) -> reach.Index:
-    return reach.index({r: table(r) for r in RECORDS}, start, end)
-
-
-def whole(s: Scope) -> reach.Index:
-    """Every relationship in the store for the period, to follow from one node anywhere."""
-    return _reach(store_key(), stamp(), s.start, s.end)
-
-
 def explored(
     s: Scope, center: str, depth: int, expanded: tuple[str, ...], types: tuple[str, ...]
 ) -> nx.MultiDiGraph:
@@ -66,6 +56,13 @@ def explored(
     read by key and reference: never the whole store."""
     found = reach.neighbourhood(current_store().rows, {center: depth, **dict.fromkeys(expanded, 1)}, types)
     return reach.explore(reach.index(found, s.start, s.end), center, depth, expanded, types)
+
+
+def connected(s: Scope, a: str, b: str, types: tuple[str, ...]) -> nx.MultiDiGraph | None:
+    """One shortest connection from ``a`` to ``b`` (reach.path), from the rows around both ends
+    read by key and reference until they meet: never the whole store."""
+    rows = reach.connection(current_store().rows, a, b, types, reach.period_links(s.start, s.end, types))
+    return None if rows is None else reach.path(reach.index(rows, s.start, s.end), a, b, types)
 
 
 def roll_level(s: Scope) -> str:
@@ -103,7 +100,7 @@ def drawing(
             types = tuple(dict.fromkeys([*types, "IN_AREA", "PART_OF"]))
         graph = explored(s, nodes[0], depth, expanded, types)
     else:  # a connection runs through people, agreements, meetings, projects: not areas
-        found = reach.path(whole(s), nodes[0], nodes[1], [r for r in types if r not in netview.AREA_TYPES])
+        found = connected(s, nodes[0], nodes[1], tuple(r for r in types if r not in netview.AREA_TYPES))
         graph = found if found is not None else nx.MultiDiGraph()
         steps = netview.shortest(graph, nodes[0], nodes[1]) if found is not None else None
         if steps is None:
@@ -212,14 +209,12 @@ def picture(
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def interlocks(key: str, version: Any, s: Scope, language: str, mask: bool) -> netview.Drawing:
-    """Units of the scope tied by the people holding posts in both at the period's end."""
-    found = tables(s.area, ("post", "organization", "area", "person"))
-    units = units_in_scope(found["organization"], found["area"], s)
-    graph = aggregate.interlock(found, s.end, list(units["key"]))
+    """Units of the scope tied by the people holding posts in both at the period's end, from
+    the posts the store reads for the scope (aggregate.interlock_of)."""
+    graph, people = aggregate.interlock_of(current_store(), table("area"), s)
     if len(graph) > INTERLOCK_MAX:
         top = sorted(graph.nodes, key=lambda n: (-graph.degree(n, weight="weight"), n))[:INTERLOCK_MAX]
         graph = graph.subgraph(top).copy()
-    people = dict(zip(found["person"]["key"], found["person"]["name"], strict=True))
     return netview.draw_picture(
         graph, lang=language, mask=person if mask else str, group_names={}, people=people
     )
@@ -227,9 +222,8 @@ def interlocks(key: str, version: Any, s: Scope, language: str, mask: bool) -> n
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _scores(key: str, version: Any, street: str | None, period: str) -> dict[str, float]:
-    tables = {r: table(r) for r in RECORDS}
     try:
-        result = engagement.analyse(tables, period, street, with_structure=False)
+        result = engagement.engagement(current_store(), period, street, with_structure=False)
     except Exception:  # no member units there, or none judged: no score to show
         return {}
     return dict(zip(result.ranked["key"], result.ranked["score"].astype(float), strict=True))
@@ -237,8 +231,7 @@ def _scores(key: str, version: Any, street: str | None, period: str) -> dict[str
 
 def score_of(unit: str, s: Scope) -> float | None:
     """The unit's engagement score for the scope's last quarter's year, among its street's units."""
-    units = table("organization")
-    area = units.loc[units["key"] == unit, "area"]
+    area = current_store().rows("organization", "key", [unit])["area"]
     if area.empty:
         return None
     street = ancestors(table("area")).get(str(area.iloc[0]), {}).get("street")

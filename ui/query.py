@@ -1,13 +1,13 @@
 """查询 Query: the named queries, each with a form built from its parameters, and free Cypher on a
 Neo4j store, all through the read-only runner (graph/queries.py). On the embedded store the
-named queries with an embedded twin run on its graph; the page says which need Neo4j."""
+named queries with an embedded twin run on the part of its graph the twin reads; the page says
+which need Neo4j."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-import networkx as nx
 import pandas as pd
 import streamlit as st
 
@@ -78,9 +78,12 @@ def neo4j_of(store: Any) -> tuple[Any, str] | None:
     return store.driver, store.database
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
-def _whole(key: str, version: Any) -> nx.MultiDiGraph:
-    return current_store().view()
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _answer(key: str, version: Any, name: str, values: tuple[tuple[str, Any], ...]) -> qs.Result:
+    """A named query's answer on the embedded store, from the rows its twin reads
+    (queries.graph_for), once per store state and values; shared: do not modify it."""
+    given = dict(values)
+    return qs.run_embedded(qs.graph_for(current_store(), name, given), name, given)
 
 
 def prefill(param: qs.Param, s: Scope) -> Any:
@@ -195,12 +198,7 @@ def render() -> None:
                     if server is not None:
                         result = qs.run_named(server[0], server[1], name, values)
                     else:
-                        graph = (
-                            qs.graph_for(store, name, values)
-                            if name in qs.UNIT_TWINS
-                            else _whole(store_key(), stamp())
-                        )
-                        result = qs.run_embedded(graph, name, values)
+                        result = _answer(store_key(), stamp(), name, tuple(sorted(values.items())))
             except GongjianError as err:
                 st.error(plain(err.text(lang())))
             else:
