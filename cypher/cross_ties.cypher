@@ -24,8 +24,8 @@ WITH u, area, committees, COLLECT {
     AND all(x IN [s, h] WHERE (x.start IS NULL OR x.start <= $end)
                           AND (x.end IS NULL OR x.end >= left($start, size(x.end))))
   WITH c, p,
-    (s.part_time = true OR (s.part_time IS NULL AND any(w IN $seat_words WHERE coalesce(s.role, '') CONTAINS w))) AS seat,
-    (h.part_time = true OR (h.part_time IS NULL AND any(w IN $seat_words WHERE coalesce(h.role, '') CONTAINS w))) AS part
+    coalesce(s.part_time, any(w IN $seat_words WHERE coalesce(s.role, '') CONTAINS w)) AS seat,
+    coalesce(h.part_time, any(w IN $seat_words WHERE coalesce(h.role, '') CONTAINS w)) AS part
   RETURN [c.key, p.key, coalesce(p.name, p.key), seat AND NOT part, NOT seat]
 } AS links
 RETURN u.key AS unit, u.name AS name, u.kind AS kind, area, committees, links

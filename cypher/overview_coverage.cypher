@@ -19,8 +19,8 @@ WITH u, area,
   COLLECT {
     MATCH (u)<-[h:HOLDS]-(:Person)-[s:HOLDS]->(c:Organization)-[:IN_AREA]->(place:Area)
     WHERE c.kind IN $committee_kinds AND place.key IN $paths[area]
-      AND (s.part_time = true OR (s.part_time IS NULL AND any(w IN $seat_words WHERE coalesce(s.role, '') CONTAINS w)))
-      AND NOT (h.part_time = true OR (h.part_time IS NULL AND any(w IN $seat_words WHERE coalesce(h.role, '') CONTAINS w)))
+      AND coalesce(s.part_time, any(w IN $seat_words WHERE coalesce(s.role, '') CONTAINS w))
+      AND NOT coalesce(h.part_time, any(w IN $seat_words WHERE coalesce(h.role, '') CONTAINS w))
     RETURN [h.start, h.end, s.start, s.end]
   } AS seats
 UNWIND $periods AS q

@@ -20,6 +20,7 @@ from graph.errors import SettingsError, StoreError
 from graph.model import RECORD_TYPES, RECORDS
 from graph.neo4j_server import ServerInfo
 from graph.neo4j_store import CYPHER_DIR, ENGAGEMENT_FAMILIES, Neo4jStore, statement
+from graph.queries import run_embedded, run_named
 from graph.store import Change, Store
 from graph.stores import open_store
 from loaders.ledger import load
@@ -291,3 +292,30 @@ def test_warming_a_server_plans_the_pages_statements_for_a_community_its_street_
     planned = int(re.search(r"(\d+) quer", said)[1])  # type: ignore[index]
     # each figure statement and each engagement family planned at least once, besides the reads
     assert planned >= 5 + len(ENGAGEMENT_FAMILIES), said
+
+
+def test_an_own_post_without_role_or_mark_gives_its_unit_a_seat_in_both_stores(
+    neo4j_store: Neo4jStore, embedded: EmbeddedStore
+) -> None:
+    # 李四 runs 太太好粥店 (no role written, not marked part-time: an own post, graph.rules
+    # is_part_time) and sits part-time on 林海社区党委, the committee of its community: a seat.
+    city = dict(small_city())
+    posts = city["post"].copy()
+    posts.loc[posts["key"] == "P2|O2", "role"] = None
+    seat = frame("post", [{"key": "P2|O1", "person": "P2", "org": "O1", "role": "兼职委员", "part_time": True}])
+    city["post"] = pd.concat([posts, seat], ignore_index=True)
+    neo4j_store.write(city)
+    embedded.write(city)
+    values = {"area": "", "since": "2023-01-01", "until": "2023-12-31"}
+    found = run_named(neo4j_store.driver, neo4j_store.database, "units_without", values)
+    twin = run_embedded(embedded.view(), "units_without", values)
+    assert (found.columns, found.rows) == (twin.columns, twin.rows)
+    assert "O2" not in {r[0] for r in found.rows}  # it has an agreement, a seat and attended
+    # the overview's and 交叉任职's figures computed by each store say the same
+    flags = neo4j_store.coverage(None, [], values["since"], values["until"], [])[0].set_index("key")
+    pd.testing.assert_frame_equal(
+        flags, embedded.coverage(None, [], values["since"], values["until"], [])[0].set_index("key")
+    )
+    assert bool(flags.loc["O2", "seat"])
+    ties = neo4j_store.cross_ties(None, [], values["since"], values["until"])
+    pd.testing.assert_frame_equal(ties, embedded.cross_ties(None, [], values["since"], values["until"]))

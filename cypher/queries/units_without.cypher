@@ -21,8 +21,9 @@ WITH u, place,
   EXISTS {
     MATCH (u)-[:IN_AREA]->(:Area)-[:PART_OF*0..]->(:Area)<-[:IN_AREA]-(c:Organization)<-[seat:HOLDS]-(:Person)-[own:HOLDS]->(u)
     WHERE c.kind IN $committee_kinds
-      AND (seat.part_time = true OR (seat.part_time IS NULL AND any(w IN $seat_words WHERE seat.role CONTAINS w)))
-      AND NOT (own.part_time = true OR (own.part_time IS NULL AND any(w IN $seat_words WHERE own.role CONTAINS w)))
+      // graph.rules.is_part_time: marked so, or unmarked with a seat word in its role
+      AND coalesce(seat.part_time, any(w IN $seat_words WHERE coalesce(seat.role, '') CONTAINS w))
+      AND NOT coalesce(own.part_time, any(w IN $seat_words WHERE coalesce(own.role, '') CONTAINS w))
       AND all(h IN [own, seat] WHERE (h.start IS NULL OR h.start <= $until)
         AND (h.end IS NULL OR CASE WHEN size(h.end) = 7 THEN h.end + '-31' ELSE h.end END >= $since))
   } AS seat,
