@@ -788,6 +788,28 @@ class EmbeddedStore:
                 for name, sql in where.items()
             }
 
+    def kept(self, name: str) -> str | None:
+        """See :meth:`graph.store.Store.kept`: a row of the derived table at the current revision."""
+        with self._transaction("DEFERRED"):
+            if self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'derived'").fetchone() is None:
+                return None
+            found = self._db.execute(
+                "SELECT value FROM derived WHERE name = ? "
+                "AND revision = (SELECT value FROM meta WHERE name = 'revision')",
+                (name,),
+            ).fetchone()
+        return None if found is None else str(found[0])
+
+    def keep(self, name: str, value: str, revision: int) -> None:
+        """See :meth:`graph.store.Store.keep`: one row of the derived table per name, the rows of
+        other revisions dropped."""
+        with self._transaction():
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS derived (name TEXT PRIMARY KEY, revision INTEGER, value TEXT)"
+            )
+            self._db.execute("DELETE FROM derived WHERE revision <> ?", (revision,))
+            self._db.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)", (name, revision, value))
+
     def _where_params(self, record: str, condition: str, params: Sequence[Any]) -> pd.DataFrame:
         rec = RECORDS[record]
         names = _columns(rec)

@@ -526,6 +526,22 @@ class Neo4jStore:
 
         return self._read(work)
 
+    def kept(self, name: str) -> str | None:
+        """See :meth:`graph.store.Store.kept`: a (:Derived) node at the current revision."""
+        found = self._read(lambda tx: _records(tx, statement("derived_kept"), name=name))
+        return None if not found else str(found[0]["value"])
+
+    def keep(self, name: str, value: str, revision: int) -> None:
+        """See :meth:`graph.store.Store.keep`: one (:Derived) node per name, the nodes of other
+        revisions deleted."""
+        try:
+            with self._session() as session:
+                session.execute_write(
+                    lambda tx: _run(tx, statement("derived_keep"), name=name, value=value, revision=revision)
+                )
+        except (Neo4jError, DriverError) as err:
+            raise StoreError(f"Cannot write to the Neo4j database {self.database!r}: {_reason(err)}") from err
+
     def close(self) -> None:
         if self._close_driver:
             self.driver.close()

@@ -137,4 +137,14 @@ class Store(Protocol):
         ``communities`` (area keys)."""
         ...
 
+    def kept(self, name: str) -> str | None:
+        """The derived result kept under ``name`` by :meth:`keep`, if the store was not written
+        since it was computed (None: none kept, or out of date)."""
+        ...
+
+    def keep(self, name: str, value: str, revision: int) -> None:
+        """Keep a derived result (text) computed from the store at ``revision``, for every
+        process reading the store, until the store is written again."""
+        ...
+
     def close(self) -> None: ...

@@ -2,10 +2,12 @@
 embedded store, Cypher on the Neo4j server) equal the pandas reference (``graph.engagement.facts``),
 and the analysis built on them (``engagement``, reading only what an area needs) equals the
 analysis of the whole tables (``analyse``): on the S city, the M city (``m_stores``) and a small
-city of two districts, where peers are found beyond an area's district."""
+city of two districts, where an area's units are judged against the peers' figures of the whole
+store, computed once and kept in the store until it is written again."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ import pytest
 from graph.embedded import EmbeddedStore
 from graph.engagement import (
     FACTS,
+    PeerStats,
     Settings,
     analyse,
     engagement,
@@ -173,25 +176,50 @@ def two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmbeddedStor
     store.close()
 
 
-@pytest.mark.parametrize("min_peers", [5, 25, 100_000])
-def test_peers_beyond_the_district_are_read_when_needed(two: Any, min_peers: int) -> None:
+@pytest.mark.parametrize(("min_peers", "grace"), [(5, 6), (25, 4), (100_000, 3)])
+def test_an_area_is_judged_against_the_peers_of_the_whole_store(two: Any, min_peers: int, grace: int) -> None:
     store, tables = two
-    settings = Settings(min_peers=min_peers)
+    settings = Settings(min_peers=min_peers, grace_months=grace)  # each case its own peers' figures
     areas = tables["area"]
     districts = sorted(areas.loc[areas["level"] == "district", "key"])
     assert len(districts) == 2
     units = int((~tables["organization"]["kind"].isin(COMMITTEES)).sum())
-    for district in districts:
+    for i, district in enumerate(districts):
         street = str(sorted(areas.loc[areas["parent"] == district, "key"])[0])
         recording = Recording(store)
         got = engagement(recording, "2025", street, settings, with_structure=False)  # type: ignore[arg-type]
         assert to_records(got) == to_records(analyse(tables, "2025", street, settings, with_structure=False))
-        first = recording.asked[0]
-        assert first[0] == district and first[2] < units  # the district's units first
+        inside = [n for area, _, n in recording.asked if area == street]
+        assert len(inside) == 2 and 0 < inside[0] < units  # the street's units, in each period
+        # the peers' figures of the whole store: computed by the first area, kept for the next
+        whole = [n for area, _, n in recording.asked if area is None]
+        assert whole == ([units, units] if i == 0 else [])
         levels = set(got.judgement.peer_level.loc[list(got.ranked["key"])].stack())
-        if min_peers == 100_000:  # every unit compared with every member unit: all are read
-            assert levels == {"any"} and recording.asked[-1] == (None, None, units)
-        elif levels & {"all", "district_any", "any"}:  # kinds beyond the district: those kinds read
-            assert any(kinds for _, kinds, _ in recording.asked)
-        else:
-            assert all(area == district for area, _, _ in recording.asked)
+        if min_peers == 100_000:  # every unit compared with every member unit
+            assert levels == {"any"}
+
+
+def test_the_peers_figures_are_kept_until_the_store_is_written(tmp_path: Path, city: Path) -> None:
+    store = EmbeddedStore(tmp_path / "s.sqlite")
+    load(city / "ledger", store)
+    settings = Settings(grace_months=5)
+    whole = engagement(store, "2025Q3", None, settings, with_structure=False)  # keeps the figures
+    name = f"engagement-peers/2025Q3/grace=5/problems={json.dumps(list(settings.problem_categories), ensure_ascii=False)}"
+    kept = store.kept(name)
+    assert kept is not None and store.kept(name.replace("grace=5", "grace=4")) is None
+    assert PeerStats.from_json(kept).to_json() == whole.judgement.peers.to_json()  # exactly, NaN and all
+    load(city / "ledger", store)  # a write, even of the same rows: a new revision
+    assert store.kept(name) is None
+    store.close()
+
+
+@pytest.mark.neo4j
+def test_the_neo4j_store_keeps_derived_results_per_revision(neo4j_store: Store, city: Path) -> None:
+    load(city / "ledger", neo4j_store)
+    revision = neo4j_store.revision()
+    assert neo4j_store.kept("a") is None
+    neo4j_store.keep("a", "数据 1", revision)
+    neo4j_store.keep("b", "2", revision)
+    assert (neo4j_store.kept("a"), neo4j_store.kept("b")) == ("数据 1", "2")
+    neo4j_store.keep("a", "3", revision - 1)  # computed before a write: never read
+    assert (neo4j_store.kept("a"), neo4j_store.kept("b")) == (None, "2")
