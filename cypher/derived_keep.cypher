@@ -1,6 +1,6 @@
-// Keep a derived result computed at $revision under $name; those of other revisions go.
+// Keep a derived result computed at $revision under $name; those of older revisions go.
 OPTIONAL MATCH (old:Derived)
-WHERE old.revision <> $revision
+WHERE old.revision < $revision
 DETACH DELETE old
 WITH count(*) AS gone
 MERGE (d:Derived {name: $name})

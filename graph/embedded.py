@@ -802,12 +802,12 @@ class EmbeddedStore:
 
     def keep(self, name: str, value: str, revision: int) -> None:
         """See :meth:`graph.store.Store.keep`: one row of the derived table per name, the rows of
-        other revisions dropped."""
+        older revisions dropped."""
         with self._transaction():
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS derived (name TEXT PRIMARY KEY, revision INTEGER, value TEXT)"
             )
-            self._db.execute("DELETE FROM derived WHERE revision <> ?", (revision,))
+            self._db.execute("DELETE FROM derived WHERE revision < ?", (revision,))
             self._db.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)", (name, revision, value))
 
     def _where_params(self, record: str, condition: str, params: Sequence[Any]) -> pd.DataFrame:

@@ -532,7 +532,7 @@ class Neo4jStore:
         return None if not found else str(found[0]["value"])
 
     def keep(self, name: str, value: str, revision: int) -> None:
-        """See :meth:`graph.store.Store.keep`: one (:Derived) node per name, the nodes of other
+        """See :meth:`graph.store.Store.keep`: one (:Derived) node per name, the nodes of older
         revisions deleted."""
         try:
             with self._session() as session:
