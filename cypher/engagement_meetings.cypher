@@ -4,7 +4,6 @@
 // covers (graph.rules.days).
 MATCH (u:Organization)
 WHERE NOT u.kind IN $committee_kinds AND ($areas IS NULL OR u.area IN $areas)
-  AND ($kinds IS NULL OR u.kind IN $kinds)
 MATCH (u)-[a:ATTENDED]->(m:Meeting)
 WHERE m.date IS NOT NULL
 WITH u, a, CASE size(m.date) WHEN 4 THEN m.date + '-01-01' WHEN 7 THEN m.date + '-01' ELSE m.date END AS day

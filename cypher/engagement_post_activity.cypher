@@ -3,7 +3,6 @@
 // the same person (any time), the later of their first days (graph.rules.days).
 MATCH (u:Organization)
 WHERE NOT u.kind IN $committee_kinds AND ($areas IS NULL OR u.area IN $areas)
-  AND ($kinds IS NULL OR u.kind IN $kinds)
 MATCH (p:Person)-[x:HOLDS]->(u)
 MATCH (p)-[y:HOLDS]->(k:Organization)
 WHERE k.kind IN $committee_kinds AND (x.start IS NOT NULL OR y.start IS NOT NULL)

@@ -716,7 +716,6 @@ class EmbeddedStore:
         end: str,
         problems: Sequence[str],
         area: str | None = None,
-        kinds: Sequence[str] | None = None,
     ) -> pd.DataFrame:
         """See :meth:`graph.store.Store.engagement_facts`: by SQL, one query per figure family."""
         self._index_references()
@@ -743,9 +742,6 @@ class EmbeddedStore:
             where = "" if area is None else " AND area IN (SELECT key FROM temp.scope_below)"
             if area is not None:
                 self._keys("scope_below", below(areas, area))
-            if kinds is not None:
-                where += " AND kind IN (SELECT value FROM json_each(:kinds))"
-                params["kinds"] = json.dumps(list(kinds), ensure_ascii=False)
             db.execute(
                 "INSERT INTO temp.eng_unit SELECT key, area FROM organization "
                 f"WHERE kind NOT IN (SELECT value FROM json_each(:committee_kinds)){where}",

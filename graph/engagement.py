@@ -737,9 +737,11 @@ def peer_lookup(
     level = np.full(shape, "", dtype=object)
     todo = np.ones(shape, dtype=bool)
     for i, (name, keys) in enumerate(PEER_LEVELS):
-        groups = peer_keys(units, keys).to_numpy()
+        at = stats.median[name].index.get_indexer(peer_keys(units, keys).to_numpy())
+        found = at >= 0
         med, avg, n = (
-            getattr(stats, stat)[name].reindex(groups).to_numpy(float) for stat in ("median", "mean", "count")
+            np.where(found[:, None], getattr(stats, stat)[name].to_numpy(float)[at], np.nan)
+            for stat in ("median", "mean", "count")
         )
         n = np.nan_to_num(n)
         take = todo & ((n >= min_peers) | ((i == len(PEER_LEVELS) - 1) & (n > 0)))
@@ -996,7 +998,12 @@ class Reason:
 
 def rows(frame: pd.DataFrame, keys: list[str]) -> dict[str, dict[str, Any]]:
     """The rows of frame for keys, as {key: {column: value}}."""
-    return {str(k): {str(c): x for c, x in v.items()} for k, v in frame.loc[keys].to_dict("index").items()}
+    part = frame.loc[keys]
+    columns = [str(c) for c in part.columns]
+    return {
+        str(k): dict(zip(columns, values, strict=True))
+        for k, values in zip(part.index, part.to_numpy(dtype=object).tolist(), strict=True)
+    }
 
 
 @dataclass(frozen=True)
@@ -1443,11 +1450,13 @@ def engagement(
     now, before, units = judged(store, areas, area_key, period, settings)
     whole = read_tables(store) if with_structure else None
 
-    def rows(keys: set[str], communities: set[str]) -> Tables:
-        """The rows the result cites about these units (the whole tables for the structure)."""
+    def rows(watch: set[str], flagged: set[str], communities: set[str]) -> Tables:
+        """The rows the result cites (the whole tables for the structure): the changes of the
+        units ``watch``, the resources of those ``flagged`` and the needs of ``communities``."""
         if whole is not None:
             return whole
-        found = store.engagement_rows(keys, communities)
+        found = store.engagement_rows(watch, communities)
+        found["resource"] = store.rows("resource", "org", watch | flagged)
         return {name: found[name][list(COLUMNS[name])] for name in found}
 
     def seats(tables: Tables) -> dict[str, set[str]]:
@@ -1517,11 +1526,9 @@ def peer_statistics(store: Store, period: Period, settings: Settings) -> PeerSta
     return stats
 
 
-def store_facts_rows(
-    store: Store, period: Period, settings: Settings, area: str | None, kinds: list[str] | None = None
-) -> pd.DataFrame:
+def store_facts_rows(store: Store, period: Period, settings: Settings, area: str | None) -> pd.DataFrame:
     return store.engagement_facts(
-        period.start.isoformat(), period.end.isoformat(), settings.problem_categories, area, kinds
+        period.start.isoformat(), period.end.isoformat(), settings.problem_categories, area
     )
 
 
@@ -1565,7 +1572,7 @@ def analyse(
 
 
 def _result(
-    rows: Callable[[set[str], set[str]], Tables],
+    rows: Callable[[set[str], set[str], set[str]], Tables],
     seats: Callable[[Tables], dict[str, set[str]]],
     period: Period,
     area_key: str | None,
@@ -1577,8 +1584,9 @@ def _result(
     with_structure: bool,
 ) -> Result:
     """The result for the units of ``area_key`` from the judgements of the period and the one
-    before. ``rows(units, communities)``: tables holding at least the rows of those units and the
-    needs of those communities (:meth:`graph.store.Store.engagement_rows`); ``seats(tables)``:
+    before. ``rows(watch, flagged, communities)``: tables holding at least the rows of the units
+    ``watch`` (:meth:`graph.store.Store.engagement_rows`), the resources of those ``flagged`` and
+    the needs of those communities; ``seats(tables)``:
     the kinds of the units seated on each committee at the period's end (:func:`_seat_kinds`)."""
     flagged, declined = flags(now, before, settings)
     units = now.units
@@ -1595,7 +1603,7 @@ def _result(
     watching = (declined | (flagged & ~was)).reindex(keys)
     watch = set(watching.index[watching.to_numpy(dtype=bool)])
     marked = list(flagged.reindex(keys).index[flagged.reindex(keys).to_numpy(dtype=bool)])
-    tables = rows(watch | set(marked), {str(c) for c in units.loc[marked, "community"].dropna()})
+    tables = rows(watch, set(marked), {str(c) for c in units.loc[marked, "community"].dropna()})
     found = structure.analyse(tables, period.start, period.end) if with_structure else None
     lost = changes.events(tables, period.start.isoformat(), period.end.isoformat(), watch)
     lost = lost[lost["event"].isin(changes.LOSSES)]

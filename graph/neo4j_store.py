@@ -449,7 +449,6 @@ class Neo4jStore:
         end: str,
         problems: Sequence[str],
         area: str | None = None,
-        kinds: Sequence[str] | None = None,
     ) -> pd.DataFrame:
         """See :meth:`graph.store.Store.engagement_facts`: by Cypher on the server, one statement
         per figure family (``cypher/engagement_*.cypher``), returning one row per unit."""
@@ -459,7 +458,6 @@ class Neo4jStore:
             # graph.rules.area_paths: the one definition of the areas above an area
             "paths": {a: list(path.values()) for a, path in area_paths(areas).items()},
             "areas": None if area is None else sorted(below(areas, area)),
-            "kinds": None if kinds is None else list(kinds),
         }
 
         def work(tx: ManagedTransaction) -> list[pd.DataFrame]:

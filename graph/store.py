@@ -118,11 +118,10 @@ class Store(Protocol):
         end: str,
         problems: Sequence[str],
         area: str | None = None,
-        kinds: Sequence[str] | None = None,
     ) -> pd.DataFrame:
         """The engagement indicators of [start, end] (ISO days) of every unit (an organization
-        that is not a committee) located in ``area`` (key) or under it (None: everywhere), of
-        ``kinds`` (None: any), computed in the store: one row per unit, indexed by key, with
+        that is not a committee) located in ``area`` (key) or under it (None: everywhere),
+        computed in the store: one row per unit, indexed by key, with
         :data:`graph.indicators.FACT_COLUMNS` (``problems``: the project categories that are
         resident problems). :func:`graph.engagement.facts` is the reference it equals."""
         ...

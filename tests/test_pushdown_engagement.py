@@ -140,11 +140,11 @@ def test_both_stores_equal_the_pandas_indicators_on_m(m_stores: dict[str, Store]
 
 
 class Recording:
-    """A store that records what the engagement indicators were asked for (area, kinds, units)."""
+    """A store that records what the engagement indicators were asked for (area, units)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.asked: list[tuple[str | None, tuple[str, ...] | None, int]] = []
+        self.asked: list[tuple[str | None, int]] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.store, name)
@@ -155,10 +155,9 @@ class Recording:
         end: str,
         problems: Sequence[str],
         area: str | None = None,
-        kinds: Sequence[str] | None = None,
     ) -> pd.DataFrame:
-        found = self.store.engagement_facts(start, end, problems, area, kinds)
-        self.asked.append((area, tuple(kinds) if kinds is not None else None, len(found)))
+        found = self.store.engagement_facts(start, end, problems, area)
+        self.asked.append((area, len(found)))
         return found
 
 
@@ -189,10 +188,10 @@ def test_an_area_is_judged_against_the_peers_of_the_whole_store(two: Any, min_pe
         recording = Recording(store)
         got = engagement(recording, "2025", street, settings, with_structure=False)  # type: ignore[arg-type]
         assert to_records(got) == to_records(analyse(tables, "2025", street, settings, with_structure=False))
-        inside = [n for area, _, n in recording.asked if area == street]
+        inside = [n for area, n in recording.asked if area == street]
         assert len(inside) == 2 and 0 < inside[0] < units  # the street's units, in each period
         # the peers' figures of the whole store: computed by the first area, kept for the next
-        whole = [n for area, _, n in recording.asked if area is None]
+        whole = [n for area, n in recording.asked if area is None]
         assert whole == ([units, units] if i == 0 else [])
         levels = set(got.judgement.peer_level.loc[list(got.ranked["key"])].stack())
         if min_peers == 100_000:  # every unit compared with every member unit
