@@ -45,7 +45,7 @@ from __future__ import annotations
 import json
 import math
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
@@ -627,7 +627,7 @@ FACTS = (
 def store_facts(store: Store, period: Period, settings: Settings, area: str | None = None) -> pd.DataFrame:
     """What :func:`facts` gives, for the units (not committees) in ``area`` (key; None: all),
     computed by the store (``Store.engagement_facts``: SQL or Cypher on the server)."""
-    return facts_of(store_facts_rows(store, period, settings, area))
+    return facts_of(store_facts_rows(store, [period], settings, area)[0])
 
 
 def facts_of(found: pd.DataFrame) -> pd.DataFrame:
@@ -737,7 +737,7 @@ def peer_lookup(
     level = np.full(shape, "", dtype=object)
     todo = np.ones(shape, dtype=bool)
     for i, (name, keys) in enumerate(PEER_LEVELS):
-        at = stats.median[name].index.get_indexer(peer_keys(units, keys).to_numpy())
+        at = stats.median[name].index.get_indexer(pd.Index(peer_keys(units, keys)))
         found = at >= 0
         med, avg, n = (
             np.where(found[:, None], getattr(stats, stat)[name].to_numpy(float)[at], np.nan)
@@ -1485,7 +1485,7 @@ def judged(
     area's indicators are read. The whole store's judgement computes those figures and keeps
     them for the areas that follow."""
     periods = (period, period.previous())
-    read = {p: store_facts_rows(store, p, settings, area) for p in periods}
+    read = dict(zip(periods, store_facts_rows(store, periods, settings, area), strict=True))
     units = units_frame({"organization": read[period].rename_axis("key").reset_index(), "area": areas})
     if area is None:
         revision = store.revision()
@@ -1518,7 +1518,7 @@ def peer_statistics(store: Store, period: Period, settings: Settings) -> PeerSta
         return PeerStats.from_json(kept)
     revision = store.revision()
     areas = store.table("area", list(COLUMNS["area"]))
-    found = store_facts_rows(store, period, settings, None)
+    found = store_facts_rows(store, [period], settings, None)[0]
     units = units_frame({"organization": found.rename_axis("key").reset_index(), "area": areas})
     members, values, share, grace = _prepared(units, facts_of(found), period, settings)
     stats = peer_stats(members, _rates(values, share, grace))
@@ -1526,9 +1526,12 @@ def peer_statistics(store: Store, period: Period, settings: Settings) -> PeerSta
     return stats
 
 
-def store_facts_rows(store: Store, period: Period, settings: Settings, area: str | None) -> pd.DataFrame:
+def store_facts_rows(
+    store: Store, periods: Sequence[Period], settings: Settings, area: str | None
+) -> list[pd.DataFrame]:
+    """The store's indicators (``Store.engagement_facts``) of each period, in one pass."""
     return store.engagement_facts(
-        period.start.isoformat(), period.end.isoformat(), settings.problem_categories, area
+        [(p.start.isoformat(), p.end.isoformat()) for p in periods], settings.problem_categories, area
     )
 
 

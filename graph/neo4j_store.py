@@ -445,32 +445,34 @@ class Neo4jStore:
 
     def engagement_facts(
         self,
-        start: str,
-        end: str,
+        periods: Sequence[tuple[str, str]],
         problems: Sequence[str],
         area: str | None = None,
-    ) -> pd.DataFrame:
+    ) -> list[pd.DataFrame]:
         """See :meth:`graph.store.Store.engagement_facts`: by Cypher on the server, one statement
-        per figure family (``cypher/engagement_*.cypher``), returning one row per unit."""
+        per figure family and period (``cypher/engagement_*.cypher``), returning one row per unit,
+        in one read transaction."""
         areas = self.table("area", ["key", "level", "parent"])
-        params = {
-            **facts_params(start, end, problems),
+        common = {
             # graph.rules.area_paths: the one definition of the areas above an area
             "paths": {a: list(path.values()) for a, path in area_paths(areas).items()},
             "areas": None if area is None else sorted(below(areas, area)),
         }
 
-        def work(tx: ManagedTransaction) -> list[pd.DataFrame]:
-            parts = []
-            for family in ENGAGEMENT_FAMILIES:
-                found = tx.run(statement(f"engagement_{family}"), **params)
-                names = list(found.keys())
-                rows = [list(r.values()) for r in found]
-                parts.append(pd.DataFrame(rows, columns=names, dtype=object).set_index("key"))
-            return parts
+        def work(tx: ManagedTransaction) -> list[list[pd.DataFrame]]:
+            out = []
+            for start, end in periods:
+                params = {**facts_params(start, end, problems), **common}
+                parts = []
+                for family in ENGAGEMENT_FAMILIES:
+                    found = tx.run(statement(f"engagement_{family}"), **params)
+                    names = list(found.keys())
+                    rows = [list(r.values()) for r in found]
+                    parts.append(pd.DataFrame(rows, columns=names, dtype=object).set_index("key"))
+                out.append(parts)
+            return out
 
-        parts = self._read(work)
-        return facts_frame(parts[0].index, parts)
+        return [facts_frame(parts[0].index, parts) for parts in self._read(work)]
 
     def engagement_rows(
         self, units: Collection[str], communities: Collection[str]

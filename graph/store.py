@@ -114,14 +114,13 @@ class Store(Protocol):
 
     def engagement_facts(
         self,
-        start: str,
-        end: str,
+        periods: Sequence[tuple[str, str]],
         problems: Sequence[str],
         area: str | None = None,
-    ) -> pd.DataFrame:
-        """The engagement indicators of [start, end] (ISO days) of every unit (an organization
-        that is not a committee) located in ``area`` (key) or under it (None: everywhere),
-        computed in the store: one row per unit, indexed by key, with
+    ) -> list[pd.DataFrame]:
+        """The engagement indicators of each period ([start, end], ISO days) of every unit (an
+        organization that is not a committee) located in ``area`` (key) or under it (None:
+        everywhere), computed in the store: per period, one row per unit, indexed by key, with
         :data:`graph.indicators.FACT_COLUMNS` (``problems``: the project categories that are
         resident problems). :func:`graph.engagement.facts` is the reference it equals."""
         ...

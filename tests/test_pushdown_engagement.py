@@ -150,14 +150,10 @@ class Recording:
         return getattr(self.store, name)
 
     def engagement_facts(
-        self,
-        start: str,
-        end: str,
-        problems: Sequence[str],
-        area: str | None = None,
-    ) -> pd.DataFrame:
-        found = self.store.engagement_facts(start, end, problems, area)
-        self.asked.append((area, len(found)))
+        self, periods: Sequence[tuple[str, str]], problems: Sequence[str], area: str | None = None
+    ) -> list[pd.DataFrame]:
+        found = self.store.engagement_facts(periods, problems, area)
+        self.asked.extend((area, len(f)) for f in found)
         return found
 
 
