@@ -456,7 +456,8 @@ class Neo4jStore:
         common = {
             # graph.rules.area_paths: the one definition of the areas above an area
             "paths": {a: list(path.values()) for a, path in area_paths(areas).items()},
-            "areas": None if area is None else sorted(below(areas, area)),
+            # every area for the whole store: the statements seek the index on Organization.area
+            "areas": sorted(areas["key"]) if area is None else sorted(below(areas, area)),
         }
 
         def work(tx: ManagedTransaction) -> list[list[pd.DataFrame]]:
