@@ -34,10 +34,11 @@ How a unit is judged:
 
 Everything is read through the Store protocol, so it runs on either store; the same data and
 settings give the same result. :func:`engagement` has the store compute the indicators
-(``Store.engagement_facts``: SQL, or Cypher on the Neo4j server) for the units the judgement
-needs (:func:`judged`: the area's district, and peers beyond it only when a unit is compared
-beyond it), then judges in pandas; :func:`analyse` does it all in pandas on whole tables
-(:func:`facts`), the reference the tests hold the stores to.
+(``Store.engagement_facts``: SQL, or Cypher on the Neo4j server) for the area's units only
+(:func:`judged`), judged against the peers' figures of the whole store (:class:`PeerStats`,
+computed once per store revision and period and kept in the store: :func:`peer_statistics`),
+then judges in pandas; :func:`analyse` does it all in pandas on whole tables (:func:`facts`),
+the reference the tests hold the stores to.
 """
 
 from __future__ import annotations
