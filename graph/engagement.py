@@ -1496,8 +1496,8 @@ def judged(
                 store.keep(_peers_name(j.period, settings), j.peers.to_json(), revision)
     else:
         now, before = (
-            judge_facts(units, facts_of(read[p]), p, settings, peer_statistics(store, p, settings))
-            for p in periods
+            judge_facts(units, facts_of(read[p]), p, settings, stats)
+            for p, stats in zip(periods, peer_statistics(store, periods, settings), strict=True)
         )
     units = units.assign(seat_community=read[period]["seat_community"].reindex(units.index).fillna(0) > 0)
     return now, before, units
@@ -1510,21 +1510,22 @@ def _peers_name(period: Period, settings: Settings) -> str:
     return f"engagement-peers/{period.label}/grace={settings.grace_months}/problems={problems}"
 
 
-def peer_statistics(store: Store, period: Period, settings: Settings) -> PeerStats:
-    """The peers' figures of the period over every member unit of the store: kept in the store
+def peer_statistics(store: Store, periods: Sequence[Period], settings: Settings) -> list[PeerStats]:
+    """The peers' figures of each period over every member unit of the store: kept in the store
     (``Store.keep``) the first time they are computed, until the store is written again."""
-    name = _peers_name(period, settings)
-    kept = store.kept(name)
-    if kept is not None:
-        return PeerStats.from_json(kept)
-    revision = store.revision()
-    areas = store.table("area", list(COLUMNS["area"]))
-    found = store_facts_rows(store, [period], settings, None)[0]
-    units = units_frame({"organization": found.rename_axis("key").reset_index(), "area": areas})
-    members, values, share, grace = _prepared(units, facts_of(found), period, settings)
-    stats = peer_stats(members, _rates(values, share, grace))
-    store.keep(name, stats.to_json(), revision)
-    return stats
+    kept = {p: store.kept(_peers_name(p, settings)) for p in periods}
+    missing = [p for p in periods if kept[p] is None]
+    computed: dict[Period, PeerStats] = {}
+    if missing:
+        revision = store.revision()
+        areas = store.table("area", list(COLUMNS["area"]))
+        found = store_facts_rows(store, missing, settings, None)
+        units = units_frame({"organization": found[0].rename_axis("key").reset_index(), "area": areas})
+        for p, rows in zip(missing, found, strict=True):
+            members, values, share, grace = _prepared(units, facts_of(rows), p, settings)
+            computed[p] = peer_stats(members, _rates(values, share, grace))
+            store.keep(_peers_name(p, settings), computed[p].to_json(), revision)
+    return [computed[p] if p in computed else PeerStats.from_json(str(kept[p])) for p in periods]
 
 
 def store_facts_rows(
