@@ -1239,7 +1239,11 @@ def suggest(
     active = active.sort_values(["score", "key"], ascending=[False, True])
     best: dict[tuple[str, str], list[str]] = {}  # (place, kind): the two best active units
     for key, kind, community, street in zip(
-        active.index, active["kind"], active["community"], active["street"], strict=True
+        active.index.tolist(),
+        active["kind"].tolist(),
+        active["community"].tolist(),
+        active["street"].tolist(),
+        strict=True,
     ):
         for place in (f"c:{community}", f"s:{street}"):
             found = best.setdefault((place, str(kind)), [])
@@ -1682,6 +1686,7 @@ def _ranked(
     frame["flagged"], frame["declined"] = flagged.reindex(index), declined.reindex(index)
     frame["new_member"] = now.grace.reindex(index)
     frame["peer_level"] = now.peer_level["attendance_rate"].reindex(index)
+    ids = frame.index.tolist()  # plain strings: iterating the index itself converts each key
     explained = list(frame.index[frame["flagged"] | frame["declined"]])
     texts = {k: reasons(f, settings) for k, f in unit_facts(now, explained).items()}
     for k in frame.index[frame["declined"]]:
@@ -1693,11 +1698,9 @@ def _ranked(
                 r.indicator in ("decline", "change") or r.indicator.startswith("rule:") for r in texts[k]
             )
             texts[k].insert(at, Reason("change", zh, en))
-    frame["changes_zh"] = [
-        "；".join(r.zh for r in texts.get(k, []) if r.indicator == "change") for k in frame.index
-    ]
-    frame["reasons_zh"] = [("；".join(r.zh for r in texts[k]) if k in texts else "") for k in frame.index]
-    frame["reasons_en"] = [("; ".join(r.en for r in texts[k]) if k in texts else "") for k in frame.index]
+    frame["changes_zh"] = ["；".join(r.zh for r in texts.get(k, []) if r.indicator == "change") for k in ids]
+    frame["reasons_zh"] = [("；".join(r.zh for r in texts[k]) if k in texts else "") for k in ids]
+    frame["reasons_en"] = [("; ".join(r.en for r in texts[k]) if k in texts else "") for k in ids]
     broken = now.rules.loc[keys]
     frame["rules"] = [
         ",".join(rule.indicator for rule, b in zip(settings.rules, row, strict=True) if b)
