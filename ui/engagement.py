@@ -234,8 +234,9 @@ def indicator_chart(data: pd.DataFrame, unit_label: str, peer_label: str) -> alt
 @st.cache_data(max_entries=8, show_spinner=False)
 def analysis(key: str, version: Any, period: str, area: str | None) -> Result:
     """The engagement result for a store state, a period and an area (without the network
-    structure, which this page does not show): the store computes the indicators of the area
-    and of the peers it needs, once per store revision, period and area, for every session."""
+    structure, which this page does not show): the store computes the indicators of the area,
+    judged against the peers' figures the store keeps, once per store revision, period and area,
+    for every session."""
     return engagement(current_store(), period, area, with_structure=False)
 
 
