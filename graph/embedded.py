@@ -813,12 +813,21 @@ class EmbeddedStore:
     def keep(self, name: str, value: str, revision: int) -> None:
         """See :meth:`graph.store.Store.keep`: one row of the derived table per name, the rows of
         older revisions dropped."""
-        with self._transaction():
-            self._db.execute(
+        # A connection of its own that waits half a second at most: while a load holds the file
+        # (it makes a new revision anyway), or when the file is read-only, nothing is kept.
+        db = sqlite3.connect(self.path, timeout=0.5, isolation_level=None)
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute(
                 "CREATE TABLE IF NOT EXISTS derived (name TEXT PRIMARY KEY, revision INTEGER, value TEXT)"
             )
-            self._db.execute("DELETE FROM derived WHERE revision < ?", (revision,))
-            self._db.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)", (name, revision, value))
+            db.execute("DELETE FROM derived WHERE revision < ?", (revision,))
+            db.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)", (name, revision, value))
+            db.execute("COMMIT")
+        except sqlite3.OperationalError:
+            return
+        finally:
+            db.close()
 
     def _where_params(self, record: str, condition: str, params: Sequence[Any]) -> pd.DataFrame:
         rec = RECORDS[record]

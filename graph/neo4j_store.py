@@ -540,8 +540,8 @@ class Neo4jStore:
                 session.execute_write(
                     lambda tx: _run(tx, statement("derived_keep"), name=name, value=value, revision=revision)
                 )
-        except (Neo4jError, DriverError) as err:
-            raise StoreError(f"Cannot write to the Neo4j database {self.database!r}: {_reason(err)}") from err
+        except Neo4jError:  # a read-only user or database: the result is computed again next time
+            return
 
     def close(self) -> None:
         if self._close_driver:

@@ -142,7 +142,8 @@ class Store(Protocol):
 
     def keep(self, name: str, value: str, revision: int) -> None:
         """Keep a derived result (text) computed from the store at ``revision``, for every
-        process reading the store, until the store is written again."""
+        process reading the store, until the store is written again. Keeping is skipped when
+        the store cannot take it (being loaded, or read-only): the result is computed again."""
         ...
 
     def close(self) -> None: ...

@@ -8,6 +8,7 @@ store, computed once and kept in the store until it is written again."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -205,6 +206,12 @@ def test_the_peers_figures_are_kept_until_the_store_is_written(tmp_path: Path, c
     assert PeerStats.from_json(kept).to_json() == whole.judgement.peers.to_json()  # exactly, NaN and all
     load(city / "ledger", store)  # a write, even of the same rows: a new revision
     assert store.kept(name) is None
+    loading = sqlite3.connect(tmp_path / "s.sqlite", isolation_level=None)
+    loading.execute("BEGIN IMMEDIATE")  # a load holding the file: the analysis runs, nothing is kept
+    got = engagement(store, "2025Q3", a_street(read_tables(store)), settings, with_structure=False)
+    assert store.kept(name) is None and len(got.ranked) > 0
+    loading.execute("ROLLBACK")
+    loading.close()
     store.close()
 
 
