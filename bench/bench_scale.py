@@ -16,7 +16,9 @@ a fresh process times the store's scoped read of the street (Store.scoped, the r
 pages read) and counts what it returned, so the pick can be judged across scales. The first run generates XL
 (about 3 minutes) and loads it (about 3 minutes embedded; much longer on Neo4j): pick --scales.
 Target (issue 11): one street's pages on L at most 2x those on S, on both stores (printed for the
-street and for the community).
+street and for the community). The pages run with the 参与度 peers' figures of the whole store kept
+in it (as after any first visit since the last load); a fresh process before them times the 参与度
+page of the street and of the community with those figures cold (after a write) and warm.
 """
 
 from __future__ import annotations
@@ -104,6 +106,31 @@ def scoped_read(p: Picks, store: str, scale: str, seed: int, work: Path) -> dict
         opened.close()
 
 
+def engagement_peers(p: Picks, store: str, scale: str, seed: int, work: Path) -> dict[str, Any]:
+    """In a fresh process: the 参与度 page of the street and of the community, first render (every
+    cache emptied), with the peers' figures of the whole store cold (after a write, as the first
+    visit after a load finds them: it computes and keeps them) and warm (kept in the store, as
+    every later visit finds them, in any process); cold - warm is their one-off cost."""
+    from bench_app import render
+
+    from graph.stores import open_store
+
+    os.environ["STREAMLIT_LOGGER_LEVEL"] = "error"
+    point_at(store, scale, seed, work)
+    opened = open_store()
+    out: dict[str, Any] = {}
+    try:
+        render("", p.scope("street")[0], {}, cold=True)  # untimed: the imports and the connection
+        for scope in ("street", "community"):
+            where = p.scope(scope)[0]
+            opened.write({})  # a new revision: the kept figures are out of date
+            out[f"{scope}_peers_cold_s"] = round(render("engagement", where, {}, cold=True), 2)
+            out[f"{scope}_peers_warm_s"] = round(render("engagement", where, {}, cold=True), 2)
+    finally:
+        opened.close()
+    return out
+
+
 def in_child(work: Any, *args: Any) -> Any:
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         return pool.apply(work, args)
@@ -129,7 +156,12 @@ def one(scale: str, seed: int, work: Path, args: argparse.Namespace) -> dict[str
     for store in args.stores:
         if store == "embedded":
             scoped = in_child(scoped_read, p, store, scale, seed, work)
-            result["stores"][store] = {**scoped, **in_child(street_pages, p, store, scale, seed, work)}
+            peers = in_child(engagement_peers, p, store, scale, seed, work)
+            result["stores"][store] = {
+                **scoped,
+                **peers,
+                **in_child(street_pages, p, store, scale, seed, work),
+            }
             continue
         data_dir = neo4j_city_dir(scale, seed, work)
         try:
@@ -137,7 +169,8 @@ def one(scale: str, seed: int, work: Path, args: argparse.Namespace) -> dict[str
             neo4j_server.start(data_dir, port=neo4j_server.free_port(), heap=HEAP, page_cache=PAGE_CACHE)
             setup = in_child(load_neo4j_city, scale, seed, work)
             scoped = in_child(scoped_read, p, store, scale, seed, work)
-            measured = {**scoped, **in_child(street_pages, p, store, scale, seed, work)}
+            peers = in_child(engagement_peers, p, store, scale, seed, work)
+            measured = {**scoped, **peers, **in_child(street_pages, p, store, scale, seed, work)}
             server = neo4j_server.status(data_dir)
             server_mb = memory_mb(server.pid)["VmHWM"] if server else None
             result["stores"][store] = {**setup, **measured, "server_peak_mb": server_mb}
@@ -178,6 +211,10 @@ def main() -> None:
             )
             print(f"{store:<10}{(row['scope'] + ': ' + row['page']):<38}{cells}")
         for key, what in (
+            ("street_peers_cold_s", "street: 参与度, peers' figures cold"),
+            ("street_peers_warm_s", "street: 参与度, peers' figures warm"),
+            ("community_peers_cold_s", "community: 参与度, figures cold"),
+            ("community_peers_warm_s", "community: 参与度, figures warm"),
             ("scoped_first_s", "Store.scoped(street) first s"),
             ("scoped_second_s", "Store.scoped(street) again s"),
             ("scoped_rows", "rows it returns (areas aside)"),
@@ -208,6 +245,15 @@ def main() -> None:
                     f"{store:<10}L/S, the {scope}'s pages summed: {ratio:.2f} (target <= 2: "
                     f"{'met' if ratio <= 2 else 'MISSED'})"
                 )
+            found = {r["scale"]: r["stores"].get(store, {}) for r in results}
+            if f"{scope}_peers_warm_s" in found.get("S", {}) and f"{scope}_peers_warm_s" in found.get(
+                "L", {}
+            ):
+                for state in ("warm", "cold"):
+                    ratio = found["L"][f"{scope}_peers_{state}_s"] / found["S"][f"{scope}_peers_{state}_s"]
+                    print(
+                        f"{store:<10}L/S, the {scope}'s 参与度 with the peers' figures {state}: {ratio:.2f}"
+                    )
         scoped = {r["scale"]: r["stores"][store].get("scoped_second_s") for r in results}
         if scoped.get("S") and scoped.get("XL"):
             print(f"{store:<10}XL/S, Store.scoped(street) again: {scoped['XL'] / scoped['S']:.2f}")

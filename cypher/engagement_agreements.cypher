@@ -3,8 +3,7 @@
 // before $s; a month or a year runs to its last day, graph.rules.upper), and its latest
 // agreement signed up to $e ("2025-03-01 agreement" and the like).
 MATCH (u:Organization)
-WHERE NOT u.kind IN $committee_kinds AND ($areas IS NULL OR u.area IN $areas)
-  AND ($kinds IS NULL OR u.kind IN $kinds)
+WHERE u.area IN $areas AND NOT u.kind IN $committee_kinds
 MATCH (u)-[:PARTY_TO]-(g:Agreement)
 WHERE g.signed IS NOT NULL
 WITH DISTINCT u, g

@@ -3,8 +3,7 @@
 // latest meeting attended up to $e ("2025-03-01 meeting" and the like). A meeting's day is the first day its date
 // covers (graph.rules.days).
 MATCH (u:Organization)
-WHERE NOT u.kind IN $committee_kinds AND ($areas IS NULL OR u.area IN $areas)
-  AND ($kinds IS NULL OR u.kind IN $kinds)
+WHERE u.area IN $areas AND NOT u.kind IN $committee_kinds
 MATCH (u)-[a:ATTENDED]->(m:Meeting)
 WHERE m.date IS NOT NULL
 WITH u, a, CASE size(m.date) WHEN 4 THEN m.date + '-01-01' WHEN 7 THEN m.date + '-01' ELSE m.date END AS day

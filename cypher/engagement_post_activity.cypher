@@ -2,8 +2,7 @@
 // committee, up to $e ("2025-03-01 post" and the like): for a post in the unit and a post on any committee held by
 // the same person (any time), the later of their first days (graph.rules.days).
 MATCH (u:Organization)
-WHERE NOT u.kind IN $committee_kinds AND ($areas IS NULL OR u.area IN $areas)
-  AND ($kinds IS NULL OR u.kind IN $kinds)
+WHERE u.area IN $areas AND NOT u.kind IN $committee_kinds
 MATCH (p:Person)-[x:HOLDS]->(u)
 MATCH (p)-[y:HOLDS]->(k:Organization)
 WHERE k.kind IN $committee_kinds AND (x.start IS NOT NULL OR y.start IS NOT NULL)

@@ -3,8 +3,7 @@
 // problem (the project's category or its need's in $problems), and its latest project claimed
 // and completed up to $e ("2025-03-01 project" and the like, "2025-03-01 done" and the like). Days as graph.rules.days.
 MATCH (u:Organization)
-WHERE NOT u.kind IN $committee_kinds AND ($areas IS NULL OR u.area IN $areas)
-  AND ($kinds IS NULL OR u.kind IN $kinds)
+WHERE u.area IN $areas AND NOT u.kind IN $committee_kinds
 MATCH (u)-[:CONTRIBUTES]-(p:Project)
 WITH DISTINCT u, p
 OPTIONAL MATCH (n:Need {key: p.need})

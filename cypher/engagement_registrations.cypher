@@ -3,8 +3,7 @@
 // $e and not withdrawn before $s (distinct people), and its latest registration of either kind
 // up to $e ("2025-03-01 registered" and the like, "2025-03-01 member" and the like). Dates as graph.rules.days and graph.rules.upper.
 MATCH (u:Organization)
-WHERE NOT u.kind IN $committee_kinds AND ($areas IS NULL OR u.area IN $areas)
-  AND ($kinds IS NULL OR u.kind IN $kinds)
+WHERE u.area IN $areas AND NOT u.kind IN $committee_kinds
 MATCH ()-[r:REGISTERED {org: u.key}]->()
 WITH u, r,
      CASE size(r.date) WHEN 4 THEN r.date + '-01-01' WHEN 7 THEN r.date + '-01' ELSE r.date END AS day,

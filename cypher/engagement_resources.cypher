@@ -1,8 +1,7 @@
 // Per unit (see engagement_units.cypher): the resources it offers on the list by $e (published
 // on or before it, or undated), and its latest resource published up to $e ("2025-03-01 resource" and the like).
 MATCH (u:Organization)
-WHERE NOT u.kind IN $committee_kinds AND ($areas IS NULL OR u.area IN $areas)
-  AND ($kinds IS NULL OR u.kind IN $kinds)
+WHERE u.area IN $areas AND NOT u.kind IN $committee_kinds
 MATCH (r:Resource {org: u.key})
 WITH u, CASE size(r.published) WHEN 4 THEN r.published + '-01-01' WHEN 7 THEN r.published + '-01'
         ELSE r.published END AS published

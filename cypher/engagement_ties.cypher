@@ -7,8 +7,7 @@
 // holder was present ($present, not by substitute) at a meeting of the period (null without a
 // seat), and seat_community: a seat on a committee of kind $community_kind held on $e.
 MATCH (u:Organization)
-WHERE NOT u.kind IN $committee_kinds AND ($areas IS NULL OR u.area IN $areas)
-  AND ($kinds IS NULL OR u.kind IN $kinds)
+WHERE u.area IN $areas AND NOT u.kind IN $committee_kinds
 MATCH (p:Person)-[h:HOLDS]->(u)
 WHERE (h.start IS NULL OR h.start <= $e)
   AND (h.end IS NULL OR CASE size(h.end) WHEN 4 THEN h.end + '-12-31'

@@ -712,13 +712,12 @@ class EmbeddedStore:
 
     def engagement_facts(
         self,
-        start: str,
-        end: str,
+        periods: Sequence[tuple[str, str]],
         problems: Sequence[str],
         area: str | None = None,
-        kinds: Sequence[str] | None = None,
-    ) -> pd.DataFrame:
-        """See :meth:`graph.store.Store.engagement_facts`: by SQL, one query per figure family."""
+    ) -> list[pd.DataFrame]:
+        """See :meth:`graph.store.Store.engagement_facts`: by SQL, one query per figure family
+        for every period at once (one scan of each table), the ties one query per period."""
         self._index_references()
         with self._transaction("DEFERRED"):
             areas = self._select(
@@ -734,32 +733,43 @@ class EmbeddedStore:
                 "INSERT OR IGNORE INTO temp.eng_path VALUES (?, ?)",
                 ((a, up) for a, path in paths.items() for up in path.values()),
             )
-            params = {  # lists as JSON, read with json_each
-                k: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v
-                for k, v in facts_params(start, end, problems).items()
-            }
+            params: dict[str, Any] = {}
+            for i, (start, end) in enumerate(periods):  # each period's own :s_<i>, :e_<i>, :year_start_<i>
+                for name, value in facts_params(start, end, problems).items():
+                    key = f"{name}_{i}" if name in _PERIOD_PARAMS else name
+                    params[key] = json.dumps(value, ensure_ascii=False) if isinstance(value, list) else value
             db.execute("DROP TABLE IF EXISTS temp.eng_unit")
             db.execute("CREATE TEMP TABLE eng_unit (key TEXT PRIMARY KEY, area TEXT)")
             where = "" if area is None else " AND area IN (SELECT key FROM temp.scope_below)"
             if area is not None:
                 self._keys("scope_below", below(areas, area))
-            if kinds is not None:
-                where += " AND kind IN (SELECT value FROM json_each(:kinds))"
-                params["kinds"] = json.dumps(list(kinds), ensure_ascii=False)
             db.execute(
                 "INSERT INTO temp.eng_unit SELECT key, area FROM organization "
                 f"WHERE kind NOT IN (SELECT value FROM json_each(:committee_kinds)){where}",
                 params,
             )
-            for sql in _ENGAGEMENT_TEMP:
-                db.execute(sql, params)
+            for sql in _ENGAGEMENT_MEETINGS:
+                db.execute(sql)
+            for i in range(len(periods)):
+                for sql in _ENGAGEMENT_TEMP:
+                    db.execute(_of_period(sql, i), params)
             keys = [k for (k,) in db.execute("SELECT key FROM temp.eng_unit")]
-            parts = []
-            for sql in _ENGAGEMENT_FIGURES:
+
+            def frame(sql: str) -> pd.DataFrame:
                 found = db.execute(sql, params)
                 names = [d[0] for d in found.description]
-                parts.append(pd.DataFrame(found.fetchall(), columns=names, dtype=object).set_index("key"))
-        return facts_frame(keys, parts)
+                return pd.DataFrame(found.fetchall(), columns=names, dtype=object).set_index("key")
+
+            units = frame(_ENGAGEMENT_UNITS)
+            ties = [frame(_of_period(_ENGAGEMENT_TIES, i)) for i in range(len(periods))]
+            families = [frame(_family(*family, len(periods))) for family in _ENGAGEMENT_FAMILIES]
+        return [
+            facts_frame(
+                keys,
+                [units, ties[i], *(f.filter(regex=f"__{i}$").rename(columns=_unsuffixed) for f in families)],
+            )
+            for i in range(len(periods))
+        ]
 
     def engagement_rows(
         self, units: Collection[str], communities: Collection[str]
@@ -787,6 +797,37 @@ class EmbeddedStore:
                 name: self._where_params(name, sql, (committees,) if name == "organization" else ())
                 for name, sql in where.items()
             }
+
+    def kept(self, name: str) -> str | None:
+        """See :meth:`graph.store.Store.kept`: a row of the derived table at the current revision."""
+        with self._transaction("DEFERRED"):
+            if self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'derived'").fetchone() is None:
+                return None
+            found = self._db.execute(
+                "SELECT value FROM derived WHERE name = ? "
+                "AND revision = (SELECT value FROM meta WHERE name = 'revision')",
+                (name,),
+            ).fetchone()
+        return None if found is None else str(found[0])
+
+    def keep(self, name: str, value: str, revision: int) -> None:
+        """See :meth:`graph.store.Store.keep`: one row of the derived table per name, the rows of
+        older revisions dropped."""
+        # A connection of its own that waits half a second at most: while a load holds the file
+        # (it makes a new revision anyway), or when the file is read-only, nothing is kept.
+        db = sqlite3.connect(self.path, timeout=0.5, isolation_level=None)
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS derived (name TEXT PRIMARY KEY, revision INTEGER, value TEXT)"
+            )
+            db.execute("DELETE FROM derived WHERE revision < ?", (revision,))
+            db.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)", (name, revision, value))
+            db.execute("COMMIT")
+        except sqlite3.OperationalError:
+            return
+        finally:
+            db.close()
 
     def _where_params(self, record: str, condition: str, params: Sequence[Any]) -> pd.DataFrame:
         rec = RECORDS[record]
@@ -976,84 +1017,156 @@ _PUBLISHED, _REGISTERED = _first("published"), _first("date")
 _POST_DAY = f"max(coalesce({_first('x.start')}, ''), coalesce({_first('y.start')}, ''))"
 _POST_DATED = "(x.start IS NOT NULL OR y.start IS NOT NULL)"
 
-_ENGAGEMENT_TEMP = (
+_PERIOD_PARAMS = ("s", "e", "year_start")  # the parameters of graph.indicators.facts_params of one period
+
+
+def _of_period(sql: str, i: int) -> str:
+    """A statement of one period for the i-th: its period parameters (``:s``, ``:e``,
+    ``:year_start``) and temporary tables (``<i>``) of that period."""
+    return re.sub(r":(s|e|year_start)\b", rf":\1_{i}", sql).replace("<i>", f"_{i}")
+
+
+def _family(key: str, columns: Sequence[tuple[str, str]], rest: str, periods: int) -> str:
+    """One query of a figure family for every period: its columns once per period, as
+    ``<name>__<i>``, from one pass over the rows (``rest``: FROM … GROUP BY …)."""
+    parts = [f"{_of_period(expr, i)} AS {name}__{i}" for i in range(periods) for expr, name in columns]
+    return f"SELECT {key} AS key, {', '.join(parts)} {rest}"
+
+
+def _unsuffixed(name: str) -> str:
+    return name.rsplit("__", 1)[0]
+
+
+_ENGAGEMENT_MEETINGS = (
     # The first day of each meeting.
     "DROP TABLE IF EXISTS temp.eng_meeting",
     "CREATE TEMP TABLE eng_meeting (key TEXT PRIMARY KEY, day TEXT) WITHOUT ROWID",
     f"INSERT INTO temp.eng_meeting SELECT key, {_first('date')} FROM meeting WHERE date IS NOT NULL",
+)
+
+_ENGAGEMENT_TEMP = (  # for each period (see _of_period)
     # The posts held on some day of the period (mirrors graph.rules.holds) by the people with a
     # post in a unit, with pt: part-time, and the area of the post's organization.
-    "DROP TABLE IF EXISTS temp.eng_held",
-    f"CREATE TEMP TABLE eng_held AS SELECT p.person, p.org, {_PART_TIME.format(post='p')} AS pt, o.area, o.kind, "
-    f"({_P_END} IS NULL OR {_upper(_P_END)} >= :e) AS on_end FROM post p "
+    "DROP TABLE IF EXISTS temp.eng_held<i>",
+    f"CREATE TEMP TABLE eng_held<i> AS SELECT p.person, p.org, {_PART_TIME.format(post='p')} AS pt, o.area, "
+    f"o.kind, ({_P_END} IS NULL OR {_upper(_P_END)} >= :e) AS on_end FROM post p "
     f"JOIN organization o ON o.key = p.org WHERE (p.start IS NULL OR p.start <= :e) "
     f"AND ({_P_END} IS NULL OR {_upper(_P_END)} >= :s) "
     f"AND p.person IN (SELECT person FROM post WHERE org IN {_UNITS})",
-    "CREATE INDEX temp.eng_held_person ON eng_held(person)",
+    "CREATE INDEX temp.eng_held<i>_person ON eng_held<i>(person)",
     # The people tying a unit to a committee above it, on its area path (mirrors
     # graph.bridges.level_ties; graph.rules.area_paths gives eng_path): up, an own post in the
     # unit and a part-time one on the committee (a seat); down, any post in the unit and an own
     # post on the committee. (A unit's area is always a stored area: the loader resolves it.)
-    "DROP TABLE IF EXISTS temp.eng_tie",
-    "CREATE TEMP TABLE eng_tie AS "
+    "DROP TABLE IF EXISTS temp.eng_tie<i>",
+    "CREATE TEMP TABLE eng_tie<i> AS "
     "SELECT DISTINCT h.org AS unit, h.person, NOT h.pt AND c.pt AS up, c.kind, h.on_end AND c.on_end AS on_end "
-    "FROM temp.eng_held h "
+    "FROM temp.eng_held<i> h "
     "JOIN temp.eng_unit u ON u.key = h.org "
-    f"JOIN temp.eng_held c ON c.person = h.person AND c.kind IN {_COMMITTEE_KINDS} "
+    f"JOIN temp.eng_held<i> c ON c.person = h.person AND c.kind IN {_COMMITTEE_KINDS} "
     "JOIN temp.eng_path a ON a.area = u.area AND a.above = c.area "
     "WHERE (NOT h.pt AND c.pt) OR NOT c.pt",
     # The seat holders present (not by substitute) at a meeting of the period.
-    "DROP TABLE IF EXISTS temp.eng_present",
-    "CREATE TEMP TABLE eng_present AS SELECT DISTINCT a.person FROM attendance a "
+    "DROP TABLE IF EXISTS temp.eng_present<i>",
+    "CREATE TEMP TABLE eng_present<i> AS SELECT DISTINCT a.person FROM attendance a "
     "JOIN temp.eng_meeting m ON m.key = a.meeting "
-    f"WHERE a.person IN (SELECT person FROM temp.eng_tie WHERE up) AND a.status = :present "
+    f"WHERE a.person IN (SELECT person FROM temp.eng_tie<i> WHERE up) AND a.status = :present "
     f"AND m.day {_IN_PERIOD}",
 )
 
-_ENGAGEMENT_FIGURES = (
-    # The units themselves.
-    f"SELECT key, {', '.join(UNIT_COLUMNS)} FROM organization WHERE key IN {_UNITS}",
-    # Meetings of the period a unit was invited to; attended (mirrors graph.rules.ATTENDED: a
-    # substitute counts half).
-    f"SELECT a.org AS key, total(m.day {_IN_PERIOD}) AS meetings_invited, "
-    f"total(CASE WHEN m.day {_IN_PERIOD} THEN "
-    "CASE a.status WHEN :present THEN 1.0 WHEN :substitute THEN 0.5 ELSE 0.0 END END) AS meetings_attended, "
-    f"total(m.day {_IN_PERIOD} AND a.status = :substitute) AS substitutes, "
-    f"{_latest('m.day', 'meeting', 'a.status IN (SELECT value FROM json_each(:attended))')} AS at_meeting "
-    f"FROM attendance a JOIN temp.eng_meeting m ON m.key = a.meeting WHERE a.org IN {_UNITS} GROUP BY a.org",
-    # Agreements in force on some day of the period (mirrors graph.rules.holds).
-    f"SELECT j.value AS key, total({_SIGNED} <= :e AND (g.expires IS NULL OR {_upper('g.expires')} >= :s)) "
-    f"AS agreements, {_latest(_SIGNED, 'agreement')} AS at_agreement "
-    f"FROM agreement g, json_each(g.parties) j WHERE j.value IN {_UNITS} AND g.signed IS NOT NULL "
-    "GROUP BY j.value",
-    # Seats, cross-appointed people, seat holders present.
+# The units themselves.
+_ENGAGEMENT_UNITS = f"SELECT key, {', '.join(UNIT_COLUMNS)} FROM organization WHERE key IN {_UNITS}"
+
+# Seats, cross-appointed people, seat holders present: one query per period (see _of_period).
+_ENGAGEMENT_TIES = (
     "SELECT unit AS key, max(up) AS seat, count(DISTINCT person) AS cross_appointed, "
-    "max(CASE WHEN up THEN person IN (SELECT person FROM temp.eng_present) END) AS seat_attends, "
+    "max(CASE WHEN up THEN person IN (SELECT person FROM temp.eng_present<i>) END) AS seat_attends, "
     "json_group_array(DISTINCT person) AS people, "
     "max(up AND on_end AND kind = :community_kind) AS seat_community "
-    "FROM temp.eng_tie GROUP BY unit",
+    "FROM temp.eng_tie<i> GROUP BY unit"
+)
+
+# The other figure families: (the unit's key, the columns of one period, FROM … GROUP BY …),
+# queried for every period at once (see _family).
+_ENGAGEMENT_FAMILIES: tuple[tuple[str, tuple[tuple[str, str], ...], str], ...] = (
+    # Meetings of the period a unit was invited to; attended (mirrors graph.rules.ATTENDED: a
+    # substitute counts half).
+    (
+        "a.org",
+        (
+            (f"total(m.day {_IN_PERIOD})", "meetings_invited"),
+            (
+                f"total(CASE WHEN m.day {_IN_PERIOD} THEN "
+                "CASE a.status WHEN :present THEN 1.0 WHEN :substitute THEN 0.5 ELSE 0.0 END END)",
+                "meetings_attended",
+            ),
+            (f"total(m.day {_IN_PERIOD} AND a.status = :substitute)", "substitutes"),
+            (
+                _latest("m.day", "meeting", "a.status IN (SELECT value FROM json_each(:attended))"),
+                "at_meeting",
+            ),
+        ),
+        f"FROM attendance a JOIN temp.eng_meeting m ON m.key = a.meeting WHERE a.org IN {_UNITS} GROUP BY a.org",
+    ),
+    # Agreements in force on some day of the period (mirrors graph.rules.holds).
+    (
+        "j.value",
+        (
+            (f"total({_SIGNED} <= :e AND (g.expires IS NULL OR {_upper('g.expires')} >= :s))", "agreements"),
+            (_latest(_SIGNED, "agreement"), "at_agreement"),
+        ),
+        f"FROM agreement g, json_each(g.parties) j WHERE j.value IN {_UNITS} AND g.signed IS NOT NULL "
+        "GROUP BY j.value",
+    ),
     # A post in a unit and one on a committee, by the same person, the later start (any time).
-    f"SELECT x.org AS key, {_latest(_POST_DAY, 'post', _POST_DATED)} AS at_post "
-    "FROM post x JOIN post y ON y.person = x.person JOIN organization c ON c.key = y.org "
-    f"WHERE x.org IN {_UNITS} AND c.kind IN {_COMMITTEE_KINDS} GROUP BY x.org",
+    (
+        "x.org",
+        ((_latest(_POST_DAY, "post", _POST_DATED), "at_post"),),
+        "FROM post x JOIN post y ON y.person = x.person JOIN organization c ON c.key = y.org "
+        f"WHERE x.org IN {_UNITS} AND c.kind IN {_COMMITTEE_KINDS} GROUP BY x.org",
+    ),
     # Projects claimed, completed, and completed on a problem category (the project's or its need's).
-    f"SELECT j.value AS key, total({_STARTED} {_IN_PERIOD}) AS projects_claimed, "
-    f"total({_DONE}) AS projects_completed, "
-    f"total(({_DONE}) AND (p.category IN (SELECT value FROM json_each(:problems)) "
-    "OR n.category IN (SELECT value FROM json_each(:problems)))) AS problems_closed, "
-    f"{_latest(_STARTED, 'project')} AS at_project, {_latest(_ENDED, 'done', _IS_DONE)} AS at_done "
-    "FROM project p JOIN json_each(p.contributors) j LEFT JOIN need n ON n.key = p.need "
-    f"WHERE j.value IN {_UNITS} GROUP BY j.value",
+    (
+        "j.value",
+        (
+            (f"total({_STARTED} {_IN_PERIOD})", "projects_claimed"),
+            (f"total({_DONE})", "projects_completed"),
+            (
+                f"total(({_DONE}) AND (p.category IN (SELECT value FROM json_each(:problems)) "
+                "OR n.category IN (SELECT value FROM json_each(:problems))))",
+                "problems_closed",
+            ),
+            (_latest(_STARTED, "project"), "at_project"),
+            (_latest(_ENDED, "done", _IS_DONE), "at_done"),
+        ),
+        "FROM project p JOIN json_each(p.contributors) j LEFT JOIN need n ON n.key = p.need "
+        f"WHERE j.value IN {_UNITS} GROUP BY j.value",
+    ),
     # Resources on the list by the period's end.
-    f"SELECT org AS key, total(published IS NULL OR {_PUBLISHED} <= :e) AS resources_offered, "
-    f"{_latest(_PUBLISHED, 'resource')} AS at_resource FROM resource WHERE org IN {_UNITS} GROUP BY org",
+    (
+        "org",
+        (
+            (f"total(published IS NULL OR {_PUBLISHED} <= :e)", "resources_offered"),
+            (_latest(_PUBLISHED, "resource"), "at_resource"),
+        ),
+        f"FROM resource WHERE org IN {_UNITS} GROUP BY org",
+    ),
     # Registered by the period's end and not withdrawn; members registered in the period's year.
-    "SELECT org AS key, "
-    f"max(person IS NULL AND {_REGISTERED} <= :e AND (withdrawn IS NULL OR {_upper('withdrawn')} > :e)) "
-    "AS registered, "
-    f"count(DISTINCT CASE WHEN person IS NOT NULL AND {_REGISTERED} BETWEEN :year_start AND :e "
-    f"AND (withdrawn IS NULL OR {_upper('withdrawn')} >= :s) THEN person END) AS members_registered, "
-    f"{_latest(_REGISTERED, 'registered', 'person IS NULL')} AS at_registered, "
-    f"{_latest(_REGISTERED, 'member', 'person IS NOT NULL')} AS at_member "
-    f"FROM registration WHERE org IN {_UNITS} GROUP BY org",
+    (
+        "org",
+        (
+            (
+                f"max(person IS NULL AND {_REGISTERED} <= :e AND (withdrawn IS NULL OR {_upper('withdrawn')} > :e))",
+                "registered",
+            ),
+            (
+                f"count(DISTINCT CASE WHEN person IS NOT NULL AND {_REGISTERED} BETWEEN :year_start AND :e "
+                f"AND (withdrawn IS NULL OR {_upper('withdrawn')} >= :s) THEN person END)",
+                "members_registered",
+            ),
+            (_latest(_REGISTERED, "registered", "person IS NULL"), "at_registered"),
+            (_latest(_REGISTERED, "member", "person IS NOT NULL"), "at_member"),
+        ),
+        f"FROM registration WHERE org IN {_UNITS} GROUP BY org",
+    ),
 )

@@ -34,17 +34,19 @@ How a unit is judged:
 
 Everything is read through the Store protocol, so it runs on either store; the same data and
 settings give the same result. :func:`engagement` has the store compute the indicators
-(``Store.engagement_facts``: SQL, or Cypher on the Neo4j server) for the units the judgement
-needs (:func:`judged`: the area's district, and peers beyond it only when a unit is compared
-beyond it), then judges in pandas; :func:`analyse` does it all in pandas on whole tables
-(:func:`facts`), the reference the tests hold the stores to.
+(``Store.engagement_facts``: SQL, or Cypher on the Neo4j server) for the area's units only
+(:func:`judged`), judged against the peers' figures of the whole store (:class:`PeerStats`,
+computed once per store revision and period and kept in the store: :func:`peer_statistics`),
+then judges in pandas; :func:`analyse` does it all in pandas on whole tables (:func:`facts`),
+the reference the tests hold the stores to.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
@@ -57,7 +59,7 @@ from graph import bridges, changes, structure
 from graph.errors import SettingsError
 from graph.glossary import ORG_KIND, SEAT_MEMBER
 from graph.rules import ATTENDED, COMMITTEES, area_paths, days, is_member, part_time
-from graph.scope import Period, below, find_area
+from graph.scope import Period, find_area
 from graph.store import Store
 
 Tables = Mapping[str, pd.DataFrame]
@@ -626,7 +628,7 @@ FACTS = (
 def store_facts(store: Store, period: Period, settings: Settings, area: str | None = None) -> pd.DataFrame:
     """What :func:`facts` gives, for the units (not committees) in ``area`` (key; None: all),
     computed by the store (``Store.engagement_facts``: SQL or Cypher on the server)."""
-    return facts_of(store_facts_rows(store, period, settings, area))
+    return facts_of(store_facts_rows(store, [period], settings, area)[0])
 
 
 def facts_of(found: pd.DataFrame) -> pd.DataFrame:
@@ -658,38 +660,102 @@ PEER_LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def peer_groups(units: pd.DataFrame) -> dict[str, np.ndarray]:
-    """For each level of :data:`PEER_LEVELS`, the number of each unit's peer group."""
-    keyed = units.assign(member="")  # one group of every member unit
-    return {
-        name: keyed.groupby([keyed[k].fillna("") for k in keys]).ngroup().to_numpy()
-        for name, keys in PEER_LEVELS
-    }
+@dataclass(frozen=True)
+class PeerStats:
+    """The peers' figures of a period: for each level of :data:`PEER_LEVELS`, for each peer
+    group (its key, :func:`peer_keys`), per indicator, the median and the mean of the units'
+    values (their rates for a flow indicator; units in their first months left out) and how many
+    units have one. They depend on every member unit of the store, never on the area asked for,
+    so they are computed once per store revision and period and kept (:func:`peer_statistics`)."""
+
+    median: dict[str, pd.DataFrame]  # level: groups × indicators
+    mean: dict[str, pd.DataFrame]
+    count: dict[str, pd.DataFrame]
+
+    def to_json(self) -> str:
+        """As text, exactly (floats as Python writes them, NaN as null)."""
+
+        def plain(frame: pd.DataFrame) -> list[list[float | None]]:
+            return [[None if math.isnan(x) else x for x in row] for row in frame.to_numpy(float).tolist()]
+
+        return json.dumps(
+            {
+                level: {
+                    "groups": list(self.median[level].index),
+                    "indicators": list(self.median[level].columns),
+                    **{stat: plain(getattr(self, stat)[level]) for stat in ("median", "mean", "count")},
+                }
+                for level in self.median
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> PeerStats:
+        data = json.loads(text)
+        out: dict[str, dict[str, pd.DataFrame]] = {"median": {}, "mean": {}, "count": {}}
+        for level, part in data.items():
+            index, columns = pd.Index(part["groups"], dtype=object), part["indicators"]
+            for stat, frames in out.items():
+                values = np.array(part[stat], dtype=float).reshape(len(index), len(columns))
+                frames[level] = pd.DataFrame(values, index=index, columns=columns)
+        return cls(out["median"], out["mean"], out["count"])
 
 
-def _peer_median(
-    groups: Mapping[str, np.ndarray], values: pd.Series, min_peers: int
-) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """For each unit, the median and the mean of ``values`` (NaN: not counted) over its peers,
-    and the level of :data:`PEER_LEVELS` used. The mean of a yes/no indicator is the share of
-    peers with a yes."""
-    v = values.to_numpy(dtype=float)
-    median = np.full(len(v), np.nan)
-    mean = np.full(len(v), np.nan)
-    level = np.full(len(v), "", dtype=object)
-    todo = np.ones(len(v), dtype=bool)
-    for i, (name, _) in enumerate(PEER_LEVELS):
-        codes = groups[name]  # 0, 1, … one number per group
-        grouped = pd.Series(v).groupby(codes)
-        med, n = grouped.median().to_numpy()[codes], grouped.count().to_numpy()[codes]
-        avg = grouped.mean().to_numpy()[codes]
+def peer_keys(units: pd.DataFrame, keys: tuple[str, ...]) -> pd.Series:
+    """Each unit's peer group at a level of :data:`PEER_LEVELS` (the fields ``keys``), as text."""
+    fields = [units[k].fillna("").astype(str) if k != "member" else pd.Series("", units.index) for k in keys]
+    out = fields[0]
+    for more in fields[1:]:
+        out = out + "\x1f" + more
+    return out
+
+
+def peer_stats(units: pd.DataFrame, rates: pd.DataFrame) -> PeerStats:
+    """The peers' figures (:class:`PeerStats`) of ``units``, with ``rates``: per unit and
+    indicator, the value its peers are compared on (NaN: not counted)."""
+    out: dict[str, dict[str, pd.DataFrame]] = {"median": {}, "mean": {}, "count": {}}
+    values = rates.astype(float)
+    for name, keys in PEER_LEVELS:
+        grouped = values.groupby(peer_keys(units, keys).to_numpy())
+        for stat, frames in out.items():
+            frame = getattr(grouped, stat)().astype(float)
+            frame.index = pd.Index(frame.index, dtype=object)
+            frames[name] = frame
+    return PeerStats(out["median"], out["mean"], out["count"])
+
+
+def peer_lookup(
+    units: pd.DataFrame, stats: PeerStats, min_peers: int
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """For each unit and indicator, the median and the mean over its peers, and the level of
+    :data:`PEER_LEVELS` used: the closest level whose group has ``min_peers`` units with a
+    value, else the last with any. The mean of a yes/no indicator is the share of peers with a
+    yes."""
+    columns = list(stats.median[PEER_LEVELS[0][0]].columns)
+    shape = (len(units), len(columns))
+    median, mean = np.full(shape, np.nan), np.full(shape, np.nan)
+    level = np.full(shape, "", dtype=object)
+    todo = np.ones(shape, dtype=bool)
+    for i, (name, keys) in enumerate(PEER_LEVELS):
+        at = stats.median[name].index.get_indexer(pd.Index(peer_keys(units, keys)))
+        found = at >= 0
+        med, avg, n = (
+            np.where(found[:, None], getattr(stats, stat)[name].to_numpy(float)[at], np.nan)
+            for stat in ("median", "mean", "count")
+        )
+        n = np.nan_to_num(n)
         take = todo & ((n >= min_peers) | ((i == len(PEER_LEVELS) - 1) & (n > 0)))
         median[take], mean[take], level[take] = med[take], avg[take], name
         todo &= ~take
         if not todo.any():
             break
-    index = values.index
-    return pd.Series(median, index=index), pd.Series(level, index=index), pd.Series(mean, index=index)
+    index = units.index
+
+    def frame(values: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame(values, index=index, columns=columns)
+
+    return frame(median), frame(level), frame(mean)
 
 
 @dataclass(frozen=True)
@@ -709,6 +775,7 @@ class Judgement:
     low: pd.Series  # scores under flag_below, and not in its first months
     grace: pd.Series  # in its first grace_months: not flagged on its score
     member_share: pd.Series  # the part of the period the unit was a member
+    peers: PeerStats = field(repr=False)  # the peers' figures the units were judged against
 
 
 def judge(
@@ -721,48 +788,28 @@ def judge(
 
 
 def judge_facts(
-    all_units: pd.DataFrame, found: pd.DataFrame, period: Period, settings: Settings
+    all_units: pd.DataFrame,
+    found: pd.DataFrame,
+    period: Period,
+    settings: Settings,
+    stats: PeerStats | None = None,
 ) -> Judgement:
     """:func:`judge` on the units (:func:`units_frame`) and their facts for the period
-    (:func:`facts`, or :func:`store_facts`)."""
-    joined = days(all_units["joined"])
-    end = _ts(period.end)
-    last = period.end.isoformat()
-    member = pd.Series(
-        [is_member(k, j, last) for k, j in zip(all_units["kind"], all_units["joined"], strict=True)],
-        index=all_units.index,
-        dtype=bool,
-    )
-    units = all_units[member].copy()
-    joined = joined[member]
-    values = found.reindex(units.index)
-
-    first = joined.where(joined > _ts(period.start), _ts(period.start))
-    share = ((end - first).dt.days + 1) / period.days
-    grace_from = _ts(period.end) - pd.DateOffset(months=settings.grace_months)
-    grace = joined > grace_from
-    party = units["has_party_org"]
-    members = units["party_members"].where(units["party_members"] > 0)
-    values["member_registration"] = (values["members_registered"] / members).where(party)
-    for ind in INDICATORS:
-        if ind.party:
-            values[ind.name] = values[ind.name].where(party)
-    since = values["last_activity"].fillna(joined)
-    values["months_inactive"] = _months_between(since, period.end).clip(lower=0).astype(float)
-
-    groups = peer_groups(units)
+    (:func:`facts`, or :func:`store_facts`). ``stats``: the peers' figures of the whole store
+    (:func:`peer_statistics`), when the units are not all of it; None: the units are the whole
+    store, their peers' figures are computed from them."""
+    units, values, share, grace = _prepared(all_units, found, period, settings)
+    if stats is None:
+        stats = peer_stats(units, _rates(values, share, grace))
+    medians, levels, means = peer_lookup(units, stats, settings.min_peers)
     expected = pd.DataFrame(index=units.index)
-    medians = pd.DataFrame(index=units.index)
-    levels = pd.DataFrame(index=units.index)
     shares = pd.DataFrame(index=units.index)
     scores = pd.DataFrame(index=units.index)
     for ind in INDICATORS:
         v = values[ind.name].astype(float)
-        rate = v / share if ind.flow else v
-        peer, level, mean = _peer_median(groups, rate.where(~grace), settings.min_peers)
-        medians[ind.name], levels[ind.name] = peer, level
+        peer = medians[ind.name]
         if ind.kind == "yes":
-            shares[ind.name] = mean
+            shares[ind.name] = means[ind.name]
         if ind.kind == "months":
             allowed = peer.fillna(0).clip(lower=settings.idle_months_ok)
             s = (allowed / v).clip(upper=1).where(v > allowed, 1.0)
@@ -792,8 +839,65 @@ def judge_facts(
         broken[i] = rule.breaks(v).fillna(False).astype(bool) & applies
     low = (score < settings.flag_below).fillna(False).astype(bool) & ~grace
     return Judgement(
-        period, units, values, expected, medians, levels, shares, scores, score, broken, low, grace, share
+        period,
+        units,
+        values,
+        expected,
+        medians,
+        levels,
+        shares,
+        scores,
+        score,
+        broken,
+        low,
+        grace,
+        share,
+        stats,
     )
+
+
+def _prepared(
+    all_units: pd.DataFrame, found: pd.DataFrame, period: Period, settings: Settings
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, pd.Series]:
+    """The member units of the period, their indicator values, the part of the period each was
+    a member (``share``) and whether it is in its first ``grace_months`` (``grace``)."""
+    joined = days(all_units["joined"])
+    end = _ts(period.end)
+    last = period.end.isoformat()
+    member = pd.Series(
+        [is_member(k, j, last) for k, j in zip(all_units["kind"], all_units["joined"], strict=True)],
+        index=all_units.index,
+        dtype=bool,
+    )
+    units = all_units[member].copy()
+    joined = joined[member]
+    values = found.reindex(units.index)
+
+    first = joined.where(joined > _ts(period.start), _ts(period.start))
+    share = ((end - first).dt.days + 1) / period.days
+    grace_from = _ts(period.end) - pd.DateOffset(months=settings.grace_months)
+    grace = joined > grace_from
+    party = units["has_party_org"]
+    members = units["party_members"].where(units["party_members"] > 0)
+    values["member_registration"] = (values["members_registered"] / members).where(party)
+    for ind in INDICATORS:
+        if ind.party:
+            values[ind.name] = values[ind.name].where(party)
+    since = values["last_activity"].fillna(joined)
+    values["months_inactive"] = _months_between(since, period.end).clip(lower=0).astype(float)
+    return units, values, share, grace
+
+
+def _rates(values: pd.DataFrame, share: pd.Series, grace: pd.Series) -> pd.DataFrame:
+    """What peers are compared on: each indicator's value, per month of membership for a flow
+    indicator; NaN for a unit in its first months (it does not count towards a median)."""
+    return pd.DataFrame(
+        {
+            ind.name: (values[ind.name].astype(float) / share if ind.flow else values[ind.name].astype(float))
+            for ind in INDICATORS
+        },
+        index=values.index,
+    ).where(~grace, axis=0)
 
 
 def flags(now: Judgement, before: Judgement, settings: Settings) -> tuple[pd.Series, pd.Series]:
@@ -895,7 +999,12 @@ class Reason:
 
 def rows(frame: pd.DataFrame, keys: list[str]) -> dict[str, dict[str, Any]]:
     """The rows of frame for keys, as {key: {column: value}}."""
-    return {str(k): {str(c): x for c, x in v.items()} for k, v in frame.loc[keys].to_dict("index").items()}
+    part = frame.loc[keys]
+    columns = [str(c) for c in part.columns]
+    return {
+        str(k): dict(zip(columns, values, strict=True))
+        for k, values in zip(part.index, part.to_numpy(dtype=object).tolist(), strict=True)
+    }
 
 
 @dataclass(frozen=True)
@@ -1130,7 +1239,11 @@ def suggest(
     active = active.sort_values(["score", "key"], ascending=[False, True])
     best: dict[tuple[str, str], list[str]] = {}  # (place, kind): the two best active units
     for key, kind, community, street in zip(
-        active.index, active["kind"], active["community"], active["street"], strict=True
+        active.index.tolist(),
+        active["kind"].tolist(),
+        active["community"].tolist(),
+        active["street"].tolist(),
+        strict=True,
     ):
         for place in (f"c:{community}", f"s:{street}"):
             found = best.setdefault((place, str(kind)), [])
@@ -1342,11 +1455,13 @@ def engagement(
     now, before, units = judged(store, areas, area_key, period, settings)
     whole = read_tables(store) if with_structure else None
 
-    def rows(keys: set[str], communities: set[str]) -> Tables:
-        """The rows the result cites about these units (the whole tables for the structure)."""
+    def rows(watch: set[str], flagged: set[str], communities: set[str]) -> Tables:
+        """The rows the result cites (the whole tables for the structure): the changes of the
+        units ``watch``, the resources of those ``flagged`` and the needs of ``communities``."""
         if whole is not None:
             return whole
-        found = store.engagement_rows(keys, communities)
+        found = store.engagement_rows(watch, communities)
+        found["resource"] = store.rows("resource", "org", watch | flagged)
         return {name: found[name][list(COLUMNS[name])] for name in found}
 
     def seats(tables: Tables) -> dict[str, set[str]]:
@@ -1363,9 +1478,6 @@ def engagement(
     return _result(rows, seats, period, area_key, area_name, areas, settings, now, before, with_structure)
 
 
-BEYOND_DISTRICT = ("all", "district_any", "any")  # the peer levels of PEER_LEVELS past the district
-
-
 def judged(
     store: Store, areas: pd.DataFrame, area: str | None, period: Period, settings: Settings
 ) -> tuple[Judgement, Judgement, pd.DataFrame]:
@@ -1373,51 +1485,59 @@ def judged(
     all), from the indicators the store computes, and the units whose indicators were read
     (with ``seat_community``: a seat on its community's committee at the period's end).
 
-    Peers are found in the whole store, yet only as far as needed: the units of the area's
-    district are read (their peers of the street and the district), then, for the kinds of
-    the units compared past their district, those kinds' units everywhere, then, should a unit
-    still be compared with every member unit, all units. Each unit of the district is then
-    judged as it is against the whole store."""
-    paths = area_paths(areas)
-    district = paths.get(area, {}).get("district") if area is not None else None
-    if district is not None and all(
-        district in path.values() or path.get("district") is None for path in paths.values()
-    ):
-        district = None  # the one district of the store: read everything
-    previous = period.previous()
-    kinds: list[str] | None = None
-    read: dict[Period, pd.DataFrame] = {}
-    while True:
-        for p in (period, previous):
-            if kinds is None:  # the district (or everything)
-                read[p] = store_facts_rows(store, p, settings, district)
-            else:  # and the kinds compared beyond it, everywhere
-                wide = store_facts_rows(store, p, settings, None, kinds)
-                read[p] = pd.concat([read[p], wide[~wide.index.isin(read[p].index)]]).sort_index()
-        units = units_frame({"organization": read[period].rename_axis("key").reset_index(), "area": areas})
-        now, before = (judge_facts(units, facts_of(read[p]), p, settings) for p in (period, previous))
-        if district is None:
-            break
-        inside = set(below(areas, district))
-        far = pd.concat([j.peer_level[j.units["area"].isin(inside)] for j in (now, before)])
-        beyond = far.isin(BEYOND_DISTRICT).any(axis=1)
-        if not beyond.any():
-            break
-        if kinds is None:  # read these kinds everywhere, and judge again
-            kinds = sorted(set(units.loc[beyond[beyond].index.unique(), "kind"]))
-        elif far.isin(("any",)).any(axis=None):  # compared with every member unit: read them all
-            district, kinds = None, None
-        else:
-            break
+    Peers are found in the whole store: an area's units are judged against the peers' figures
+    of the whole store (:func:`peer_statistics`, kept in the store once computed), so only the
+    area's indicators are read. The whole store's judgement computes those figures and keeps
+    them for the areas that follow."""
+    periods = (period, period.previous())
+    read = dict(zip(periods, store_facts_rows(store, periods, settings, area), strict=True))
+    units = units_frame({"organization": read[period].rename_axis("key").reset_index(), "area": areas})
+    if area is None:
+        revision = store.revision()
+        now, before = (judge_facts(units, facts_of(read[p]), p, settings) for p in periods)
+        for j in (now, before):
+            if store.kept(_peers_name(j.period, settings)) is None:
+                store.keep(_peers_name(j.period, settings), j.peers.to_json(), revision)
+    else:
+        now, before = (
+            judge_facts(units, facts_of(read[p]), p, settings, stats)
+            for p, stats in zip(periods, peer_statistics(store, periods, settings), strict=True)
+        )
     units = units.assign(seat_community=read[period]["seat_community"].reindex(units.index).fillna(0) > 0)
     return now, before, units
 
 
+def _peers_name(period: Period, settings: Settings) -> str:
+    """The name the peers' figures of a period are kept under: what they depend on besides the
+    store (the settings that change the values compared)."""
+    problems = json.dumps(list(settings.problem_categories), ensure_ascii=False)
+    return f"engagement-peers/{period.label}/grace={settings.grace_months}/problems={problems}"
+
+
+def peer_statistics(store: Store, periods: Sequence[Period], settings: Settings) -> list[PeerStats]:
+    """The peers' figures of each period over every member unit of the store: kept in the store
+    (``Store.keep``) the first time they are computed, until the store is written again."""
+    kept = {p: store.kept(_peers_name(p, settings)) for p in periods}
+    missing = [p for p in periods if kept[p] is None]
+    computed: dict[Period, PeerStats] = {}
+    if missing:
+        revision = store.revision()
+        areas = store.table("area", list(COLUMNS["area"]))
+        found = store_facts_rows(store, missing, settings, None)
+        units = units_frame({"organization": found[0].rename_axis("key").reset_index(), "area": areas})
+        for p, rows in zip(missing, found, strict=True):
+            members, values, share, grace = _prepared(units, facts_of(rows), p, settings)
+            computed[p] = peer_stats(members, _rates(values, share, grace))
+            store.keep(_peers_name(p, settings), computed[p].to_json(), revision)
+    return [computed[p] if p in computed else PeerStats.from_json(str(kept[p])) for p in periods]
+
+
 def store_facts_rows(
-    store: Store, period: Period, settings: Settings, area: str | None, kinds: list[str] | None = None
-) -> pd.DataFrame:
+    store: Store, periods: Sequence[Period], settings: Settings, area: str | None
+) -> list[pd.DataFrame]:
+    """The store's indicators (``Store.engagement_facts``) of each period, in one pass."""
     return store.engagement_facts(
-        period.start.isoformat(), period.end.isoformat(), settings.problem_categories, area, kinds
+        [(p.start.isoformat(), p.end.isoformat()) for p in periods], settings.problem_categories, area
     )
 
 
@@ -1461,7 +1581,7 @@ def analyse(
 
 
 def _result(
-    rows: Callable[[set[str], set[str]], Tables],
+    rows: Callable[[set[str], set[str], set[str]], Tables],
     seats: Callable[[Tables], dict[str, set[str]]],
     period: Period,
     area_key: str | None,
@@ -1473,8 +1593,9 @@ def _result(
     with_structure: bool,
 ) -> Result:
     """The result for the units of ``area_key`` from the judgements of the period and the one
-    before. ``rows(units, communities)``: tables holding at least the rows of those units and the
-    needs of those communities (:meth:`graph.store.Store.engagement_rows`); ``seats(tables)``:
+    before. ``rows(watch, flagged, communities)``: tables holding at least the rows of the units
+    ``watch`` (:meth:`graph.store.Store.engagement_rows`), the resources of those ``flagged`` and
+    the needs of those communities; ``seats(tables)``:
     the kinds of the units seated on each committee at the period's end (:func:`_seat_kinds`)."""
     flagged, declined = flags(now, before, settings)
     units = now.units
@@ -1491,7 +1612,7 @@ def _result(
     watching = (declined | (flagged & ~was)).reindex(keys)
     watch = set(watching.index[watching.to_numpy(dtype=bool)])
     marked = list(flagged.reindex(keys).index[flagged.reindex(keys).to_numpy(dtype=bool)])
-    tables = rows(watch | set(marked), {str(c) for c in units.loc[marked, "community"].dropna()})
+    tables = rows(watch, set(marked), {str(c) for c in units.loc[marked, "community"].dropna()})
     found = structure.analyse(tables, period.start, period.end) if with_structure else None
     lost = changes.events(tables, period.start.isoformat(), period.end.isoformat(), watch)
     lost = lost[lost["event"].isin(changes.LOSSES)]
@@ -1565,6 +1686,7 @@ def _ranked(
     frame["flagged"], frame["declined"] = flagged.reindex(index), declined.reindex(index)
     frame["new_member"] = now.grace.reindex(index)
     frame["peer_level"] = now.peer_level["attendance_rate"].reindex(index)
+    ids = frame.index.tolist()  # plain strings: iterating the index itself converts each key
     explained = list(frame.index[frame["flagged"] | frame["declined"]])
     texts = {k: reasons(f, settings) for k, f in unit_facts(now, explained).items()}
     for k in frame.index[frame["declined"]]:
@@ -1576,11 +1698,9 @@ def _ranked(
                 r.indicator in ("decline", "change") or r.indicator.startswith("rule:") for r in texts[k]
             )
             texts[k].insert(at, Reason("change", zh, en))
-    frame["changes_zh"] = [
-        "；".join(r.zh for r in texts.get(k, []) if r.indicator == "change") for k in frame.index
-    ]
-    frame["reasons_zh"] = [("；".join(r.zh for r in texts[k]) if k in texts else "") for k in frame.index]
-    frame["reasons_en"] = [("; ".join(r.en for r in texts[k]) if k in texts else "") for k in frame.index]
+    frame["changes_zh"] = ["；".join(r.zh for r in texts.get(k, []) if r.indicator == "change") for k in ids]
+    frame["reasons_zh"] = [("；".join(r.zh for r in texts[k]) if k in texts else "") for k in ids]
+    frame["reasons_en"] = [("; ".join(r.en for r in texts[k]) if k in texts else "") for k in ids]
     broken = now.rules.loc[keys]
     frame["rules"] = [
         ",".join(rule.indicator for rule, b in zip(settings.rules, row, strict=True) if b)

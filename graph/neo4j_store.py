@@ -445,34 +445,35 @@ class Neo4jStore:
 
     def engagement_facts(
         self,
-        start: str,
-        end: str,
+        periods: Sequence[tuple[str, str]],
         problems: Sequence[str],
         area: str | None = None,
-        kinds: Sequence[str] | None = None,
-    ) -> pd.DataFrame:
+    ) -> list[pd.DataFrame]:
         """See :meth:`graph.store.Store.engagement_facts`: by Cypher on the server, one statement
-        per figure family (``cypher/engagement_*.cypher``), returning one row per unit."""
+        per figure family and period (``cypher/engagement_*.cypher``), returning one row per unit,
+        in one read transaction."""
         areas = self.table("area", ["key", "level", "parent"])
-        params = {
-            **facts_params(start, end, problems),
+        common = {
             # graph.rules.area_paths: the one definition of the areas above an area
             "paths": {a: list(path.values()) for a, path in area_paths(areas).items()},
-            "areas": None if area is None else sorted(below(areas, area)),
-            "kinds": None if kinds is None else list(kinds),
+            # every area for the whole store: the statements seek the index on Organization.area
+            "areas": sorted(areas["key"]) if area is None else sorted(below(areas, area)),
         }
 
-        def work(tx: ManagedTransaction) -> list[pd.DataFrame]:
-            parts = []
-            for family in ENGAGEMENT_FAMILIES:
-                found = tx.run(statement(f"engagement_{family}"), **params)
-                names = list(found.keys())
-                rows = [list(r.values()) for r in found]
-                parts.append(pd.DataFrame(rows, columns=names, dtype=object).set_index("key"))
-            return parts
+        def work(tx: ManagedTransaction) -> list[list[pd.DataFrame]]:
+            out = []
+            for start, end in periods:
+                params = {**facts_params(start, end, problems), **common}
+                parts = []
+                for family in ENGAGEMENT_FAMILIES:
+                    found = tx.run(statement(f"engagement_{family}"), **params)
+                    names = list(found.keys())
+                    rows = [list(r.values()) for r in found]
+                    parts.append(pd.DataFrame(rows, columns=names, dtype=object).set_index("key"))
+                out.append(parts)
+            return out
 
-        parts = self._read(work)
-        return facts_frame(parts[0].index, parts)
+        return [facts_frame(parts[0].index, parts) for parts in self._read(work)]
 
     def engagement_rows(
         self, units: Collection[str], communities: Collection[str]
@@ -549,8 +550,26 @@ class Neo4jStore:
             self.coverage(area, [], start, end, [f"{year}Q4"])
             self.cross_ties(area, [], start, end)
             self.bridging_posts(area, [], start, end)
-            self.engagement_facts(start, end, [], area)
+            self.engagement_facts(
+                [(start, end), (f"{int(year) - 1}-01-01", f"{int(year) - 1}-12-31")], [], area
+            )
         return warmed
+
+    def kept(self, name: str) -> str | None:
+        """See :meth:`graph.store.Store.kept`: a (:Derived) node at the current revision."""
+        found = self._read(lambda tx: _records(tx, statement("derived_kept"), name=name))
+        return None if not found else str(found[0]["value"])
+
+    def keep(self, name: str, value: str, revision: int) -> None:
+        """See :meth:`graph.store.Store.keep`: one (:Derived) node per name, the nodes of older
+        revisions deleted."""
+        try:
+            with self._session() as session:
+                session.execute_write(
+                    lambda tx: _run(tx, statement("derived_keep"), name=name, value=value, revision=revision)
+                )
+        except Neo4jError:  # a read-only user or database: the result is computed again next time
+            return
 
     def close(self) -> None:
         if self._close_driver:

@@ -114,15 +114,13 @@ class Store(Protocol):
 
     def engagement_facts(
         self,
-        start: str,
-        end: str,
+        periods: Sequence[tuple[str, str]],
         problems: Sequence[str],
         area: str | None = None,
-        kinds: Sequence[str] | None = None,
-    ) -> pd.DataFrame:
-        """The engagement indicators of [start, end] (ISO days) of every unit (an organization
-        that is not a committee) located in ``area`` (key) or under it (None: everywhere), of
-        ``kinds`` (None: any), computed in the store: one row per unit, indexed by key, with
+    ) -> list[pd.DataFrame]:
+        """The engagement indicators of each period ([start, end], ISO days) of every unit (an
+        organization that is not a committee) located in ``area`` (key) or under it (None:
+        everywhere), computed in the store: per period, one row per unit, indexed by key, with
         :data:`graph.indicators.FACT_COLUMNS` (``problems``: the project categories that are
         resident problems). :func:`graph.engagement.facts` is the reference it equals."""
         ...
@@ -135,6 +133,17 @@ class Store(Protocol):
         committee; every post of the people holding a post in a unit; the agreements, projects,
         attendance (and its meetings), resources and registrations of a unit; the needs of the
         ``communities`` (area keys)."""
+        ...
+
+    def kept(self, name: str) -> str | None:
+        """The derived result kept under ``name`` by :meth:`keep`, if the store was not written
+        since it was computed (None: none kept, or out of date)."""
+        ...
+
+    def keep(self, name: str, value: str, revision: int) -> None:
+        """Keep a derived result (text) computed from the store at ``revision``, for every
+        process reading the store, until the store is written again. Keeping is skipped when
+        the store cannot take it (being loaded, or read-only): the result is computed again."""
         ...
 
     def close(self) -> None: ...

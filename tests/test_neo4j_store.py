@@ -302,7 +302,9 @@ def test_an_own_post_without_role_or_mark_gives_its_unit_a_seat_in_both_stores(
     city = dict(small_city())
     posts = city["post"].copy()
     posts.loc[posts["key"] == "P2|O2", "role"] = None
-    seat = frame("post", [{"key": "P2|O1", "person": "P2", "org": "O1", "role": "兼职委员", "part_time": True}])
+    seat = frame(
+        "post", [{"key": "P2|O1", "person": "P2", "org": "O1", "role": "兼职委员", "part_time": True}]
+    )
     city["post"] = pd.concat([posts, seat], ignore_index=True)
     neo4j_store.write(city)
     embedded.write(city)

@@ -2,10 +2,13 @@
 embedded store, Cypher on the Neo4j server) equal the pandas reference (``graph.engagement.facts``),
 and the analysis built on them (``engagement``, reading only what an area needs) equals the
 analysis of the whole tables (``analyse``): on the S city, the M city (``m_stores``) and a small
-city of two districts, where peers are found beyond an area's district."""
+city of two districts, where an area's units are judged against the peers' figures of the whole
+store, computed once and kept in the store until it is written again."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,7 @@ import pytest
 from graph.embedded import EmbeddedStore
 from graph.engagement import (
     FACTS,
+    PeerStats,
     Settings,
     analyse,
     engagement,
@@ -137,25 +141,20 @@ def test_both_stores_equal_the_pandas_indicators_on_m(m_stores: dict[str, Store]
 
 
 class Recording:
-    """A store that records what the engagement indicators were asked for (area, kinds, units)."""
+    """A store that records what the engagement indicators were asked for (area, units)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.asked: list[tuple[str | None, tuple[str, ...] | None, int]] = []
+        self.asked: list[tuple[str | None, int]] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.store, name)
 
     def engagement_facts(
-        self,
-        start: str,
-        end: str,
-        problems: Sequence[str],
-        area: str | None = None,
-        kinds: Sequence[str] | None = None,
-    ) -> pd.DataFrame:
-        found = self.store.engagement_facts(start, end, problems, area, kinds)
-        self.asked.append((area, tuple(kinds) if kinds is not None else None, len(found)))
+        self, periods: Sequence[tuple[str, str]], problems: Sequence[str], area: str | None = None
+    ) -> list[pd.DataFrame]:
+        found = self.store.engagement_facts(periods, problems, area)
+        self.asked.extend((area, len(f)) for f in found)
         return found
 
 
@@ -173,25 +172,56 @@ def two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmbeddedStor
     store.close()
 
 
-@pytest.mark.parametrize("min_peers", [5, 25, 100_000])
-def test_peers_beyond_the_district_are_read_when_needed(two: Any, min_peers: int) -> None:
+@pytest.mark.parametrize(("min_peers", "grace"), [(5, 6), (25, 4), (100_000, 3)])
+def test_an_area_is_judged_against_the_peers_of_the_whole_store(two: Any, min_peers: int, grace: int) -> None:
     store, tables = two
-    settings = Settings(min_peers=min_peers)
+    settings = Settings(min_peers=min_peers, grace_months=grace)  # each case its own peers' figures
     areas = tables["area"]
     districts = sorted(areas.loc[areas["level"] == "district", "key"])
     assert len(districts) == 2
     units = int((~tables["organization"]["kind"].isin(COMMITTEES)).sum())
-    for district in districts:
+    for i, district in enumerate(districts):
         street = str(sorted(areas.loc[areas["parent"] == district, "key"])[0])
         recording = Recording(store)
         got = engagement(recording, "2025", street, settings, with_structure=False)  # type: ignore[arg-type]
         assert to_records(got) == to_records(analyse(tables, "2025", street, settings, with_structure=False))
-        first = recording.asked[0]
-        assert first[0] == district and first[2] < units  # the district's units first
+        inside = [n for area, n in recording.asked if area == street]
+        assert len(inside) == 2 and 0 < inside[0] < units  # the street's units, in each period
+        # the peers' figures of the whole store: computed by the first area, kept for the next
+        whole = [n for area, n in recording.asked if area is None]
+        assert whole == ([units, units] if i == 0 else [])
         levels = set(got.judgement.peer_level.loc[list(got.ranked["key"])].stack())
-        if min_peers == 100_000:  # every unit compared with every member unit: all are read
-            assert levels == {"any"} and recording.asked[-1] == (None, None, units)
-        elif levels & {"all", "district_any", "any"}:  # kinds beyond the district: those kinds read
-            assert any(kinds for _, kinds, _ in recording.asked)
-        else:
-            assert all(area == district for area, _, _ in recording.asked)
+        if min_peers == 100_000:  # every unit compared with every member unit
+            assert levels == {"any"}
+
+
+def test_the_peers_figures_are_kept_until_the_store_is_written(tmp_path: Path, city: Path) -> None:
+    store = EmbeddedStore(tmp_path / "s.sqlite")
+    load(city / "ledger", store)
+    settings = Settings(grace_months=5)
+    whole = engagement(store, "2025Q3", None, settings, with_structure=False)  # keeps the figures
+    name = f"engagement-peers/2025Q3/grace=5/problems={json.dumps(list(settings.problem_categories), ensure_ascii=False)}"
+    kept = store.kept(name)
+    assert kept is not None and store.kept(name.replace("grace=5", "grace=4")) is None
+    assert PeerStats.from_json(kept).to_json() == whole.judgement.peers.to_json()  # exactly, NaN and all
+    load(city / "ledger", store)  # a write, even of the same rows: a new revision
+    assert store.kept(name) is None
+    loading = sqlite3.connect(tmp_path / "s.sqlite", isolation_level=None)
+    loading.execute("BEGIN IMMEDIATE")  # a load holding the file: the analysis runs, nothing is kept
+    got = engagement(store, "2025Q3", a_street(read_tables(store)), settings, with_structure=False)
+    assert store.kept(name) is None and len(got.ranked) > 0
+    loading.execute("ROLLBACK")
+    loading.close()
+    store.close()
+
+
+@pytest.mark.neo4j
+def test_the_neo4j_store_keeps_derived_results_per_revision(neo4j_store: Store, city: Path) -> None:
+    load(city / "ledger", neo4j_store)
+    revision = neo4j_store.revision()
+    assert neo4j_store.kept("a") is None
+    neo4j_store.keep("a", "数据 1", revision)
+    neo4j_store.keep("b", "2", revision)
+    assert (neo4j_store.kept("a"), neo4j_store.kept("b")) == ("数据 1", "2")
+    neo4j_store.keep("a", "3", revision - 1)  # computed before a write: never read
+    assert (neo4j_store.kept("a"), neo4j_store.kept("b")) == (None, "2")

@@ -3,8 +3,8 @@ reasons of each flag, the units that declined since the previous period, a chart
 unit's indicators against its peers' median, suggested next steps, and the briefing (简报).
 
 The analysis is :func:`graph.engagement.engagement`: the store computes the indicators of the
-area's units and of the peers they need, the judgement runs in pandas; it is cached per store
-state, period and area for every session, and the widgets of this page only filter and pick
+area's units, judged in pandas against the peers' figures of the whole store (kept in the store
+once computed); it is cached per store state, period and area for every session, and the widgets of this page only filter and pick
 from its result. The page judges a whole year or a single quarter; the
 sidebar's period says which (see :func:`period_choices`).
 """
@@ -234,8 +234,9 @@ def indicator_chart(data: pd.DataFrame, unit_label: str, peer_label: str) -> alt
 @st.cache_data(max_entries=8, show_spinner=False)
 def analysis(key: str, version: Any, period: str, area: str | None) -> Result:
     """The engagement result for a store state, a period and an area (without the network
-    structure, which this page does not show): the store computes the indicators of the area
-    and of the peers it needs, once per store revision, period and area, for every session."""
+    structure, which this page does not show): the store computes the indicators of the area,
+    judged against the peers' figures the store keeps, once per store revision, period and area,
+    for every session."""
     return engagement(current_store(), period, area, with_structure=False)
 
 
