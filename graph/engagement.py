@@ -59,7 +59,7 @@ from graph import bridges, changes, structure
 from graph.errors import SettingsError
 from graph.glossary import ORG_KIND, SEAT_MEMBER
 from graph.rules import ATTENDED, COMMITTEES, area_paths, days, is_member, part_time
-from graph.scope import Period, find_area
+from graph.scope import Period, default_period, find_area, period_choices, store_span
 from graph.store import Store
 
 Tables = Mapping[str, pd.DataFrame]
@@ -1530,6 +1530,18 @@ def peer_statistics(store: Store, periods: Sequence[Period], settings: Settings)
             computed[p] = peer_stats(members, _rates(values, share, grace))
             store.keep(_peers_name(p, settings), computed[p].to_json(), revision)
     return [computed[p] if p in computed else PeerStats.from_json(str(kept[p])) for p in periods]
+
+
+def prepare(store: Store, settings: Settings | None = None) -> Period | None:
+    """Compute and keep the peers' figures of the period the 参与度 page opens on and the one
+    before (:func:`peer_statistics`), so that the first analyst after a load does not wait for
+    the whole store; that period (None: a store without activity)."""
+    span = store_span(store)
+    if not span:
+        return None
+    period = Period.parse(period_choices(*default_period(span))[0])
+    peer_statistics(store, [period, period.previous()], settings or load_settings())
+    return period
 
 
 def store_facts_rows(

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -18,6 +19,9 @@ from graph.glossary import ORG_KIND, norm
 from graph.rules import LEVELS as LEVELS  # the levels a scope can narrow down to
 from graph.rules import area_paths
 from graph.rules import upper as upper  # (the month-end rule lives in graph.rules)
+
+if TYPE_CHECKING:
+    from graph.store import Store
 
 ancestors = area_paths  # the name ui/network.py knows it by (the rule lives in graph.rules)
 
@@ -158,6 +162,20 @@ def activity_span(dates: Iterable[object]) -> list[str]:
     if not present:
         return []
     return quarters(quarter_of(present[0]), quarter_of(present[-1]))
+
+
+def store_span(store: Store) -> list[str]:
+    """The quarters in which the store's joint meetings were held (else its agreements signed;
+    empty when neither): the periods the app offers."""
+    first, last = store.date_range("meeting", "date")
+    if first is None:
+        first, last = store.date_range("agreement", "signed")
+    return activity_span([first, last])
+
+
+def default_period(span: list[str]) -> tuple[str, str]:
+    """The period the app opens on: the last four quarters of ``span`` (first, last quarter)."""
+    return span[max(len(span) - 4, 0)], span[-1]
 
 
 QUARTER_ZH = "一二三四"

@@ -17,7 +17,11 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
+from graph import settings
+from graph.embedded import EmbeddedStore
+from graph.engagement import _peers_name, load_settings
 from graph.errors import SettingsError
+from graph.scope import Period
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -57,6 +61,14 @@ def test_a_generated_city_validates_loads_once_and_counts(runner: CliRunner, tmp
     assert first.exit_code == 0, first.output
     units = json.loads((tmp_path / "city" / "truth.json").read_text(encoding="utf-8"))["counts"]["units"]
     assert re.search(rf"单位\s+{units}\s+0\s+0\n", first.output)
+    # the 参与度 page's first visit finds the peers' figures of its default period kept
+    period = Period.parse(re.search(r"peers' figures of (\S+) and", first.output)[1])  # type: ignore[index]
+    store = EmbeddedStore(settings.store_path())
+    try:
+        for p in (period, period.previous()):
+            assert store.kept(_peers_name(p, load_settings())) is not None
+    finally:
+        store.close()
     figures = json.loads(runner.invoke(main, ["stats", "--json"]).output)
     assert figures["records"]["organization"] == units
     assert sum(a["units"] for a in figures["units_by_area"]) == units

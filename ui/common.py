@@ -20,7 +20,7 @@ from graph.errors import GongjianError
 from graph.glossary import ORG_KIND, label
 from graph.model import RECORDS
 from graph.queries import mask_name
-from graph.scope import LEVELS, Scope, activity_span, children, quarters, scope_from_params
+from graph.scope import LEVELS, Scope, children, default_period, quarters, scope_from_params, store_span
 from graph.store import Store
 from ui import export
 from ui.netview import masked_id
@@ -191,11 +191,7 @@ def person(name: object) -> str:
 
 @st.cache_data(max_entries=16)
 def _span(key: str, version: tuple[tuple[str, int], ...]) -> list[str]:
-    store = current_store()
-    first, last = store.date_range("meeting", "date")
-    if first is None:
-        first, last = store.date_range("agreement", "signed")
-    return activity_span([first, last])
+    return store_span(current_store())
 
 
 def period_span() -> list[str]:
@@ -207,17 +203,12 @@ def period_span() -> list[str]:
     return quarters(f"{year}Q1", f"{year}Q4")
 
 
-def _default_period(span: list[str]) -> tuple[str, str]:
-    """The last four quarters of the data."""
-    return span[max(len(span) - 4, 0)], span[-1]
-
-
 def _init_state() -> None:
     """On a session's first run, take the scope from the URL."""
     if st.session_state.get("_scope_ready"):
         return
     span = period_span()
-    scope = scope_from_params(dict(st.query_params), table("area"), span, _default_period(span))
+    scope = scope_from_params(dict(st.query_params), table("area"), span, default_period(span))
     for level in LEVELS:
         st.session_state[level] = getattr(scope, level)
     st.session_state["_period_init"] = (scope.first, scope.last)  # the slider's first value
@@ -230,10 +221,10 @@ def scope() -> Scope:
     _init_state()
     span = period_span()
     first, last = (
-        st.session_state.get("period") or st.session_state.get("_period_init") or _default_period(span)
+        st.session_state.get("period") or st.session_state.get("_period_init") or default_period(span)
     )
     if first not in span or last not in span:
-        first, last = _default_period(span)
+        first, last = default_period(span)
     return Scope(
         st.session_state.get("district"),
         st.session_state.get("street"),
