@@ -641,6 +641,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "load": ("导入", "Load"),
     "loading": ("正在导入…", "Loading…"),
     "loaded_short": ("导入完成", "Loaded"),
+    "preparing_peers": (
+        "导入完成；正在计算参与度的同类单位基准…",
+        "Loaded; computing the 参与度 peers' figures…",
+    ),
     "loaded": ("已导入 {rows:,} 行。", "Loaded {rows:,} rows."),
     "rejected_rows": ("有 {rows:,} 行因问题未导入。", "{rows:,} rows with problems were left out."),
     "what_changed": ("本次导入的变化", "What the load changed"),

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from graph import settings
+from graph.engagement import prepare
 from graph.errors import GongjianError, Problem
 from graph.model import RECORDS
 from loaders.causes import Cause, causes
@@ -202,7 +203,8 @@ def render() -> None:
             except GongjianError as err:
                 st.error(plain(err.text(lang())))
                 return
-            bar.progress(1.0, text=t("loaded_short"))
+            bar.progress(1.0, text=t("preparing_peers"))
+            prepare(current_store())  # the first 参与度 visit then reads only its area
             forget()
             st.session_state["last_load"] = {
                 "changes": report.changes,
