@@ -15,7 +15,6 @@ meetings, as the overview's does.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench_app import city_store, picks  # noqa: E402
-from scales import per_scale  # noqa: E402
+from scales import per_scale, timed  # noqa: E402
 
 FAMILIES = ("overview", "cross", "changes")
-
-
-def timed(work: Any) -> tuple[float, Any]:
-    started = time.perf_counter()
-    found = work()
-    return time.perf_counter() - started, found
 
 
 def one(scale: str, seed: int, work: Path) -> dict[str, Any]:

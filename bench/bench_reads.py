@@ -17,7 +17,6 @@ time added to each query's.
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,16 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench_app import city_store, picks  # noqa: E402
-from scales import per_scale  # noqa: E402
+from scales import per_scale, timed  # noqa: E402
 
 TIES = ("HOLDS", "PARTY_TO", "ATTENDED", "CONTRIBUTES")  # the 网络 page's default, areas left out
 START, END = "2025-01-01", "2025-12-31"
-
-
-def timed(work: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    found = work()
-    return time.perf_counter() - started, found
 
 
 def one(scale: str, seed: int, work: Path) -> dict[str, Any]:

@@ -17,6 +17,7 @@ import argparse
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -62,3 +63,10 @@ def _children(script: str, args: argparse.Namespace) -> Iterator[dict[str, Any]]
             text=True,
         )
         yield json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def timed(work: Callable[[], Any]) -> tuple[float, Any]:
+    """The seconds ``work()`` took, and what it returned."""
+    started = time.perf_counter()
+    found = work()
+    return time.perf_counter() - started, found
