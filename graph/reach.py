@@ -22,19 +22,19 @@ import pandas as pd
 
 from graph.embedded import build_graph
 from graph.model import RECORD_TYPES, RECORDS, RecordType
+from graph.rules import holds
 from graph.scope import upper
 
 CAME = ("present", "substitute")
 
 
 def in_force(rec: RecordType, frame: pd.DataFrame, as_of: str) -> pd.Series:
-    """Rows holding on ``as_of`` (as a store's view as of that day keeps them)."""
-    keep = pd.Series(True, index=frame.index)
-    if rec.since:
-        keep &= frame[rec.since].map(lambda d: not isinstance(d, str) or d <= as_of).astype(bool)
-    if rec.until:
-        keep &= frame[rec.until].map(lambda d: not isinstance(d, str) or upper(d) >= as_of).astype(bool)
-    return keep
+    """Rows holding on ``as_of`` (as a store's view as of that day keeps them; :func:`holds`)."""
+    none = [None] * len(frame)
+    since = frame[rec.since] if rec.since else none
+    until = frame[rec.until] if rec.until else none
+    held = [holds(a, b, as_of, as_of) for a, b in zip(since, until, strict=True)]
+    return pd.Series(held, index=frame.index, dtype=bool)
 
 
 @dataclass(frozen=True)
