@@ -14,6 +14,7 @@ meetings, as the overview's does.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -103,11 +104,12 @@ def one(scale: str, seed: int, work: Path) -> dict[str, Any]:
                 file=sys.stderr,
                 flush=True,
             )
-    return {"scale": scale, "street_units": p.street_units, "load": _load(), "rows": rows}
-
-
-def _load() -> float:
-    return round(float(Path("/proc/loadavg").read_text().split()[0]), 1)
+    return {
+        "scale": scale,
+        "street_units": p.street_units,
+        "load": round(os.getloadavg()[0], 1),
+        "rows": rows,
+    }
 
 
 def main() -> None:
