@@ -77,9 +77,7 @@ def _to_sql(values: pd.Series, column: Column | None) -> npt.NDArray[np.object_]
     if kind in ("texts", "refs"):  # each distinct list written once
         texts: dict[Any, str | None] = {}
         return _objects(
-            texts[v]
-            if v in texts
-            else texts.setdefault(v, json.dumps(list(v), ensure_ascii=False) if v else None)
+            texts[v] if v in texts else texts.setdefault(v, _json_list(v) if v else None)
             for v in raw.tolist()
         )
     present = pd.notna(raw)
@@ -93,6 +91,18 @@ def _to_sql(values: pd.Series, column: Column | None) -> npt.NDArray[np.object_]
     out = raw.copy()
     out[~present] = None
     return out
+
+
+_JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')  # what json.dumps escapes with ensure_ascii=False
+
+
+def _json_list(texts: Sequence[str]) -> str:
+    """``json.dumps(list(texts), ensure_ascii=False)``, the same text (stored lists are compared
+    as text when a ledger is loaded again), without the encoder for texts it leaves as they are."""
+    joined = '", "'.join(texts)
+    if _JSON_ESCAPED.search(joined):
+        return json.dumps(list(texts), ensure_ascii=False)
+    return f'["{joined}"]'
 
 
 def _objects(values: Iterable[Any]) -> npt.NDArray[np.object_]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -526,3 +528,13 @@ def test_a_neo4j_load_killed_midway_is_reported_and_a_rerun_finishes_it(
 
 def small_counts() -> dict[str, int]:
     return {name: len(small_city().get(name, ())) for name in RECORDS}
+
+
+def test_lists_are_stored_as_the_json_encoder_writes_them() -> None:
+    """Stored lists are compared as text when a ledger is loaded again: the short way of writing
+    them gives json.dumps' text, for every character."""
+    rng = random.Random(42)
+    alphabet = ['"', "\\", "\x00", "\t", "\n", "\x1f", "\x7f", " ", "a", "中", "\u2028", "\ud800", "、", "😀"]
+    for _ in range(2000):
+        texts = tuple("".join(rng.choices(alphabet, k=rng.randint(0, 4))) for _ in range(rng.randint(1, 3)))
+        assert embedded._json_list(texts) == json.dumps(list(texts), ensure_ascii=False), texts
