@@ -731,14 +731,9 @@ def _sheet(record: RecordType, file: str, sheet: str, header: _Header, cells: pd
             count = count[: notes[0]]
     keep = np.zeros(len(cells), dtype=bool)
     keep[: len(count)] = count > 0
-    # Masking the arrays (Arrow's filter) is many times faster than DataFrame.loc here, and
-    # not masking them (no blank row) faster still.
-    every = bool(keep.all())
+    # Masking the arrays (Arrow's filter) is many times faster than DataFrame.loc here.
     rows = pd.DataFrame(
-        {
-            name: cells[p].array if every else cells[p].array[keep]
-            for name, p in sorted(header.fields.items(), key=_second)
-        }
+        {name: cells[p].array[keep] for name, p in sorted(header.fields.items(), key=_second)}
     )
     rows["_row"] = np.flatnonzero(keep) + header.data_start + 1
     texts = dict(header.texts)
