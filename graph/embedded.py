@@ -1,13 +1,14 @@
 """The embedded store: one SQLite file, no server, the default.
 
 One table per record type, keyed by the record's key. A write is one SQLite transaction
-(write-ahead log, full sync), so a crash or a kill in the middle of a load leaves the file as
-it was before the load. Values are always bound as parameters; table and column names come
+(write-ahead log; a rollback journal for a first load into an empty store that no one else has
+open), so a crash or a kill in the middle of a load leaves the file as it was before the load. Values are always bound as parameters; table and column names come
 from :mod:`graph.model`, never from data.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sqlite3
@@ -76,9 +77,7 @@ def _to_sql(values: pd.Series, column: Column | None) -> npt.NDArray[np.object_]
     if kind in ("texts", "refs"):  # each distinct list written once
         texts: dict[Any, str | None] = {}
         return _objects(
-            texts[v]
-            if v in texts
-            else texts.setdefault(v, json.dumps(list(v), ensure_ascii=False) if v else None)
+            texts[v] if v in texts else texts.setdefault(v, _json_list(v) if v else None)
             for v in raw.tolist()
         )
     present = pd.notna(raw)
@@ -92,6 +91,18 @@ def _to_sql(values: pd.Series, column: Column | None) -> npt.NDArray[np.object_]
     out = raw.copy()
     out[~present] = None
     return out
+
+
+_JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')  # what json.dumps escapes with ensure_ascii=False
+
+
+def _json_list(texts: Sequence[str]) -> str:
+    """``json.dumps(list(texts), ensure_ascii=False)``, the same text (stored lists are compared
+    as text when a ledger is loaded again), without the encoder for texts it leaves as they are."""
+    joined = '", "'.join(texts)
+    if _JSON_ESCAPED.search(joined):
+        return json.dumps(list(texts), ensure_ascii=False)
+    return f'["{joined}"]'
 
 
 def _objects(values: Iterable[Any]) -> npt.NDArray[np.object_]:
@@ -168,19 +179,50 @@ class EmbeddedStore:
             if progress:
                 progress(done, total)
 
-        with self._transaction():
-            self._db.execute(
-                "INSERT INTO meta VALUES ('revision', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1"
-            )
-            changes = {
-                record.name: self._upsert(record, tables[record.name], advance)
-                for record in RECORD_TYPES
-                if record.name in tables
-            }
-            for statement in _reference_indexes():  # made once, after the rows: faster than kept
-                self._db.execute(statement)
+        rollback = self._rollback_journal()
+        try:
+            with self._transaction():
+                self._db.execute(
+                    "INSERT INTO meta VALUES ('revision', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1"
+                )
+                changes = {
+                    record.name: self._upsert(record, tables[record.name], advance)
+                    for record in RECORD_TYPES
+                    if record.name in tables
+                }
+                for statement in _reference_indexes():  # made once, after the rows: faster than kept
+                    self._db.execute(statement)
+        finally:
+            if rollback:
+                self._write_ahead()
         self._indexed = True
         return changes
+
+    def _rollback_journal(self) -> bool:
+        """For a first load into an empty store, no other connection open: a rollback journal in
+        place of the write-ahead log, so that the rows are written once (to the file) instead of
+        twice (to the log, then to the file at the checkpoint). Pages added to a file are not
+        journaled, and a crash or a kill before the commit rolls the file back to what it was, as
+        the log does. Either journal keeps a write whole, so a row written by another process
+        between this check and the switch is only journaled, not at risk. True when switched."""
+        for record in RECORD_TYPES:
+            if self._db.execute(f"SELECT EXISTS (SELECT 1 FROM {record.name})").fetchone()[0]:
+                return False
+        try:  # refused at once ("database is locked") while another connection has the file open
+            (mode,) = self._db.execute("PRAGMA journal_mode=DELETE").fetchone()
+        except sqlite3.OperationalError:
+            return False
+        if mode != "delete":
+            return False
+        self._db.execute("PRAGMA synchronous=FULL")  # in rollback mode: safe from crashes and kills
+        return True
+
+    def _write_ahead(self) -> None:
+        """Back to the write-ahead log after a first load (if a reader opened the file meanwhile,
+        the next connection to open it alone switches it back)."""
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        with contextlib.suppress(sqlite3.OperationalError):
+            self._db.execute("PRAGMA journal_mode=WAL")
 
     def _upsert(self, record: RecordType, frame: pd.DataFrame, advance: Callable[[int], None]) -> Change:
         """Insert new keys, update changed rows; a changed source (file, sheet, row) alone is

@@ -594,9 +594,12 @@ def bytes_where(
     _, offsets_buffer, data_buffer = texts.buffers()
     if offsets_buffer is None or data_buffer is None:
         return np.zeros(len(texts), dtype=np.int64)
+    picked = marked(np.frombuffer(data_buffer, np.uint8))
+    if not picked.any():  # the common case (control characters): no sum to make
+        return np.zeros(len(texts), dtype=np.int64)
     offsets = np.frombuffer(offsets_buffer, np.int32)[texts.offset : texts.offset + len(texts) + 1]
     counts: npt.NDArray[np.int64] = np.zeros(len(data_buffer) + 1, dtype=np.int64)
-    np.cumsum(marked(np.frombuffer(data_buffer, np.uint8)), out=counts[1:])
+    np.cumsum(picked, out=counts[1:])
     ends: npt.NDArray[np.int64] = counts[offsets[1:]] - counts[offsets[:-1]]
     return ends
 
