@@ -2,8 +2,9 @@
 
 One table per record type, keyed by the record's key. A write is one SQLite transaction
 (write-ahead log; a rollback journal for a first load into an empty store that no one else has
-open), so a crash or a kill in the middle of a load leaves the file as it was before the load. Values are always bound as parameters; table and column names come
-from :mod:`graph.model`, never from data.
+open), so a crash or a kill in the middle of a load leaves the file as it was before the load.
+Values are always bound as parameters; table and column names come from :mod:`graph.model`,
+never from data.
 """
 
 from __future__ import annotations
