@@ -20,11 +20,15 @@ from graph.embedded import EmbeddedStore
 from graph.engagement import (
     FACTS,
     PeerStats,
+    Result,
+    Rule,
     Settings,
     analyse,
     engagement,
     facts,
     ledger,
+    load_settings,
+    prepare,
     read_tables,
     store_facts,
     to_records,
@@ -121,6 +125,8 @@ def test_cypher_indicators_and_analysis_equal_the_pandas_ones_on_s(
         for area in (None, street):
             assert_same_facts(neo4j_store, tables, period, area)
     assert_same_result(neo4j_store, tables, "2025", street)
+    for area in (None, street):
+        assert_kept_equals_computed(neo4j_store, "2025", area, KEPT_SETTINGS)
 
 
 # --- the M city, on both stores -----------------------------------------------------------------
@@ -138,6 +144,34 @@ def test_both_stores_equal_the_pandas_indicators_on_m(m_stores: dict[str, Store]
 
 
 # --- two districts: peers beyond an area's district -------------------------------------------
+
+
+KEPT_SETTINGS = Settings(flag_below=60, rules=(Rule("attendance_rate", below=0.3),))
+
+
+def assert_same_kept(kept: Result, computed: Result) -> None:
+    """Everything a page, the CLI or the briefing reads of a result is the same."""
+    assert to_records(kept) == to_records(computed)
+    assert (kept.area, kept.area_name, kept.figures) == (computed.area, computed.area_name, computed.figures)
+    for name in ("ranked", "changes", "suggestions", "peer_median"):
+        pd.testing.assert_frame_equal(getattr(kept, name), getattr(computed, name))
+    for name in ("units", "values", "expected", "peer_level", "peer_share", "scores", "rules"):
+        pd.testing.assert_frame_equal(getattr(kept.judgement, name), getattr(computed.judgement, name))
+    for name in ("score", "low", "grace", "member_share"):
+        pd.testing.assert_series_equal(getattr(kept.judgement, name), getattr(computed.judgement, name))
+    assert kept.judgement.peers.to_json() == computed.judgement.peers.to_json()
+
+
+def assert_kept_equals_computed(store: Store, period: str, area: str | None, settings: Settings) -> Result:
+    """The result computed once is kept: asked again, the store computes no indicator and gives
+    the same result."""
+    computed = engagement(store, period, area, settings, with_structure=False)
+    recording = Recording(store)
+    kept = engagement(recording, period, area, settings, with_structure=False)  # type: ignore[arg-type]
+    assert recording.asked == []
+    assert_same_kept(kept, computed)
+    assert kept.ranked["flagged"].any() and (kept.ranked["rules"] != "").any()
+    return computed
 
 
 class Recording:
@@ -212,6 +246,29 @@ def test_the_peers_figures_are_kept_until_the_store_is_written(tmp_path: Path, c
     assert store.kept(name) is None and len(got.ranked) > 0
     loading.execute("ROLLBACK")
     loading.close()
+    store.close()
+
+
+def test_a_kept_result_equals_a_computed_one_until_the_store_is_written(tmp_path: Path, city: Path) -> None:
+    store = EmbeddedStore(tmp_path / "s.sqlite")
+    load(city / "ledger", store)
+    street = a_street(read_tables(store))
+    for period, area in (("2025", None), ("2025Q3", street)):
+        assert_kept_equals_computed(store, period, area, KEPT_SETTINGS)
+    other = Recording(store)  # other settings: a result of their own
+    engagement(other, "2025", street, Settings(flag_below=61), with_structure=False)  # type: ignore[arg-type]
+    assert [area for area, _ in other.asked] == [street, street]
+    load(city / "ledger", store)  # a new revision: computed again
+    again = Recording(store)
+    got = engagement(again, "2025Q3", street, KEPT_SETTINGS, with_structure=False)  # type: ignore[arg-type]
+    asked = [area for area, _ in again.asked]
+    assert (asked.count(street), asked.count(None)) == (2, 2)  # the street's, and the peers' figures too
+    assert_same_result(store, read_tables(store), "2025Q3", street)
+    assert len(got.ranked) > 0
+    period = prepare(store)  # what the 参与度 page opens on: the whole store, kept
+    opened = Recording(store)
+    engagement(opened, period, None, load_settings(), with_structure=False)  # type: ignore[arg-type]
+    assert period is not None and opened.asked == []
     store.close()
 
 
