@@ -38,7 +38,10 @@ settings give the same result. :func:`engagement` has the store compute the indi
 (:func:`judged`), judged against the peers' figures of the whole store (:class:`PeerStats`,
 computed once per store revision and period and kept in the store: :func:`peer_statistics`),
 then judges in pandas; :func:`analyse` does it all in pandas on whole tables (:func:`facts`),
-the reference the tests hold the stores to.
+the reference the tests hold the stores to. A result without the network structure is kept in
+the store too, per revision, period, area and settings (``Store.keep``), so that the next
+visitor, another app process or the CLI reads it instead of computing it; :func:`prepare` keeps
+the one the 参与度 page opens on after a load.
 """
 
 from __future__ import annotations
@@ -57,8 +60,8 @@ import numpy as np
 import pandas as pd
 
 from graph import bridges, changes, structure
-from graph.frames import pack, unpack
 from graph.errors import SettingsError
+from graph.frames import pack, unpack
 from graph.glossary import ORG_KIND, SEAT_MEMBER
 from graph.rules import ATTENDED, COMMITTEES, area_paths, days, is_member, part_time
 from graph.scope import Period, default_period, find_area, period_choices, store_span
@@ -1449,7 +1452,10 @@ def engagement(
     ``2025Q3``); see the module docstring. The indicators are computed by the store
     (:func:`store_facts`) for the units the judgement needs (:func:`judged`); what the reasons
     and suggestions cite besides is read for the units flagged or declined only
-    (``Store.engagement_rows``), or, with the network structure, from the whole store."""
+    (``Store.engagement_rows``), or, with the network structure, from the whole store. Without
+    the structure, the result is kept in the store until it is written again, and read from
+    there by the next call with the same period, area and settings (if the store cannot keep
+    it, being loaded or read-only, it is computed each time)."""
     settings = settings or load_settings()
     period = period if isinstance(period, Period) else Period.parse(period)
     areas = store.table("area", list(COLUMNS["area"]))
