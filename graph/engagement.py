@@ -1542,7 +1542,22 @@ def _from_kept(text: str | None, period: Period, area_key: str | None, settings:
         kept = json.loads(text)
         frames = unpack(kept["frames"])
         j = {n: frames[f"judgement.{n}"] for n in _JUDGEMENT_FRAMES}
-        judgement = Judgement(period=period, peers=PeerStats.from_json(kept["peers"]), **j)  # type: ignore[arg-type]
+        judgement = Judgement(
+            period=period,
+            units=_frame(j["units"]),
+            values=_frame(j["values"]),
+            expected=_frame(j["expected"]),
+            peer_median=_frame(j["peer_median"]),
+            peer_level=_frame(j["peer_level"]),
+            peer_share=_frame(j["peer_share"]),
+            scores=_frame(j["scores"]),
+            score=_series(j["score"]),
+            rules=_frame(j["rules"]),
+            low=_series(j["low"]),
+            grace=_series(j["grace"]),
+            member_share=_series(j["member_share"]),
+            peers=PeerStats.from_json(kept["peers"]),
+        )
         return Result(
             period=period,
             area=area_key,
@@ -1562,6 +1577,12 @@ def _from_kept(text: str | None, period: Period, area_key: str | None, settings:
 def _frame(item: pd.DataFrame | pd.Series) -> pd.DataFrame:
     if not isinstance(item, pd.DataFrame):
         raise TypeError("a kept result holds a series where a frame belongs")
+    return item
+
+
+def _series(item: pd.DataFrame | pd.Series) -> pd.Series:
+    if not isinstance(item, pd.Series):
+        raise TypeError("a kept result holds a frame where a series belongs")
     return item
 
 
