@@ -308,7 +308,7 @@ def _prepare(store: Store) -> None:
         seconds = time.perf_counter() - started
         click.echo(
             f"参与度: the whole store's result and the peers' figures of {period.label} and the period "
-            f"before kept ({seconds:.0f} s)."
+            f"before kept, and the overview's figures ({seconds:.0f} s)."
         )
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 from graph import bridges
 from graph.frames import pack, unpack
 from graph.rules import ATTENDED, LEVELS, area_paths, during, members
-from graph.scope import Scope, quarter_end, quarter_start, units_in_scope
+from graph.scope import Scope, default_period, quarter_end, quarter_start, store_span, units_in_scope
 from graph.store import Store
 
 FIGURES = ("agreement", "seat", "attended")
@@ -183,6 +183,20 @@ def store_overview(store: Store, areas: pd.DataFrame, s: Scope, span: list[str])
     out = _store_overview(store, areas, s, span)
     store.keep(name, _to_kept(out), revision)
     return out
+
+
+def prepare(store: Store) -> None:
+    """Compute and keep the overview the app opens on: the whole store in its default period
+    (:func:`graph.scope.default_period`), so that the first visitor after a load does not wait."""
+    span = store_span(store)
+    if span:
+        first, last = default_period(span)
+        store_overview(
+            store,
+            store.table("area", ["key", "name", "level", "parent"]),
+            Scope(None, None, None, first, last),
+            span,
+        )
 
 
 def _to_kept(figures: dict[str, Any]) -> str:

@@ -59,7 +59,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from graph import bridges, changes, structure
+from graph import bridges, changes, coverage, structure
 from graph.errors import SettingsError
 from graph.frames import pack, unpack
 from graph.glossary import ORG_KIND, SEAT_MEMBER
@@ -1645,12 +1645,14 @@ def prepare(store: Store, settings: Settings | None = None) -> Period | None:
     default period (:func:`engagement`, kept in the store), and with it the peers' figures of
     that period and the one before (:func:`peer_statistics`), which every area's result is
     judged against; so that the first analyst after a load does not wait for the whole store.
-    That period (None: a store without activity)."""
+    The overview the app opens on is kept too (:func:`graph.coverage.prepare`). The period
+    (None: a store without activity)."""
     span = store_span(store)
     if not span:
         return None
     period = Period.parse(period_choices(*default_period(span))[0])
     engagement(store, period, None, settings, with_structure=False)
+    coverage.prepare(store)
     return period
 
 

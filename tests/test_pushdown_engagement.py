@@ -36,7 +36,7 @@ from graph.engagement import (
     to_records,
 )
 from graph.rules import COMMITTEES
-from graph.scope import Period, Scope, below
+from graph.scope import Period, Scope, below, default_period, store_span
 from graph.store import Store
 from loaders.ledger import load
 from synthetic import city as synthetic
@@ -291,9 +291,12 @@ def test_kept_results_equal_computed_ones_until_the_store_is_written(tmp_path: P
     assert overview.asked[0][0] == f"coverage {street}"
     assert_same_result(store, read_tables(store), "2025Q3", street)
     assert len(got.ranked) > 0
-    period = prepare(store)  # what the 参与度 page opens on: the whole store, kept
+    period = prepare(store)  # what the 参与度 page and the overview open on: the whole store, kept
     opened = Recording(store)
     engagement(opened, period, None, load_settings(), with_structure=False)  # type: ignore[arg-type]
+    span = store_span(store)
+    s = Scope(first=default_period(span)[0], last=default_period(span)[1])
+    coverage.store_overview(opened, read_tables(store)["area"], s, span)  # type: ignore[arg-type]
     assert period is not None and opened.asked == []
     store.close()
 
