@@ -165,7 +165,8 @@ def overview(tables: Tables, s: Scope, span: list[str]) -> dict[str, Any]:
     }
 
 
-# The kept overview's format: a new one gets a new number, so that older ones are not misread.
+# The kept overview's format: a change to it, or to how the figures are computed, gets a new
+# number, so that figures kept by older code are computed again rather than shown.
 KEPT_FORMAT = 1
 
 

@@ -1495,8 +1495,9 @@ def engagement(
     return result
 
 
-# The kept result: what a page shows, without the network structure. A new format of it gets a
-# new number, so that a result kept by older code is computed again rather than misread.
+# The kept result: what a page shows, without the network structure. A change to its format, or
+# to how a result is computed, gets a new number, so that a result kept by older code is computed
+# again rather than shown (kept results are otherwise dropped only by the store's next write).
 KEPT_FORMAT = 1
 _JUDGEMENT_FRAMES = (
     "units",
