@@ -83,7 +83,9 @@ def data_dir(city: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def m_stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Store]]:
     """The synthetic M city (one district, 10,000 units) loaded once per session into an
     embedded store and into a local Neo4j of its own, for tests that compare the stores' figures
-    on a city of real size. Read only: never write to them. Keyed "embedded" and "neo4j"."""
+    on a city of real size. Read only: never write to them. Keyed "embedded" and "neo4j". Used by
+    tests/test_reads.py only: the suite's workers take whole modules (``--dist loadfile``), so
+    one module loads the city once."""
     require_neo4j()
     folder = tmp_path_factory.mktemp("m-city")
     data_dir = folder / "neo4j"

@@ -21,7 +21,7 @@ from graph.model import RECORD_TYPES, RECORDS
 from graph.neo4j_server import ServerInfo
 from graph.neo4j_store import CYPHER_DIR, ENGAGEMENT_FAMILIES, Neo4jStore, statement
 from graph.queries import run_embedded, run_named
-from graph.store import Change, Store
+from graph.store import Change
 from graph.stores import open_store
 from loaders.ledger import load
 from synthetic.city import generate
@@ -265,19 +265,6 @@ def test_a_ledger_load_that_stops_halfway_is_finished_by_loading_the_ledger_agai
     assert neo4j_store.unfinished_loads() == []
     assert neo4j_store.counts() == embedded.counts()
     assert_same_graph(neo4j_store.view(), embedded.view())
-
-
-def test_the_m_city_loads_alike_and_its_streets_read_the_same_rows_in_both_stores(
-    m_stores: dict[str, Store],
-) -> None:
-    embedded, neo4j = m_stores["embedded"], m_stores["neo4j"]
-    assert neo4j.counts() == embedded.counts()  # a first load: every record created once
-    areas = embedded.table("area", ["key", "level"])
-    streets = sorted(areas.loc[areas["level"] == "street", "key"])
-    for street in (streets[0], streets[-1]):
-        expected = embedded.scoped(street)
-        for name, rows in neo4j.scoped(street).items():  # agreements and projects by relationship
-            pd.testing.assert_frame_equal(rows, expected[name], obj=f"{street} {name}")
 
 
 def test_warming_a_server_plans_the_pages_statements_for_a_community_its_street_and_district(

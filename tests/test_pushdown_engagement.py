@@ -1,10 +1,11 @@
 """The engagement indicators computed by the stores (``Store.engagement_facts``: SQL on the
 embedded store, Cypher on the Neo4j server) equal the pandas reference (``graph.engagement.facts``),
 and the analysis built on them (``engagement``, reading only what an area needs) equals the
-analysis of the whole tables (``analyse``): on the S city, the M city (``m_stores``) and a small
-city of two districts, where an area's units are judged against the peers' figures of the whole
-store, computed once and kept in the store until it is written again. A result kept in the store
-(the analysis of an area, and the overview's coverage of a scope) equals the one computed."""
+analysis of the whole tables (``analyse``): on the S city (the M city's check is in
+test_reads.py) and a small city of two districts, where an area's units are judged against the
+peers' figures of the whole store, computed once and kept in the store until it is written again.
+A result kept in the store (the analysis of an area, and the overview's coverage of a scope)
+equals the one computed."""
 
 from __future__ import annotations
 
@@ -129,20 +130,6 @@ def test_cypher_indicators_and_analysis_equal_the_pandas_ones_on_s(
     assert_same_result(neo4j_store, tables, "2025", street)
     for area in (None, street):
         assert_kept_equals_computed(neo4j_store, "2025", area, KEPT_SETTINGS)
-
-
-# --- the M city, on both stores -----------------------------------------------------------------
-
-
-@pytest.mark.neo4j
-def test_both_stores_equal_the_pandas_indicators_on_m(m_stores: dict[str, Store]) -> None:
-    tables = read_tables(m_stores["embedded"])
-    street = a_street(tables)
-    for period in ("2025", "2025Q2"):
-        for area in (None, street):
-            for store in m_stores.values():
-                assert_same_facts(store, tables, period, area)
-    assert_same_result(m_stores["neo4j"], tables, "2025", street)
 
 
 # --- two districts: peers beyond an area's district -------------------------------------------

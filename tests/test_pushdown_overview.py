@@ -2,8 +2,8 @@
 Cypher on the Neo4j server) equal the pandas path's (graph.coverage.overview and
 graph.bridges.cross_view on whole tables), and so does the change log from the rows the store
 reads for it (Store.change_rows): on the S city for the whole city, a district, a street
-and a community in two periods, on both stores; on the M city (the session's m_stores) for the
-whole city and a street, on both stores."""
+and a community in two periods, on both stores (on the M city for the whole city and a street, in
+test_reads.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from graph import bridges, changes, coverage
 from graph.embedded import EmbeddedStore
 from graph.neo4j_store import Neo4jStore, statement
-from graph.scope import Scope, below, quarters, units_in_scope
+from graph.scope import Scope, quarters, units_in_scope
 from graph.store import Store
 from loaders.ledger import load
 from ui.common import SHOWN_ROWS
@@ -150,19 +150,6 @@ def test_the_stores_figures_equal_the_pandas_path_on_s(kind: str, request: pytes
     )
     # a kind filter narrows the units on both paths alike
     check(store, ref, Scope(first="2025Q1", last="2025Q4", kinds=("soe", "school")))
-
-
-@pytest.mark.neo4j
-@pytest.mark.parametrize("kind", ["embedded", "neo4j"])
-def test_the_stores_figures_equal_the_pandas_path_on_m(kind: str, m_stores: dict[str, Store]) -> None:
-    ref = reference("M", m_stores["embedded"])
-    areas = ref.tables["area"]
-    street = scopes(areas, ("district", "street"))[-1]
-    district = str(areas.loc[areas["key"] == street, "parent"].iloc[0])
-    for s in (Scope(first="2025Q1", last="2025Q4"), Scope(district, street, first="2025Q3", last="2025Q3")):
-        # (Neo4j's change rows are the scope's rows or whole tables, which S checks already)
-        check(m_stores[kind], ref, s, log=kind == "embedded")
-    assert len(below(areas, street)) > 1
 
 
 def test_a_long_table_shows_its_first_rows_and_downloads_them_all() -> None:

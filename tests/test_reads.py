@@ -1,6 +1,10 @@
-"""The explorer's, the details panel's and the sidebar's reads by key and reference (Store.rows,
-Store.date_range) and the store's counts of the area picture (Store.group_ties) give what the
-whole-store path gives, on the M city in both stores."""
+"""The tests on the M city (10,000 units; the session's ``m_stores``), all in this module so that
+the suite's workers load it once: the explorer's, the details panel's and the sidebar's reads by
+key and reference (Store.rows, Store.date_range) and the store's counts of the area picture
+(Store.group_ties) give what the whole-store path gives, in both stores; the overview's and
+engagement's figures each store computes equal the pandas path's (the S city's checks, in
+test_pushdown_overview.py and test_pushdown_engagement.py, at real size); the first load gives
+both stores the same records."""
 
 from __future__ import annotations
 
@@ -12,10 +16,13 @@ import pandas as pd
 import pytest
 
 from graph import aggregate, changes, details, engagement, reach, search
+from graph.engagement import read_tables
 from graph.model import RECORDS, RELATIONSHIP_TYPES
 from graph.rules import COMMITTEE_LEVEL
 from graph.scope import Scope, activity_span, below, units_in_scope
 from graph.store import Store
+from tests.test_pushdown_engagement import a_street, assert_same_facts, assert_same_result
+from tests.test_pushdown_overview import check, reference, scopes
 from ui.netview import DEFAULT_TYPES
 
 START, END = "2025-01-01", "2025-12-31"
@@ -232,3 +239,43 @@ def test_the_area_picture_counted_by_the_store_equals_the_unit_networks(
             assert len(expected) > 1 and sum(expected.nodes[n]["inner"] for n in expected) > 0
             checked += 1
     assert checked == 8
+
+
+# --- the figures the stores compute, and their first load, on the M city ----------------------------
+
+
+@pytest.mark.neo4j
+def test_both_stores_equal_the_pandas_indicators_on_m(m_stores: dict[str, Store]) -> None:
+    tables = read_tables(m_stores["embedded"])
+    street = a_street(tables)
+    for period in ("2025", "2025Q2"):
+        for area in (None, street):
+            for store in m_stores.values():
+                assert_same_facts(store, tables, period, area)
+    assert_same_result(m_stores["neo4j"], tables, "2025", street)
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("kind", ["embedded", "neo4j"])
+def test_the_stores_figures_equal_the_pandas_path_on_m(kind: str, m_stores: dict[str, Store]) -> None:
+    ref = reference("M", m_stores["embedded"])
+    areas = ref.tables["area"]
+    street = scopes(areas, ("district", "street"))[-1]
+    district = str(areas.loc[areas["key"] == street, "parent"].iloc[0])
+    for s in (Scope(first="2025Q1", last="2025Q4"), Scope(district, street, first="2025Q3", last="2025Q3")):
+        # (Neo4j's change rows are the scope's rows or whole tables, which S checks already)
+        check(m_stores[kind], ref, s, log=kind == "embedded")
+    assert len(below(areas, street)) > 1
+
+
+def test_the_m_city_loads_alike_and_its_streets_read_the_same_rows_in_both_stores(
+    m_stores: dict[str, Store],
+) -> None:
+    embedded, neo4j = m_stores["embedded"], m_stores["neo4j"]
+    assert neo4j.counts() == embedded.counts()  # a first load: every record created once
+    areas = embedded.table("area", ["key", "level"])
+    streets = sorted(areas.loc[areas["level"] == "street", "key"])
+    for street in (streets[0], streets[-1]):
+        expected = embedded.scoped(street)
+        for name, rows in neo4j.scoped(street).items():  # agreements and projects by relationship
+            pd.testing.assert_frame_equal(rows, expected[name], obj=f"{street} {name}")
