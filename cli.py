@@ -307,7 +307,8 @@ def _prepare(store: Store) -> None:
     if period is not None:
         seconds = time.perf_counter() - started
         click.echo(
-            f"参与度: the peers' figures of {period.label} and the period before kept ({seconds:.0f} s)."
+            f"参与度: the whole store's result and the peers' figures of {period.label} and the period "
+            f"before kept, and the overview's figures ({seconds:.0f} s)."
         )
 
 

@@ -16,9 +16,10 @@ a fresh process times the store's scoped read of the street (Store.scoped, the r
 pages read) and counts what it returned, so the pick can be judged across scales. The first run generates XL
 (about 3 minutes) and loads it (about 3 minutes embedded; much longer on Neo4j): pick --scales.
 Target (issue 11): one street's pages on L at most 2x those on S, on both stores (printed for the
-street and for the community). The pages run with the 参与度 peers' figures of the whole store kept
-in it (as after any first visit since the last load); a fresh process before them times the 参与度
-page of the street and of the community with those figures cold (after a write) and warm.
+street and for the community). The pages run on the store as after a load (a write, then ``prepare``: the 参与度 peers'
+figures and the whole store's default results kept, not the street's); a fresh process before
+them times the 参与度 page of the street and of the community with those figures cold (after a
+write), warm, and with the scope's own result kept (any visit after the first).
 """
 
 from __future__ import annotations
@@ -109,9 +110,12 @@ def scoped_read(p: Picks, store: str, scale: str, seed: int, work: Path) -> dict
 def engagement_peers(p: Picks, store: str, scale: str, seed: int, work: Path) -> dict[str, Any]:
     """In a fresh process: the 参与度 page of the street and of the community, first render (every
     cache emptied), with the peers' figures of the whole store cold (after a write, as the first
-    visit after a load finds them: it computes and keeps them) and warm (kept in the store, as
-    every later visit finds them, in any process); cold - warm is their one-off cost."""
-    from bench_app import render
+    visit after a load finds them: it computes and keeps them), warm (kept in the store by the
+    other scope's visit, as every later visit finds them, in any process) and with the scope's
+    result kept (as every visit after the first finds it, in any process); cold - warm is the
+    peers' figures' one-off cost. At the end, the store as after a load: a write, then what
+    `gongjian load` ends with (``prepare``), for the pages that follow."""
+    from bench_app import prepared, render
 
     from graph.stores import open_store
 
@@ -119,13 +123,21 @@ def engagement_peers(p: Picks, store: str, scale: str, seed: int, work: Path) ->
     point_at(store, scale, seed, work)
     opened = open_store()
     out: dict[str, Any] = {}
+    where = {scope: p.scope(scope)[0] for scope in ("street", "community")}
+
+    def timed(scope: str, state: str) -> None:
+        out[f"{scope}_{state}_s"] = round(render("engagement", where[scope], {}, cold=True), 2)
+
     try:
-        render("", p.scope("street")[0], {}, cold=True)  # untimed: the imports and the connection
-        for scope in ("street", "community"):
-            where = p.scope(scope)[0]
-            opened.write({})  # a new revision: the kept figures are out of date
-            out[f"{scope}_peers_cold_s"] = round(render("engagement", where, {}, cold=True), 2)
-            out[f"{scope}_peers_warm_s"] = round(render("engagement", where, {}, cold=True), 2)
+        render("", where["street"], {}, cold=True)  # untimed: the imports and the connection
+        for first, other in (("street", "community"), ("community", "street")):
+            opened.write({})  # a new revision: what is kept is out of date
+            timed(first, "peers_cold")
+            timed(other, "peers_warm")
+            if first == "street":
+                timed("street", "kept")
+                timed("community", "kept")
+        out["prepare_s"] = prepared(opened)
     finally:
         opened.close()
     return out
@@ -215,6 +227,9 @@ def main() -> None:
             ("street_peers_warm_s", "street: 参与度, peers' figures warm"),
             ("community_peers_cold_s", "community: 参与度, figures cold"),
             ("community_peers_warm_s", "community: 参与度, figures warm"),
+            ("street_kept_s", "street: 参与度, result kept"),
+            ("community_kept_s", "community: 参与度, result kept"),
+            ("prepare_s", "prepare s (as gongjian load ends)"),
             ("scoped_first_s", "Store.scoped(street) first s"),
             ("scoped_second_s", "Store.scoped(street) again s"),
             ("scoped_rows", "rows it returns (areas aside)"),

@@ -9,6 +9,7 @@ unit, seat, attended, holding during a period) are those of :mod:`graph.rules`:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,8 +17,9 @@ from typing import Any
 import pandas as pd
 
 from graph import bridges
+from graph.frames import pack, unpack
 from graph.rules import ATTENDED, LEVELS, area_paths, during, members
-from graph.scope import Scope, quarter_end, quarter_start, units_in_scope
+from graph.scope import Scope, default_period, quarter_end, quarter_start, store_span, units_in_scope
 from graph.store import Store
 
 FIGURES = ("agreement", "seat", "attended")
@@ -163,10 +165,61 @@ def overview(tables: Tables, s: Scope, span: list[str]) -> dict[str, Any]:
     }
 
 
+# The kept overview's format: a change to it, or to how the figures are computed, gets a new
+# number, so that figures kept by older code are computed again rather than shown.
+KEPT_FORMAT = 1
+
+
 def store_overview(store: Store, areas: pd.DataFrame, s: Scope, span: list[str]) -> dict[str, Any]:
     """:func:`overview` computed by the store (``Store.unit_counts``, ``Store.coverage``): the
     same figures, and ``flags`` also carries each unit's name, kind and area. ``areas``: the
-    store's area table."""
+    store's area table. Kept in the store once computed (``Store.keep``), per scope and quarters,
+    until the store is written again: the next visitor, of any app process, reads it."""
+    said = json.dumps([s.area, list(s.kinds), s.start, s.end, list(span)], ensure_ascii=False)
+    name = f"overview/v{KEPT_FORMAT}/{said}"
+    found = _from_kept(store.kept(name))
+    if found is not None:
+        return found
+    revision = store.revision()  # before reading: a load meanwhile makes what is kept out of date
+    out = _store_overview(store, areas, s, span)
+    store.keep(name, _to_kept(out), revision)
+    return out
+
+
+def prepare(store: Store) -> None:
+    """Compute and keep the overview the app opens on: the whole store in its default period
+    (:func:`graph.scope.default_period`), so that the first visitor after a load does not wait."""
+    span = store_span(store)
+    if span:
+        first, last = default_period(span)
+        store_overview(
+            store,
+            store.table("area", ["key", "name", "level", "parent"]),
+            Scope(None, None, None, first, last),
+            span,
+        )
+
+
+def _to_kept(figures: dict[str, Any]) -> str:
+    """The figures of :func:`store_overview` as text: the frames and series packed, the rest
+    (counts, shares, the level) as JSON."""
+    frames = {k: v for k, v in figures.items() if isinstance(v, pd.DataFrame | pd.Series)}
+    rest = {k: v for k, v in figures.items() if k not in frames}
+    return json.dumps({"rest": rest, "frames": pack(frames)})
+
+
+def _from_kept(text: str | None) -> dict[str, Any] | None:
+    """The figures :func:`_to_kept` wrote (None: nothing kept, or not readable: compute them)."""
+    if text is None:
+        return None
+    try:
+        kept = json.loads(text)
+        return {**kept["rest"], **unpack(kept["frames"])}
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _store_overview(store: Store, areas: pd.DataFrame, s: Scope, span: list[str]) -> dict[str, Any]:
     counts = store.unit_counts(s.area, s.kinds, s.end)
     flags, quarterly = store.coverage(s.area, s.kinds, s.start, s.end, span)
     paths = area_paths(areas)

@@ -38,16 +38,20 @@ settings give the same result. :func:`engagement` has the store compute the indi
 (:func:`judged`), judged against the peers' figures of the whole store (:class:`PeerStats`,
 computed once per store revision and period and kept in the store: :func:`peer_statistics`),
 then judges in pandas; :func:`analyse` does it all in pandas on whole tables (:func:`facts`),
-the reference the tests hold the stores to.
+the reference the tests hold the stores to. A result without the network structure is kept in
+the store too, per revision, period, area and settings (``Store.keep``), so that the next
+visitor, another app process or the CLI reads it instead of computing it; :func:`prepare` keeps
+the one the 参与度 page opens on after a load.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -55,8 +59,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from graph import bridges, changes, structure
+from graph import bridges, changes, coverage, structure
 from graph.errors import SettingsError
+from graph.frames import pack, unpack
 from graph.glossary import ORG_KIND, SEAT_MEMBER
 from graph.rules import ATTENDED, COMMITTEES, area_paths, days, is_member, part_time
 from graph.scope import Period, default_period, find_area, period_choices, store_span
@@ -1447,11 +1452,20 @@ def engagement(
     ``2025Q3``); see the module docstring. The indicators are computed by the store
     (:func:`store_facts`) for the units the judgement needs (:func:`judged`); what the reasons
     and suggestions cite besides is read for the units flagged or declined only
-    (``Store.engagement_rows``), or, with the network structure, from the whole store."""
+    (``Store.engagement_rows``), or, with the network structure, from the whole store. Without
+    the structure, the result is kept in the store until it is written again, and read from
+    there by the next call with the same period, area and settings (if the store cannot keep
+    it, being loaded or read-only, it is computed each time)."""
     settings = settings or load_settings()
     period = period if isinstance(period, Period) else Period.parse(period)
     areas = store.table("area", list(COLUMNS["area"]))
     area_key, area_name = find_area({"area": areas}, area) if area else (None, "全部")
+    name = _result_name(period, area_key, settings)
+    if not with_structure:
+        found = _from_kept(store.kept(name), period, area_key, settings)
+        if found is not None:
+            return found
+    revision = store.revision()  # before reading: a load meanwhile makes what is kept out of date
     now, before, units = judged(store, areas, area_key, period, settings)
     whole = read_tables(store) if with_structure else None
 
@@ -1475,7 +1489,102 @@ def engagement(
                 out.setdefault(committee_of[community][0], set()).add(str(kind))
         return out
 
-    return _result(rows, seats, period, area_key, area_name, areas, settings, now, before, with_structure)
+    result = _result(rows, seats, period, area_key, area_name, areas, settings, now, before, with_structure)
+    if not with_structure:
+        store.keep(name, _to_kept(result), revision)
+    return result
+
+
+# The kept result: what a page shows, without the network structure. A change to its format, or
+# to how a result is computed, gets a new number, so that a result kept by older code is computed
+# again rather than shown (kept results are otherwise dropped only by the store's next write).
+KEPT_FORMAT = 1
+_JUDGEMENT_FRAMES = (
+    "units",
+    "values",
+    "expected",
+    "peer_median",
+    "peer_level",
+    "peer_share",
+    "scores",
+    "score",
+    "rules",
+    "low",
+    "grace",
+    "member_share",
+)
+
+
+def _result_name(period: Period, area_key: str | None, settings: Settings) -> str:
+    """The name the result of a period, an area (key; None: all) and settings is kept under."""
+    said = json.dumps(asdict(settings), sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(said.encode("utf-8")).hexdigest()[:16]
+    return f"engagement-result/v{KEPT_FORMAT}/{period.label}/{area_key or '*'}/{digest}"
+
+
+def _to_kept(result: Result) -> str:
+    """A result without its structure as text for ``Store.keep`` (:func:`_from_kept` reads it)."""
+    j = result.judgement
+    frames: dict[str, pd.DataFrame | pd.Series] = {
+        "ranked": result.ranked,
+        "peer_median": result.peer_median,
+        "changes": result.changes,
+        "suggestions": result.suggestions,
+        **{f"judgement.{n}": getattr(j, n) for n in _JUDGEMENT_FRAMES},
+    }
+    return json.dumps({"area_name": result.area_name, "peers": j.peers.to_json(), "frames": pack(frames)})
+
+
+def _from_kept(text: str | None, period: Period, area_key: str | None, settings: Settings) -> Result | None:
+    """The result :func:`_to_kept` wrote (None: nothing kept, or not readable: compute it)."""
+    if text is None:
+        return None
+    try:
+        kept = json.loads(text)
+        frames = unpack(kept["frames"])
+        j = {n: frames[f"judgement.{n}"] for n in _JUDGEMENT_FRAMES}
+        judgement = Judgement(
+            period=period,
+            units=_frame(j["units"]),
+            values=_frame(j["values"]),
+            expected=_frame(j["expected"]),
+            peer_median=_frame(j["peer_median"]),
+            peer_level=_frame(j["peer_level"]),
+            peer_share=_frame(j["peer_share"]),
+            scores=_frame(j["scores"]),
+            score=_series(j["score"]),
+            rules=_frame(j["rules"]),
+            low=_series(j["low"]),
+            grace=_series(j["grace"]),
+            member_share=_series(j["member_share"]),
+            peers=PeerStats.from_json(kept["peers"]),
+        )
+        return Result(
+            period=period,
+            area=area_key,
+            area_name=str(kept["area_name"]),
+            settings=settings,
+            ranked=_frame(frames["ranked"]),
+            peer_median=_frame(frames["peer_median"]),
+            changes=_frame(frames["changes"]),
+            suggestions=_frame(frames["suggestions"]),
+            structure=None,
+            judgement=judgement,
+        )
+    except (ValueError, KeyError, TypeError):  # not this format: compute it again
+        return None
+
+
+def _frame(item: pd.DataFrame | pd.Series) -> pd.DataFrame:
+    if not isinstance(item, pd.DataFrame):
+        raise TypeError("a kept result holds a series where a frame belongs")
+    return item
+
+
+def _series(item: pd.DataFrame | pd.Series) -> pd.Series:
+    if not isinstance(item, pd.Series):
+        raise TypeError("a kept result holds a frame where a series belongs")
+    return item
 
 
 def judged(
@@ -1533,14 +1642,18 @@ def peer_statistics(store: Store, periods: Sequence[Period], settings: Settings)
 
 
 def prepare(store: Store, settings: Settings | None = None) -> Period | None:
-    """Compute and keep the peers' figures of the period the 参与度 page opens on and the one
-    before (:func:`peer_statistics`), so that the first analyst after a load does not wait for
-    the whole store; that period (None: a store without activity)."""
+    """Compute and keep what the 参与度 page opens on: the result for the whole store in the
+    default period (:func:`engagement`, kept in the store), and with it the peers' figures of
+    that period and the one before (:func:`peer_statistics`), which every area's result is
+    judged against; so that the first analyst after a load does not wait for the whole store.
+    The overview the app opens on is kept too (:func:`graph.coverage.prepare`). The period
+    (None: a store without activity)."""
     span = store_span(store)
     if not span:
         return None
     period = Period.parse(period_choices(*default_period(span))[0])
-    peer_statistics(store, [period, period.previous()], settings or load_settings())
+    engagement(store, period, None, settings, with_structure=False)
+    coverage.prepare(store)
     return period
 
 

@@ -288,6 +288,7 @@ def test_widgets_do_not_run_the_analysis_again(data_dir: Path, monkeypatch: pyte
 
     monkeypatch.setattr(graph.engagement, "engagement", counted)
     st.cache_data.clear()
+    st.cache_resource.clear()  # the page's analysis is shared by the sessions of the app
     at = app()
     assert len(runs) == 1
     at.radio(key="eng_show").set_value("declined").run()

@@ -3,7 +3,9 @@ embedded store, Cypher on the Neo4j server) equal the pandas reference (``graph.
 and the analysis built on them (``engagement``, reading only what an area needs) equals the
 analysis of the whole tables (``analyse``): on the S city (the M city's check is in
 test_reads.py) and a small city of two districts, where an area's units are judged against the
-peers' figures of the whole store, computed once and kept in the store until it is written again."""
+peers' figures of the whole store, computed once and kept in the store until it is written again.
+A result kept in the store (the analysis of an area, and the overview's coverage of a scope)
+equals the one computed."""
 
 from __future__ import annotations
 
@@ -16,21 +18,26 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from graph import coverage
 from graph.embedded import EmbeddedStore
 from graph.engagement import (
     FACTS,
     PeerStats,
+    Result,
+    Rule,
     Settings,
     analyse,
     engagement,
     facts,
     ledger,
+    load_settings,
+    prepare,
     read_tables,
     store_facts,
     to_records,
 )
 from graph.rules import COMMITTEES
-from graph.scope import Period, below
+from graph.scope import Period, Scope, below, default_period, store_span
 from graph.store import Store
 from loaders.ledger import load
 from synthetic import city as synthetic
@@ -121,9 +128,54 @@ def test_cypher_indicators_and_analysis_equal_the_pandas_ones_on_s(
         for area in (None, street):
             assert_same_facts(neo4j_store, tables, period, area)
     assert_same_result(neo4j_store, tables, "2025", street)
+    for area in (None, street):
+        assert_kept_equals_computed(neo4j_store, "2025", area, KEPT_SETTINGS)
 
 
 # --- two districts: peers beyond an area's district -------------------------------------------
+
+
+KEPT_SETTINGS = Settings(flag_below=60, rules=(Rule("attendance_rate", below=0.3),))
+
+
+def assert_same_kept(kept: Result, computed: Result) -> None:
+    """Everything a page, the CLI or the briefing reads of a result is the same."""
+    assert to_records(kept) == to_records(computed)
+    assert (kept.area, kept.area_name, kept.figures) == (computed.area, computed.area_name, computed.figures)
+    for name in ("ranked", "changes", "suggestions", "peer_median"):
+        pd.testing.assert_frame_equal(getattr(kept, name), getattr(computed, name))
+    for name in ("units", "values", "expected", "peer_level", "peer_share", "scores", "rules"):
+        pd.testing.assert_frame_equal(getattr(kept.judgement, name), getattr(computed.judgement, name))
+    for name in ("score", "low", "grace", "member_share"):
+        pd.testing.assert_series_equal(getattr(kept.judgement, name), getattr(computed.judgement, name))
+    assert kept.judgement.peers.to_json() == computed.judgement.peers.to_json()
+
+
+def assert_kept_equals_computed(store: Store, period: str, area: str | None, settings: Settings) -> None:
+    """The result computed once is kept: asked again, the store computes no indicator and gives
+    the same result. The same for the overview's coverage of the area in the period's quarters."""
+    computed = engagement(store, period, area, settings, with_structure=False)
+    recording = Recording(store)
+    kept = engagement(recording, period, area, settings, with_structure=False)  # type: ignore[arg-type]
+    assert recording.asked == []
+    assert_same_kept(kept, computed)
+    assert kept.ranked["flagged"].any() and (kept.ranked["rules"] != "").any()
+    areas = store.table("area", ["key", "name", "level", "parent"])
+    quarters = [period] if "Q" in period else [f"{period}Q{q}" for q in range(1, 5)]
+    s = Scope(street=area, first=quarters[0], last=quarters[-1])
+    first = Recording(store)
+    figures = coverage.store_overview(first, areas, s, quarters)  # type: ignore[arg-type]
+    again = coverage.store_overview(recording, areas, s, quarters)  # type: ignore[arg-type]
+    assert first.asked and recording.asked == []
+    assert figures["members"] > 0 and figures["summary"]["attended"] > 0
+    assert figures.keys() == again.keys()
+    for name, value in figures.items():
+        if isinstance(value, pd.DataFrame):
+            pd.testing.assert_frame_equal(again[name], value)
+        elif isinstance(value, pd.Series):
+            pd.testing.assert_series_equal(again[name], value)
+        else:
+            assert again[name] == value, name
 
 
 class Recording:
@@ -141,6 +193,11 @@ class Recording:
     ) -> list[pd.DataFrame]:
         found = self.store.engagement_facts(periods, problems, area)
         self.asked.extend((area, len(f)) for f in found)
+        return found
+
+    def coverage(self, area: str | None, *args: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+        found = self.store.coverage(area, *args)
+        self.asked.append((f"coverage {area}", len(found[0])))
         return found
 
 
@@ -198,6 +255,36 @@ def test_the_peers_figures_are_kept_until_the_store_is_written(tmp_path: Path, c
     assert store.kept(name) is None and len(got.ranked) > 0
     loading.execute("ROLLBACK")
     loading.close()
+    store.close()
+
+
+def test_kept_results_equal_computed_ones_until_the_store_is_written(tmp_path: Path, city: Path) -> None:
+    store = EmbeddedStore(tmp_path / "s.sqlite")
+    load(city / "ledger", store)
+    street = a_street(read_tables(store))
+    for period, area in (("2025", None), ("2025Q3", street)):
+        assert_kept_equals_computed(store, period, area, KEPT_SETTINGS)
+    other = Recording(store)  # other settings: a result of their own
+    engagement(other, "2025", street, Settings(flag_below=61), with_structure=False)  # type: ignore[arg-type]
+    assert [area for area, _ in other.asked] == [street, street]
+    load(city / "ledger", store)  # a new revision: computed again
+    again = Recording(store)
+    got = engagement(again, "2025Q3", street, KEPT_SETTINGS, with_structure=False)  # type: ignore[arg-type]
+    asked = [area for area, _ in again.asked]
+    assert (asked.count(street), asked.count(None)) == (2, 2)  # the street's, and the peers' figures too
+    overview = Recording(store)
+    s = Scope(street=street, first="2025Q3", last="2025Q3")
+    coverage.store_overview(overview, read_tables(store)["area"], s, ["2025Q3"])  # type: ignore[arg-type]
+    assert overview.asked[0][0] == f"coverage {street}"
+    assert_same_result(store, read_tables(store), "2025Q3", street)
+    assert len(got.ranked) > 0
+    period = prepare(store)  # what the 参与度 page and the overview open on: the whole store, kept
+    opened = Recording(store)
+    engagement(opened, period, None, load_settings(), with_structure=False)  # type: ignore[arg-type]
+    span = store_span(store)
+    s = Scope(first=default_period(span)[0], last=default_period(span)[1])
+    coverage.store_overview(opened, read_tables(store)["area"], s, span)  # type: ignore[arg-type]
+    assert period is not None and opened.asked == []
     store.close()
 
 

@@ -3,9 +3,10 @@ reasons of each flag, the units that declined since the previous period, a chart
 unit's indicators against its peers' median, suggested next steps, and the briefing (简报).
 
 The analysis is :func:`graph.engagement.engagement`: the store computes the indicators of the
-area's units, judged in pandas against the peers' figures of the whole store (kept in the store
-once computed); it is cached per store state, period and area for every session, and the widgets of this page only filter and pick
-from its result. The page judges a whole year or a single quarter; the
+area's units, judged in pandas against the peers' figures of the whole store; the result is kept
+in the store once computed (per store revision, period, area and settings: the next app process
+reads it) and shared per store state, period and area by every session of this one, and the
+widgets of this page only filter and pick from it. The page judges a whole year or a single quarter; the
 sidebar's period says which (see :func:`period_choices`).
 """
 
@@ -231,12 +232,12 @@ def indicator_chart(data: pd.DataFrame, unit_label: str, peer_label: str) -> alt
 # --- cached analysis -------------------------------------------------------------------------
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=8, show_spinner=False)
 def analysis(key: str, version: Any, period: str, area: str | None) -> Result:
     """The engagement result for a store state, a period and an area (without the network
-    structure, which this page does not show): the store computes the indicators of the area,
-    judged against the peers' figures the store keeps, once per store revision, period and area,
-    for every session."""
+    structure, which this page does not show): kept in the store once computed, and cached here
+    for every session of the app as it is (not copied: on the whole city of L, copying it out of
+    a data cache took longer than drawing the page): do not modify it."""
     return engagement(current_store(), period, area, with_structure=False)
 
 
@@ -293,20 +294,26 @@ def status(row_flagged: bool, row_declined: bool, row_new: bool) -> str:
     return "、".join(words) if lang() == "zh" else ", ".join(words)
 
 
+def kind_labels(kinds: pd.Series) -> pd.Series:
+    """The kinds' labels, each looked up once (a lookup reads the session's language)."""
+    labels = {k: kind_label(k) for k in set(kinds)}
+    return kinds.map(labels.__getitem__)
+
+
 def ranked_table(rows: pd.DataFrame) -> pd.DataFrame:
     reasons = rows["reasons_zh"] if lang() == "zh" else rows["reasons_en"]
+    flags = (rows[c].astype(bool) for c in ("flagged", "declined", "new_member"))
+    states = list(zip(*flags, strict=True))
+    words = {state: status(*state) for state in set(states)}  # each status worded once
     return pd.DataFrame(
         {
             t("eng_rank"): rows["rank"],
             t("unit"): rows["name"],
             t("eng_score"): rows["score"],
             t("eng_score_before"): rows["score_before"],
-            t("eng_status"): [
-                status(bool(f), bool(d), bool(n))
-                for f, d, n in zip(rows["flagged"], rows["declined"], rows["new_member"], strict=True)
-            ],
+            t("eng_status"): [words[state] for state in states],
             t("eng_reasons"): reasons,
-            t("kind"): rows["kind"].map(kind_label),
+            t("kind"): kind_labels(rows["kind"]),
             t("street"): rows["street_name"],
             t("community"): rows["community_name"],
         }
@@ -493,7 +500,7 @@ def render() -> None:
             pd.DataFrame(
                 {
                     t("unit"): declined["name"],
-                    t("kind"): declined["kind"].map(kind_label),
+                    t("kind"): kind_labels(declined["kind"]),
                     t("street"): declined["street_name"],
                     t("community"): declined["community_name"],
                     t("eng_score_before"): declined["score_before"],
@@ -532,7 +539,7 @@ def render() -> None:
             pd.DataFrame(
                 {
                     t("unit"): changes["name"],
-                    t("kind"): changes["key"].map(lambda k: kind_label(kinds.get(k, "other"))),
+                    t("kind"): kind_labels(changes["key"].map(lambda k: kinds.get(k, "other"))),
                     t("street"): changes["street_name"],
                     t("eng_score_before"): changes["score_before"],
                     t("eng_score"): changes["score"],
