@@ -18,7 +18,8 @@ pages read) and counts what it returned, so the pick can be judged across scales
 Target (issue 11): one street's pages on L at most 2x those on S, on both stores (printed for the
 street and for the community). The pages run with the 参与度 peers' figures of the whole store kept
 in it (as after any first visit since the last load); a fresh process before them times the 参与度
-page of the street and of the community with those figures cold (after a write) and warm.
+page of the street and of the community with those figures cold (after a write) and warm; then
+another keeps the search index (graph.search.prepare, as `gongjian load` does after a load).
 """
 
 from __future__ import annotations
@@ -131,6 +132,24 @@ def engagement_peers(p: Picks, store: str, scale: str, seed: int, work: Path) ->
     return out
 
 
+def search_index(p: Picks, store: str, scale: str, seed: int, work: Path) -> dict[str, Any]:
+    """In a fresh process: the search index read and kept in the store (graph.search.prepare),
+    as after `gongjian load` (the writes before made the one kept out of date)."""
+    import time
+
+    from graph import search
+    from graph.stores import open_store
+
+    point_at(store, scale, seed, work)
+    opened = open_store()
+    try:
+        started = time.perf_counter()
+        search.prepare(opened)
+        return {"search_kept_s": round(time.perf_counter() - started, 2)}
+    finally:
+        opened.close()
+
+
 def in_child(work: Any, *args: Any) -> Any:
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         return pool.apply(work, args)
@@ -160,6 +179,7 @@ def one(scale: str, seed: int, work: Path, args: argparse.Namespace) -> dict[str
             result["stores"][store] = {
                 **scoped,
                 **peers,
+                **in_child(search_index, p, store, scale, seed, work),
                 **in_child(street_pages, p, store, scale, seed, work),
             }
             continue
@@ -170,7 +190,8 @@ def one(scale: str, seed: int, work: Path, args: argparse.Namespace) -> dict[str
             setup = in_child(load_neo4j_city, scale, seed, work)
             scoped = in_child(scoped_read, p, store, scale, seed, work)
             peers = in_child(engagement_peers, p, store, scale, seed, work)
-            measured = {**scoped, **peers, **in_child(street_pages, p, store, scale, seed, work)}
+            kept = in_child(search_index, p, store, scale, seed, work)
+            measured = {**scoped, **peers, **kept, **in_child(street_pages, p, store, scale, seed, work)}
             server = neo4j_server.status(data_dir)
             server_mb = memory_mb(server.pid)["VmHWM"] if server else None
             result["stores"][store] = {**setup, **measured, "server_peak_mb": server_mb}
@@ -215,6 +236,7 @@ def main() -> None:
             ("street_peers_warm_s", "street: 参与度, peers' figures warm"),
             ("community_peers_cold_s", "community: 参与度, figures cold"),
             ("community_peers_warm_s", "community: 参与度, figures warm"),
+            ("search_kept_s", "search index read and kept s"),
             ("scoped_first_s", "Store.scoped(street) first s"),
             ("scoped_second_s", "Store.scoped(street) again s"),
             ("scoped_rows", "rows it returns (areas aside)"),
