@@ -305,8 +305,8 @@ def _prepare(store: Store) -> None:
     from graph.engagement import prepare
 
     started = time.perf_counter()
-    search.prepare(store)
-    click.echo(f"Search: the index kept ({time.perf_counter() - started:.0f} s).")
+    if search.prepare(store):
+        click.echo(f"Search: the index kept ({time.perf_counter() - started:.0f} s).")
     started = time.perf_counter()
     period = prepare(store)
     if period is not None:

@@ -40,6 +40,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
 RANK = {record: i for i, record in enumerate(FIELDS)}
 ALL = tuple(FIELDS)
 EXACT, PREFIX, SUBSTRING = 0, 1, 2
+KEPT = "search"  # the derived result (Store.kept) marking the kept index current
 COLUMNS = ["id", "record", "key", "name", "terms", "text", "when", "context"]  # of an index
 
 
@@ -153,14 +154,15 @@ def kept(idx: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([idx.drop(columns="id"), _order(idx)], axis=1)
 
 
-def prepare(store: Store) -> pd.DataFrame:
-    """The whole index (:func:`read`), kept in the store for its current revision
-    (``Store.keep_search``; skipped when the store cannot take it), so that later searches
-    ask the store for their matches only (:func:`lookup`)."""
+def prepare(store: Store) -> bool:
+    """Have the store keep the whole index (:func:`read`) for its current revision, unless it
+    keeps one already (``Store.keep_search``; skipped when the store cannot take it), so that
+    later searches ask the store for their matches only (:func:`lookup`); whether it was read."""
+    if store.kept(KEPT) is not None:
+        return False
     revision = store.revision()
-    idx = read(store)
-    store.keep_search(kept(idx), revision)
-    return idx
+    store.keep_search(kept(read(store)), revision)
+    return True
 
 
 def lookup(store: Store, text: str, records: Iterable[str] = ALL, limit: int = 50) -> pd.DataFrame | None:

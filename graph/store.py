@@ -159,7 +159,8 @@ class Store(Protocol):
 
     def keep_search(self, index: pd.DataFrame, revision: int) -> None:
         """Keep a search index (:func:`graph.search.kept`) read at ``revision`` in place of
-        any kept before; skipped, as :meth:`keep` is, when the store cannot take it."""
+        any kept before, marked current as the derived result ``search`` (:meth:`kept`);
+        skipped, as :meth:`keep` is, when the store cannot take it."""
         ...
 
     def close(self) -> None: ...

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import re
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -410,12 +411,18 @@ def show_table(
 
 @st.cache_resource(max_entries=4)
 def _search_index(key: str, version: tuple[tuple[str, int], ...]) -> pd.DataFrame:
-    return search.prepare(current_store())
+    store = current_store()
+    revision = store.revision()
+    idx = search.read(store)
+    # kept in the store for the later searches of every process, without keeping this one waiting
+    threading.Thread(target=store.keep_search, args=(search.kept(idx), revision), daemon=True).start()
+    return idx
 
 
 def search_index() -> pd.DataFrame:
-    """Everything to search (graph/search.py), read once per revision in this process and kept
-    in the store for every process (search.prepare), shared between sessions: do not modify it."""
+    """Everything to search (graph/search.py), for a store that keeps no index for its revision
+    (loaded before there was one): read once per revision in this process, and kept in the store
+    for every later search; shared between sessions: do not modify it."""
     return _search_index(store_key(), stamp())
 
 
