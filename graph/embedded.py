@@ -888,7 +888,7 @@ class EmbeddedStore:
         """See :meth:`graph.store.Store.keep_search`: the search_index table made again, marked
         current in the derived table, in one transaction (as :meth:`keep`, on a connection of
         its own that gives up when the file is busy or read-only)."""
-        columns = [index[c if c != "since" else "when"] for c in _SEARCH]
+        columns = [index[c if c != "since" else "when"].tolist() for c in _SEARCH]
         rows = [
             (r, k, n, _SEP.join(t), x, w, _SEP.join(c), int(rank), int(u), int(length))
             for r, k, n, t, x, w, c, rank, u, length in zip(*columns, strict=True)

@@ -614,7 +614,7 @@ class Neo4jStore:
                 "unposted": int(u),
                 "length": int(length),
             }
-            for r, k, n, t, x, w, c, rank, u, length in zip(*(index[c] for c in names), strict=True)
+            for r, k, n, t, x, w, c, rank, u, length in zip(*(index[c].tolist() for c in names), strict=True)
         ]
         if self.revision() != revision:
             return  # written since the index was read
