@@ -628,7 +628,7 @@ class Neo4jStore:
                 session.execute_write(
                     _run, statement("derived_keep"), name="search", value="", revision=revision
                 )
-        except Neo4jError:  # a read-only user or database: searches read the whole store
+        except (Neo4jError, DriverError):  # read only, or gone: searches read the whole store
             return
 
     def close(self) -> None:
