@@ -11,8 +11,10 @@ WITH s, [
 ] AS k
 ORDER BY k[0], k[1], k[2], k[3]
 WITH collect([s, k]) AS hits
-WITH hits, CASE WHEN size(hits) >= $limit THEN hits[$limit - 1][1] END AS last
-UNWIND range(0, size(hits) - 1) AS i
-WITH hits[i][0] AS s, hits[i][1] AS k, i, last
-WHERE last IS NULL OR i < $limit OR k = last
+WITH hits[..$limit] + CASE
+  WHEN size(hits) <= $limit THEN []
+  ELSE [h IN hits[$limit..] WHERE h[1] = hits[$limit - 1][1]]
+END AS first
+UNWIND first AS hit
+WITH hit[0] AS s
 RETURN [s.record, s.key, s.name, s.terms, s.text, s.since, s.context] AS values
