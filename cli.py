@@ -299,9 +299,14 @@ def neo4j_start(port: int) -> None:
 
 
 def _prepare(store: Store) -> None:
-    """Have the store keep what the 参与度 page's first visit would otherwise compute."""
+    """Have the store keep what the 参与度 page's first visit and the first search would
+    otherwise compute."""
+    from graph import search
     from graph.engagement import prepare
 
+    started = time.perf_counter()
+    if search.prepare(store):
+        click.echo(f"Search: the index kept ({time.perf_counter() - started:.0f} s).")
     started = time.perf_counter()
     period = prepare(store)
     if period is not None:

@@ -3,7 +3,9 @@ path, in the same process, for the whole city on the embedded store: the shortes
 the 网络 page (graph.reach.connection against reach.index of every table), the named queries'
 embedded twins (queries.graph_for against store.view()), 共有人员 (aggregate.interlock_of against
 aggregate.interlock on whole tables), the search index (search.read against search.index of whole
-tables) and `gongjian changes` (changes.change_log against the pandas analysis of whole tables).
+tables; reading and keeping it in the store, as search.prepare does, against search.read), a search in a new
+process (search.lookup, asking the store's kept index, against search.find of search.read) and
+`gongjian changes` (changes.change_log against the pandas analysis of whole tables).
 
     .venv/bin/python bench/bench_reads.py [--scales S L] [--seed 42] [--work /tmp/gongjian-bench] [--json]
 
@@ -112,6 +114,22 @@ def one(scale: str, seed: int, work: Path) -> dict[str, Any]:
         lambda store: search.index({r: store.table(r) for r in (*search.FIELDS, "post")}),
         search.read,
     )
+
+    def keep(store: Any) -> None:
+        revision = store.revision()
+        store.keep_search(search.kept(search.read(store)), revision)
+
+    case("search index read, then kept", search.read, keep)  # once a revision (search.prepare)
+    kept = EmbeddedStore(path)
+    name = str(kept.rows("organization", "key", [p.unit.partition(":")[2]])["name"].iloc[0])
+    search.prepare(kept)  # as after `gongjian load` (the case above kept it already)
+    kept.close()
+    for text in ("社区", "学校", "社区 党委", name):
+        case(
+            f"search {text[:12]}",
+            lambda store, text=text: search.find(search.read(store), text),
+            lambda store, text=text: search.lookup(store, text),
+        )
 
     def old_changes(store: Any) -> Any:
         t = engagement.read_tables(store)

@@ -13,13 +13,14 @@ the pages are rendered in a fresh one, whose peak resident memory (VmHWM) is the
 Neo4j is a local server (heap 4 GB, page cache 3 GB: HEAP, PAGE_CACHE) kept loaded under
 <work>/neo4j-<scale>-<seed> (bench_app.py's); its own peak memory is printed too. Before the pages,
 a fresh process times the store's scoped read of the street (Store.scoped, the rows the street's
-pages read) and counts what it returned, so the pick can be judged across scales. The first run generates XL
-(about 3 minutes) and loads it (about 3 minutes embedded; much longer on Neo4j): pick --scales.
-Target (issue 11): one street's pages on L at most 2x those on S, on both stores (printed for the
-street and for the community). The pages run on the store as after a load (a write, then ``prepare``: the 参与度 peers'
-figures and the whole store's default results kept, not the street's); a fresh process before
-them times the 参与度 page of the street and of the community with those figures cold (after a
-write), warm, and with the scope's own result kept (any visit after the first).
+pages read) and counts what it returned, so the pick can be judged across scales. The first run
+generates XL (about 3 minutes) and loads it (about 3 minutes embedded; much longer on Neo4j): pick
+--scales. Target (issue 11): one street's pages on L at most 2x those on S, on both stores
+(printed for the street and for the community). The pages run on the store as after a load (a
+write, then what `gongjian load` ends with: the search index, the 参与度 peers' figures and the
+whole store's default results kept, not the street's); a fresh process before them times the
+参与度 page of the street and of the community with those figures cold (after a write), warm, and
+with the scope's own result kept (any visit after the first).
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def engagement_peers(p: Picks, store: str, scale: str, seed: int, work: Path) ->
             if first == "street":
                 timed("street", "kept")
                 timed("community", "kept")
-        out["prepare_s"] = prepared(opened)
+        out.update(prepared(opened))
     finally:
         opened.close()
     return out
@@ -230,6 +231,7 @@ def main() -> None:
             ("street_kept_s", "street: 参与度, result kept"),
             ("community_kept_s", "community: 参与度, result kept"),
             ("prepare_s", "prepare s (as gongjian load ends)"),
+            ("search_kept_s", "search index read and kept s (the same)"),
             ("scoped_first_s", "Store.scoped(street) first s"),
             ("scoped_second_s", "Store.scoped(street) again s"),
             ("scoped_rows", "rows it returns (areas aside)"),

@@ -46,3 +46,6 @@ CREATE CONSTRAINT load_id IF NOT EXISTS FOR (n:Load) REQUIRE n.id IS UNIQUE;
 
 // The store's revision (one node, see load_start.cypher).
 CREATE CONSTRAINT revision_id IF NOT EXISTS FOR (n:Revision) REQUIRE n.id IS UNIQUE;
+
+// The kept search index (graph/search.py): a trigram index serving `text CONTAINS $word`.
+CREATE TEXT INDEX search_text IF NOT EXISTS FOR (n:SearchEntry) ON (n.text);

@@ -52,6 +52,24 @@ _REFERENCES = (  # (table, column) of the references scoped reads and lookups fo
     ("registration", "person"),
 )
 
+# The search index (graph/search.py): its columns (lists joined by _SEP, a control character no
+# stored text holds), and the rows holding every word that rank among the first ? (and their
+# ties) on how they match the query, then on rank, unposted and length: ``m`` is the SQL twin of
+# graph.search.match_rank (0: a name or code is the query, 1: one starts with it, 2: else).
+_SEARCH = ("record", "key", "name", "terms", "text", "since", "context", "rank", "unposted", "length")
+_SEP = "\x1f"
+_SEARCH_SQL = (
+    "WITH hit AS MATERIALIZED (SELECT rowid AS row, "
+    "CASE WHEN instr(char(31) || terms || char(31), char(31) || ? || char(31)) THEN 0 "
+    "WHEN instr(char(31) || terms, char(31) || ?) THEN 1 ELSE 2 END AS m, rank, unposted, length "
+    "FROM search_index WHERE record IN ({records}) AND {holds}), "
+    "last AS (SELECT m, rank, unposted, length FROM hit ORDER BY m, rank, unposted, length LIMIT 1 OFFSET ?) "
+    "SELECT s.record, s.key, s.name, s.terms, s.text, s.since, s.context "
+    "FROM hit JOIN search_index s ON s.rowid = hit.row "
+    "WHERE NOT EXISTS (SELECT 1 FROM hit LIMIT 1 OFFSET ?) "
+    "OR (hit.m, hit.rank, hit.unposted, hit.length) <= (SELECT m, rank, unposted, length FROM last)"
+)
+
 _SQL_TYPES = {"bool": "INTEGER", "int": "INTEGER", "number": "REAL"}
 
 
@@ -877,6 +895,70 @@ class EmbeddedStore:
         names = _columns(rec)
         sql = f"SELECT {', '.join(names)} FROM {record} WHERE {condition} ORDER BY key"
         return self._select(rec, names, sql, params)
+
+    # --- search (graph/search.py) ----------------------------------------------------------
+
+    def search(self, query: str, records: Sequence[str], limit: int) -> pd.DataFrame | None:
+        """See :meth:`graph.store.Store.search`: the rows of the search_index table whose text
+        holds each word (``instr``: exact substrings, as ``str.contains``), cut to the first
+        ``limit`` and their ties in SQL; None unless the derived table marks it current. A scan
+        of that one narrow table: two-character words, the commonest Chinese query, cannot use
+        a trigram index (FTS5), and on the L city the scan takes tens of milliseconds
+        (bench/bench_reads.py)."""
+        words = query.split()
+        with self._transaction("DEFERRED"):
+            db = self._db
+            tables = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if (
+                not {"derived", "search_index"} <= tables
+                or not db.execute(
+                    "SELECT 1 FROM derived WHERE name = 'search' "
+                    "AND revision = (SELECT value FROM meta WHERE name = 'revision')"
+                ).fetchone()
+            ):
+                return None
+            holds = " AND ".join(["instr(text, ?) > 0"] * len(words))
+            found = db.execute(
+                _SEARCH_SQL.format(records=", ".join("?" * len(records)), holds=holds),
+                (query, query, *records, *words, limit - 1, limit - 1),
+            ).fetchall()
+        frame = pd.DataFrame(found, columns=list(_SEARCH[:7]), dtype=object).rename(columns={"since": "when"})
+        for column in ("terms", "context"):
+            frame[column] = [tuple(v.split(_SEP)) if v else () for v in frame[column]]
+        return frame
+
+    def keep_search(self, index: pd.DataFrame, revision: int) -> None:
+        """See :meth:`graph.store.Store.keep_search`: the search_index table made again, marked
+        current in the derived table, in one transaction (as :meth:`keep`, on a connection of
+        its own that gives up when the file is busy or read-only)."""
+        columns = [index[c if c != "since" else "when"].tolist() for c in _SEARCH]
+        rows = [
+            (r, k, n, _SEP.join(t), x, w, _SEP.join(c), int(rank), int(u), int(length))
+            for r, k, n, t, x, w, c, rank, u, length in zip(*columns, strict=True)
+        ]
+        db = sqlite3.connect(self.path, timeout=0.5, isolation_level=None)
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            (current,) = db.execute(
+                "SELECT coalesce(max(value), 0) FROM meta WHERE name = 'revision'"
+            ).fetchone()
+            if current != revision:  # written since the index was read
+                db.execute("ROLLBACK")
+                return
+            db.execute("DROP TABLE IF EXISTS search_index")
+            types = ", ".join(f"{c} {'INTEGER' if c in _SEARCH[7:] else 'TEXT'}" for c in _SEARCH)
+            db.execute(f"CREATE TABLE search_index ({types})")
+            db.executemany(f"INSERT INTO search_index VALUES ({', '.join('?' * len(_SEARCH))})", rows)
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS derived (name TEXT PRIMARY KEY, revision INTEGER, value TEXT)"
+            )
+            db.execute("DELETE FROM derived WHERE revision < ?", (revision,))
+            db.execute("INSERT OR REPLACE INTO derived VALUES ('search', ?, '')", (revision,))
+            db.execute("COMMIT")
+        except sqlite3.OperationalError:
+            return
+        finally:
+            db.close()
 
     def close(self) -> None:
         self._db.close()

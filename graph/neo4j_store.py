@@ -571,6 +571,66 @@ class Neo4jStore:
         except Neo4jError:  # a read-only user or database: the result is computed again next time
             return
 
+    # --- search (graph/search.py) ----------------------------------------------------------
+
+    def search(self, query: str, records: Sequence[str], limit: int) -> pd.DataFrame | None:
+        """See :meth:`graph.store.Store.search`: the (:SearchEntry) nodes found through the
+        search_text index and cut to the first ``limit`` on the server, in the transaction
+        that checks they are current."""
+        first, *words = query.split()
+
+        def work(tx: ManagedTransaction) -> list[list[Any]] | None:
+            if not _records(tx, statement("derived_kept"), name="search"):
+                return None
+            text = statement("search_find")
+            return _values(
+                tx, text, query=query, first=first, words=words, records=list(records), limit=limit
+            )
+
+        found = self._read(work)
+        if found is None:
+            return None
+        columns = ["record", "key", "name", "terms", "text", "when", "context"]
+        frame = pd.DataFrame(found, columns=columns, dtype=object)
+        for column in ("terms", "context"):
+            frame[column] = [tuple(v or ()) for v in frame[column]]
+        return frame
+
+    def keep_search(self, index: pd.DataFrame, revision: int) -> None:
+        """See :meth:`graph.store.Store.keep_search`: the (:SearchEntry) nodes made again, then
+        marked current by a (:Derived) node (a search finding another revision's mark, or none,
+        reads the whole store instead)."""
+        names = ("record", "key", "name", "terms", "text", "when", "context", "rank", "unposted", "length")
+        rows = [
+            {
+                "record": r,
+                "key": k,
+                "name": n,
+                "terms": list(t),
+                "text": x,
+                "since": w,
+                "context": list(c),
+                "rank": int(rank),
+                "unposted": int(u),
+                "length": int(length),
+            }
+            for r, k, n, t, x, w, c, rank, u, length in zip(*(index[c].tolist() for c in names), strict=True)
+        ]
+        if self.revision() != revision:
+            return  # written since the index was read
+        try:
+            with self._session() as session:
+                clear = statement("search_clear")
+                while session.execute_write(_records, clear, rows=BATCH)[0]["deleted"]:
+                    pass
+                for batch in _batches(rows):
+                    session.execute_write(_run, statement("search_keep"), rows=batch)
+                session.execute_write(
+                    _run, statement("derived_keep"), name="search", value="", revision=revision
+                )
+        except (Neo4jError, DriverError):  # read only, or gone: searches read the whole store
+            return
+
     def close(self) -> None:
         if self._close_driver:
             self.driver.close()

@@ -7,6 +7,10 @@ spaces collapsed, Latin lower-cased), every word of the query anywhere. Ranking:
 equal to the query first, then one starting with it, then the rest; within each, by record
 (:data:`RANK`), people with posts before people without, shorter names first, the latest first
 (an agreement signed later, a later meeting).
+
+A store keeps the index (:func:`prepare`, run after a load and by the first search of a
+revision without one) and answers a search with the rows holding every word (:func:`lookup`);
+the ranking of those few rows stays here. ``find(read(store), …)`` is its definition.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
 RANK = {record: i for i, record in enumerate(FIELDS)}
 ALL = tuple(FIELDS)
 EXACT, PREFIX, SUBSTRING = 0, 1, 2
+KEPT = "search"  # the derived result (Store.kept) marking the kept index current
+COLUMNS = ["id", "record", "key", "name", "terms", "text", "when", "context"]  # of an index
 
 
 CONTEXT = {  # record: the field holding the keys a row is shown with (a person: its posts' units)
@@ -133,13 +139,62 @@ def index(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
             )
         )
     if not parts:
-        return pd.DataFrame(columns=["id", "record", "key", "name", "terms", "text", "when", "context"])
+        return pd.DataFrame(columns=COLUMNS, dtype=object)
     return pd.concat(parts, ignore_index=True)
 
 
 def read(store: Store) -> pd.DataFrame:
     """The :func:`index` of everything a store holds, from the fields it reads (:func:`columns`)."""
     return index({record: store.table(record, list(columns(record))) for record in (*FIELDS, "post")})
+
+
+def kept(idx: pd.DataFrame) -> pd.DataFrame:
+    """An index as a store keeps it (``Store.keep_search``): without ``id``, with what a row
+    ranks by whatever the query (:func:`_order`: ``rank``, ``unposted``, ``length``)."""
+    return pd.concat([idx.drop(columns="id"), _order(idx)], axis=1)
+
+
+def prepare(store: Store) -> bool:
+    """Have the store keep the whole index (:func:`read`) for its current revision, unless it
+    keeps one already (``Store.keep_search``; skipped when the store cannot take it), so that
+    later searches ask the store for their matches only (:func:`lookup`); whether it was read."""
+    if store.kept(KEPT) is not None:
+        return False
+    revision = store.revision()
+    store.keep_search(kept(read(store)), revision)
+    return True
+
+
+def lookup(store: Store, text: str, records: Iterable[str] = ALL, limit: int = 50) -> pd.DataFrame | None:
+    """``find(read(store), text, records, limit)`` from the rows of the store's kept index
+    that hold every word and rank among the first ``limit`` (``Store.search``); None when the
+    store keeps no index for its current revision (a store loaded before there was one, or
+    written since: see :func:`prepare`)."""
+    records = tuple(records)
+    query = norm(text)
+    if not query:
+        return index({})
+    found = store.search(query, records, limit)
+    if found is None:
+        return None
+    found["order"] = found["record"].map(RANK)
+    rows = found.sort_values(["order", "key"], kind="stable").drop(columns="order")  # the index's order
+    rows.insert(0, "id", [node_id(r, k) for r, k in zip(rows["record"], rows["key"], strict=True)])
+    return find(rows.reset_index(drop=True), text, records, limit)
+
+
+def _order(rows: pd.DataFrame) -> pd.DataFrame:
+    """What rows rank by after how they match a query (:func:`match_rank`), as numbers: their
+    record (``rank``, :data:`RANK`), people without a post after those with (``unposted``),
+    shorter names first (``length``)."""
+    return pd.DataFrame(
+        {
+            "rank": rows["record"].map(RANK).astype(np.int64),
+            "unposted": ((rows["record"] == "person") & rows["context"].map(len).eq(0)).astype(np.int64),
+            "length": rows["name"].map(len).astype(np.int64),
+        },
+        index=rows.index,
+    )
 
 
 def match_rank(terms: Iterable[str], query: str) -> int:
@@ -164,18 +219,15 @@ def find(idx: pd.DataFrame, text: str, records: Iterable[str] = ALL, limit: int 
     for word in words:
         hit &= rows["text"].str.contains(word, regex=False)
     found = rows[hit]
-    rank = pd.DataFrame(
-        {
-            "match": found["terms"].map(lambda ts: match_rank(ts, query)),
-            "record": found["record"].map(RANK),
-            "unposted": (found["record"] == "person") & found["context"].map(lambda c: len(c) == 0),
-            "length": found["name"].str.len(),
-            "when": found["when"],
-            "name": found["name"],
-        },
-        index=found.index,
+    rank = pd.concat(
+        [
+            found["terms"].map(lambda ts: match_rank(ts, query)).rename("match"),
+            _order(found),
+            found[["when", "name"]],
+        ],
+        axis=1,
     )
-    numbers = rank[["match", "record", "unposted", "length"]].to_numpy(dtype=np.int64)
+    numbers = rank[["match", "rank", "unposted", "length"]].to_numpy(dtype=np.int64)
     if len(rank) > limit:  # the rows tied with the limit-th or before it on the numbers, in order
         last = numbers[np.lexsort(numbers.T[::-1])[limit - 1]]
         before = np.zeros(len(rank), bool)
@@ -185,7 +237,7 @@ def find(idx: pd.DataFrame, text: str, records: Iterable[str] = ALL, limit: int 
             tied &= column == value
         rank = rank[before | tied]
     order = rank.sort_values(
-        ["match", "record", "unposted", "length", "when", "name"],
+        ["match", "rank", "unposted", "length", "when", "name"],
         ascending=[True, True, True, True, False, True],
         kind="stable",
     ).index

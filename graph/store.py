@@ -146,4 +146,21 @@ class Store(Protocol):
         the store cannot take it (being loaded, or read-only): the result is computed again."""
         ...
 
+    # The search index (graph/search.py): kept per revision, as derived results are.
+
+    def search(self, query: str, records: Sequence[str], limit: int) -> pd.DataFrame | None:
+        """The rows of the kept search index (:func:`graph.search.index`'s columns but ``id``)
+        of ``records`` whose ``text`` holds every word of ``query`` (normalized), found through
+        an index in the store; of those, the ones ranking among the first ``limit`` on how they
+        match and :func:`graph.search.kept`'s numbers, with their ties (what
+        :func:`graph.search.find` keeps), in no particular order. None when no index is kept
+        for the current revision."""
+        ...
+
+    def keep_search(self, index: pd.DataFrame, revision: int) -> None:
+        """Keep a search index (:func:`graph.search.kept`) read at ``revision`` in place of
+        any kept before, marked current as the derived result ``search`` (:meth:`kept`);
+        skipped, as :meth:`keep` is, when the store cannot take it."""
+        ...
+
     def close(self) -> None: ...

@@ -9,20 +9,25 @@ both stores the same records."""
 from __future__ import annotations
 
 import itertools
+import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 
 import networkx as nx
 import pandas as pd
 import pytest
 
 from graph import aggregate, changes, details, engagement, reach, search
+from graph.embedded import EmbeddedStore
 from graph.engagement import read_tables
 from graph.model import RECORDS, RELATIONSHIP_TYPES
+from graph.neo4j_store import Neo4jStore
 from graph.rules import COMMITTEE_LEVEL
 from graph.scope import Scope, activity_span, below, units_in_scope
 from graph.store import Store
 from tests.test_pushdown_engagement import a_street, assert_same_facts, assert_same_result
 from tests.test_pushdown_overview import check, reference, scopes
+from tests.test_search import same_as_whole
 from ui.netview import DEFAULT_TYPES
 
 START, END = "2025-01-01", "2025-12-31"
@@ -165,8 +170,8 @@ def test_the_people_units_share_read_for_the_scope_equal_the_whole_store_s(
 
 
 @pytest.mark.parametrize("kind", STORES)
-def test_the_search_index_read_from_the_fields_it_needs_equals_the_whole_tables_one(
-    kind: str, m_stores: dict[str, Store], whole: dict[str, pd.DataFrame]
+def test_the_search_index_read_from_the_fields_it_needs_and_kept_in_the_store_equals_the_whole_one(
+    kind: str, m_stores: dict[str, Store], whole: dict[str, pd.DataFrame], tmp_path: Path
 ) -> None:
     expected = search.index(whole)
     found = search.read(m_stores[kind])
@@ -179,6 +184,24 @@ def test_the_search_index_read_from_the_fields_it_needs_equals_the_whole_tables_
         assert len(everything) > 500
         for limit in (1, 7, 50):
             assert list(search.find(found, text, limit=limit)["id"]) == everything[:limit], (text, limit)
+
+    # the index kept in the store (in a copy of the embedded one; on Neo4j, its entries deleted
+    # after: the fixture is read only) gives the same searches, asking the store for the matches
+    store = m_stores[kind]
+    if isinstance(store, EmbeddedStore):
+        with sqlite3.connect(store.path) as source, sqlite3.connect(tmp_path / "m.sqlite") as copy:
+            source.backup(copy)
+        store = EmbeddedStore(tmp_path / "m.sqlite")
+    try:
+        store.keep_search(search.kept(found), store.revision())
+        texts = ("社区", "社区 党委", "公司", "1", "协议 2024", *whole["organization"]["name"].iloc[[7, 700]])
+        assert same_as_whole(store, found, texts, wide=("社区",)) > 300
+    finally:
+        if isinstance(store, Neo4jStore):
+            for text in ("MATCH (s:SearchEntry) DELETE s", "MATCH (d:Derived {name: 'search'}) DELETE d"):
+                store.driver.execute_query(text, database_=store.database)
+        else:
+            store.close()
 
 
 @pytest.mark.parametrize("kind", STORES)

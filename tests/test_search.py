@@ -1,13 +1,20 @@
-"""Search over every record: what matches, and in which order."""
+"""Search over every record: what matches, and in which order; and the same search asked of
+the index a store keeps, on the S city in both stores (tests/test_reads.py: on the M city)."""
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
 from graph import search
+from graph.embedded import EmbeddedStore
+from graph.store import Store
+from loaders.ledger import load
 
 
 def table(columns: str, rows: list[tuple[Any, ...]]) -> pd.DataFrame:
@@ -90,3 +97,66 @@ def test_records_can_be_restricted(idx: pd.DataFrame) -> None:
     assert search.match_rank(("港湾小学",), "港湾小学") == search.EXACT
     assert search.match_rank(("港湾小学",), "港湾") == search.PREFIX
     assert search.match_rank(("港湾小学",), "小学") == search.SUBSTRING
+
+
+# --- the index kept in the store (Store.search, Store.keep_search) --------------------------
+
+QUERIES = ("社区", "社区 党委", "公司", "1", "协议 2024", "ＡＢＣ　物业", "不存在的名字")
+
+
+def same_as_whole(store: Store, idx: pd.DataFrame, texts: Iterable[str], wide: Iterable[str] = ()) -> int:
+    """Assert that each search asked of the store gives what a search of the whole index gives
+    (rows, columns and order): ``texts`` with the first 1, 7 and 50 of every record, ``wide``
+    also of some records and with no limit; the most rows compared."""
+    cases = [(text, search.ALL, limit) for text in texts for limit in (1, 7, 50)]
+    cases += [
+        (text, r, n) for text in wide for r in (("organization",), ("person", "area")) for n in (7, 10**5)
+    ]
+    most = 0
+    for text, records, limit in cases:
+        expected = search.find(idx, text, records, limit).reset_index(drop=True)
+        found = search.lookup(store, text, records, limit)
+        assert found is not None
+        pd.testing.assert_frame_equal(
+            found.reset_index(drop=True), expected, check_dtype=False, obj=f"{text} {records} {limit}"
+        )
+        most = max(most, len(found))
+    return most
+
+
+@pytest.fixture(params=["embedded", "neo4j"])
+def s_store(request: pytest.FixtureRequest, city: Path, tmp_path: Path) -> Iterator[Store]:
+    """The S city, loaded before any search index was kept (as a store of an earlier version)."""
+    if request.param == "embedded":
+        shutil.copy(city / "s.sqlite", tmp_path / "s.sqlite")
+        store: Store = EmbeddedStore(tmp_path / "s.sqlite")
+        yield store
+        store.close()
+    else:
+        neo4j: Store = request.getfixturevalue("neo4j_store")
+        load(city / "ledger", neo4j)
+        yield neo4j
+
+
+def test_a_search_asks_the_store_for_its_first_matches_and_finds_what_the_whole_index_finds(
+    s_store: Store,
+) -> None:
+    assert search.lookup(s_store, "社区") is None  # no index kept yet: the caller reads the whole index
+    assert search.prepare(s_store) and not search.prepare(s_store)  # kept once a revision
+    idx = search.read(s_store)
+    names = idx.groupby("record")["name"].first()
+    codes = idx.loc[idx["terms"].map(len) > 1, "terms"].map(lambda t: t[-1])
+    texts = (*QUERIES, *names, *codes.head(2), str(names["organization"])[:3])
+    assert same_as_whole(s_store, idx, texts, wide=("社区", "1")) > 100
+    # a common word: the store sends its first 50 and their ties, not every match
+    every = search.find(idx, "社区", limit=len(idx))
+    first = s_store.search("社区", search.ALL, 50)
+    assert first is not None and 50 <= len(first) < len(every) and len(every) > 300
+    assert set(first["key"]) <= set(every["key"])
+
+    s_store.write({})  # a new revision: the kept index may be out of date, and is not used
+    assert search.lookup(s_store, "社区") is None
+    s_store.keep_search(search.kept(search.read(s_store)), s_store.revision() - 1)  # read before a write
+    assert search.lookup(s_store, "社区") is None
+    assert search.prepare(s_store)
+    assert same_as_whole(s_store, idx, ("社区",)) == 50

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import re
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from graph import search, settings, stores
+from graph.embedded import node_id
 from graph.errors import GongjianError
 from graph.glossary import ORG_KIND, label
 from graph.model import RECORDS
@@ -409,12 +411,37 @@ def show_table(
 
 @st.cache_resource(max_entries=4)
 def _search_index(key: str, version: tuple[tuple[str, int], ...]) -> pd.DataFrame:
-    return search.read(current_store())
+    store = current_store()
+    revision = store.revision()
+    idx = search.read(store)
+    # kept in the store for the later searches of every process, without keeping this one waiting
+    threading.Thread(target=store.keep_search, args=(search.kept(idx), revision), daemon=True).start()
+    return idx
 
 
 def search_index() -> pd.DataFrame:
-    """Everything to search (graph/search.py), shared between sessions: do not modify it."""
+    """Everything to search (graph/search.py), for a store that keeps no index for its revision
+    (loaded before there was one): read once per revision in this process, and kept in the store
+    for every later search; shared between sessions: do not modify it."""
     return _search_index(store_key(), stamp())
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _found(key: str, version: tuple[tuple[str, int], ...], text: str, records: tuple[str, ...]) -> list[str]:
+    rows = search.lookup(current_store(), text, records)
+    if rows is None:  # no index kept for this revision (a store loaded before there was one)
+        rows = search.find(search_index(), text, records)
+    return list(rows["id"])
+
+
+def find_nodes(text: str, records: Sequence[str] = search.ALL) -> list[str]:
+    """The nodes a search finds, best first (graph/search.py): the store's matches only."""
+    return _found(store_key(), stamp(), text, tuple(records)) if text else []
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _people(key: str, version: tuple[tuple[str, int], ...]) -> list[str]:
+    return [node_id("person", k) for k in current_store().table("person", ["key"])["key"]]
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
@@ -473,7 +500,7 @@ def pick(
     if linked and linked != st.session_state.get(synced_key) and known(linked, records):
         st.session_state[chosen_key] = linked  # arrived by a link
     text = st.text_input(caption, key=f"{key}_q", placeholder=t("search_hint"))
-    found = list(search.find(search_index(), text, records)["id"]) if text else []
+    found = find_nodes(text, records)
     current = st.session_state.get(chosen_key)
     options = list(dict.fromkeys([*([current] if current else []), *found]))
     if not options:
@@ -504,6 +531,4 @@ def from_link(value: str | None) -> str | None:
     """The node a URL names: as it is, or the person a token stands for."""
     if not value or not value.startswith("person:~"):
         return value
-    idx = search_index()
-    people = idx.loc[idx["record"] == "person", "id"]
-    return next((n for n in people if masked_id(n) == value), None)
+    return next((n for n in _people(store_key(), stamp()) if masked_id(n) == value), None)

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from graph import settings
+from graph import search, settings
 from graph.engagement import prepare
 from graph.errors import GongjianError, Problem
 from graph.model import RECORDS
@@ -205,6 +205,7 @@ def render() -> None:
                 return
             bar.progress(1.0, text=t("preparing_peers"))
             prepare(current_store())  # the first 参与度 visit then reads only its area
+            search.prepare(current_store())  # and a search only its matches
             forget()
             st.session_state["last_load"] = {
                 "changes": report.changes,
