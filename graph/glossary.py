@@ -641,9 +641,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "load": ("导入", "Load"),
     "loading": ("正在导入…", "Loading…"),
     "loaded_short": ("导入完成", "Loaded"),
-    "preparing_peers": (
-        "导入完成；正在计算参与度的同类单位基准…",
-        "Loaded; computing the 参与度 peers' figures…",
+    "preparing": (
+        "导入完成；正在准备参与度、总览和搜索…",
+        "Loaded; preparing 参与度, the overview and search…",
     ),
     "loaded": ("已导入 {rows:,} 行。", "Loaded {rows:,} rows."),
     "rejected_rows": ("有 {rows:,} 行因问题未导入。", "{rows:,} rows with problems were left out."),

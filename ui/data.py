@@ -203,7 +203,7 @@ def render() -> None:
             except GongjianError as err:
                 st.error(plain(err.text(lang())))
                 return
-            bar.progress(1.0, text=t("preparing_peers"))
+            bar.progress(1.0, text=t("preparing"))
             prepare(current_store())  # the first 参与度 visit then reads only its area
             search.prepare(current_store())  # and a search only its matches
             forget()
