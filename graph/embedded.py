@@ -874,16 +874,16 @@ class EmbeddedStore:
     def keep(self, name: str, value: str, revision: int) -> None:
         """See :meth:`graph.store.Store.keep`: one row of the derived table per name, the rows of
         older revisions dropped."""
-        # A connection of its own that waits half a second at most: while a load holds the file
-        # (it makes a new revision anyway), or when the file is read-only, nothing is kept.
+        self._keeping(lambda db: _derived(db, name, value, revision))
+
+    def _keeping(self, work: Callable[[sqlite3.Connection], None]) -> None:
+        """``work`` in a write transaction that keeps a derived result, on a connection of its own
+        that waits half a second at most: while a load holds the file (it makes a new revision
+        anyway), or when the file is read-only, nothing is kept and no error is raised."""
         db = sqlite3.connect(self.path, timeout=0.5, isolation_level=None)
         try:
             db.execute("BEGIN IMMEDIATE")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS derived (name TEXT PRIMARY KEY, revision INTEGER, value TEXT)"
-            )
-            db.execute("DELETE FROM derived WHERE revision < ?", (revision,))
-            db.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)", (name, revision, value))
+            work(db)
             db.execute("COMMIT")
         except sqlite3.OperationalError:
             return
@@ -936,32 +936,31 @@ class EmbeddedStore:
             (r, k, n, _SEP.join(t), x, w, _SEP.join(c), int(rank), int(u), int(length))
             for r, k, n, t, x, w, c, rank, u, length in zip(*columns, strict=True)
         ]
-        db = sqlite3.connect(self.path, timeout=0.5, isolation_level=None)
-        try:
-            db.execute("BEGIN IMMEDIATE")
+
+        def write(db: sqlite3.Connection) -> None:
             (current,) = db.execute(
                 "SELECT coalesce(max(value), 0) FROM meta WHERE name = 'revision'"
             ).fetchone()
-            if current != revision:  # written since the index was read
-                db.execute("ROLLBACK")
+            if current != revision:  # written since the index was read: keep nothing
                 return
             db.execute("DROP TABLE IF EXISTS search_index")
             types = ", ".join(f"{c} {'INTEGER' if c in _SEARCH[7:] else 'TEXT'}" for c in _SEARCH)
             db.execute(f"CREATE TABLE search_index ({types})")
             db.executemany(f"INSERT INTO search_index VALUES ({', '.join('?' * len(_SEARCH))})", rows)
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS derived (name TEXT PRIMARY KEY, revision INTEGER, value TEXT)"
-            )
-            db.execute("DELETE FROM derived WHERE revision < ?", (revision,))
-            db.execute("INSERT OR REPLACE INTO derived VALUES ('search', ?, '')", (revision,))
-            db.execute("COMMIT")
-        except sqlite3.OperationalError:
-            return
-        finally:
-            db.close()
+            _derived(db, "search", "", revision)
+
+        self._keeping(write)
 
     def close(self) -> None:
         self._db.close()
+
+
+def _derived(db: sqlite3.Connection, name: str, value: str, revision: int) -> None:
+    """Keep a derived result in the derived table, one row per name, dropping the rows of older
+    revisions."""
+    db.execute("CREATE TABLE IF NOT EXISTS derived (name TEXT PRIMARY KEY, revision INTEGER, value TEXT)")
+    db.execute("DELETE FROM derived WHERE revision < ?", (revision,))
+    db.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)", (name, revision, value))
 
 
 class _Transaction:

@@ -6,8 +6,8 @@ The analysis is :func:`graph.engagement.engagement`: the store computes the indi
 area's units, judged in pandas against the peers' figures of the whole store; the result is kept
 in the store once computed (per store revision, period, area and settings: the next app process
 reads it) and shared per store state, period and area by every session of this one, and the
-widgets of this page only filter and pick from it. The page judges a whole year or a single quarter; the
-sidebar's period says which (see :func:`period_choices`).
+widgets of this page only filter and pick from it. The page judges a whole year or a single
+quarter; the sidebar's period says which (see :func:`period_choices`).
 """
 
 from __future__ import annotations
