@@ -30,7 +30,9 @@ values a user typed.
 
 Named queries that the embedded store can answer have a twin here: a plain function of the
 store's graph (:meth:`graph.store.Store.view`) that gives the same columns and rows in the
-same order (:func:`run_embedded`). The others need Neo4j, and say so.
+same order (:func:`run_embedded`). :func:`answer` gives that answer reading only what it needs
+(:func:`graph_for`; ``units_without`` from the coverage the store computes). The others need
+Neo4j, and say so.
 
 Errors (all :class:`graph.errors.GongjianError`, saying what to do, in Chinese and English kept
 apart: ``err.text("zh")``, ``err.text("en")``)::
@@ -815,7 +817,7 @@ def graph_for(
     holding every shortest connection between each two units it names
     (:func:`graph.reach.connection`); both read by key and reference. For a query of an area
     (:data:`AREA_TWINS`), the rows the scope of each area it names needs (``Store.scoped``), or
-    everywhere the rows of its first ``row_limit`` rows and one more (:func:`_first_rows`: so
+    everywhere the rows of its first ``row_limit`` rows and one more (:data:`FIRST_ROWS`: so
     that :func:`run_embedded` with the same ``row_limit`` says whether there were more), or the
     tables it reads. Otherwise the whole view."""
     if name not in (*UNIT_TWINS, *AREA_TWINS, "shortest_connection"):
@@ -1208,18 +1210,22 @@ def units_without(graph: nx.MultiDiGraph, p: Mapping[str, Any]) -> tuple[tuple[s
 
 
 def units_without_in_store(store: Store, p: Mapping[str, Any], row_limit: int = ROW_LIMIT) -> Result:
-    """:func:`units_without` answered from the flags the store computes for the member units of
-    each area the text names, or of every area (``Store.coverage``: the rules of graph.rules
-    the query states, in SQL or Cypher), with the parameters bound (:meth:`NamedQuery.bind`):
-    only the first ``row_limit`` units lacking one are read, never the period's rows."""
+    """:func:`units_without` (the parameters bound: :meth:`NamedQuery.bind`) answered from the
+    coverage the store computes for the member units of each area the text names, or of every
+    area (``Store.coverage``, whose definition is :func:`graph.coverage.unit_coverage`): the
+    same rules of graph.rules the query states (member unit on ``until``: ``is_member``; an
+    agreement holding in the period: ``holds``; a seat: ``is_part_time`` on the committees of
+    the unit's ``area_paths``; a meeting of the period attended: ``ATTENDED``). Only the first
+    ``row_limit`` units lacking one are read, never the period's rows."""
     areas = store.table("area", ["key", "code", "name"])
-    scopes: list[str | None] = [
-        key
-        for key, code, area in areas.itertuples(index=False, name=None)
-        if _matches({"key": key, "code": code, "name": area}, p["area"], False)
-    ]
     if p["area"] == "":
-        scopes = [None]
+        scopes: list[str | None] = [None]
+    else:
+        scopes = [
+            key
+            for key, code, area in areas.itertuples(index=False, name=None)
+            if _matches({"key": key, "code": code, "name": area}, p["area"], False)
+        ]
     flags = [store.coverage(a, (), p["since"], p["until"], [])[0] for a in scopes]
     found = pd.concat(flags).drop_duplicates("key") if flags else pd.DataFrame(columns=["key", *FIGURES])
     lacking = found[~(found[list(FIGURES)].astype(bool).all(axis=1))].sort_values("key")
