@@ -510,8 +510,7 @@ def query(obj: Context, name: str | None, values: tuple[str, ...], as_json: bool
             if isinstance(store, Neo4jStore):
                 result = queries.run_named(store.driver, store.database, name, parse_values(values))
             else:
-                given = parse_values(values)
-                result = queries.run_embedded(queries.graph_for(store, name, given), name, given)
+                result = queries.answer(store, name, parse_values(values))
             if settings.flag("mask_names"):
                 people = store.table("person", ["key", "name", "code"])
                 result = queries.mask_result(

@@ -5,17 +5,17 @@ L cities.
     .venv/bin/python bench/bench_app.py [--scales M L] [--stores embedded neo4j] [--seed 42]
                                         [--work /tmp/gongjian-bench] [--json]
 
-The pages: 总览, 网络 (the explorer's default picture, an ego view of the busiest member unit
-and an expansion of one of its partners, a search typed, the shortest connection of the unit with
-that partner and with a unit of another area, the units sharing people), 单位, 交叉任职, 参与度,
-查询 and 数据. Each is timed
-with Streamlit's AppTest (the whole script run: sidebar and page). The first render empties
-every cache first, so it includes reading the store; the second visit is a new session with the
-caches the first one left (what the next analyst pays). Before the pages, each store gets what
-`gongjian load` and `gongjian neo4j start` end with, after a write (nothing kept from earlier
-runs): the search index (``search_kept_s``) and the results the 参与度 page and the overview open on
-(``prepare_s``) kept in the store. The expansion is the run after a node was expanded, with the
-caches the view built before it kept (as in the app).
+The pages: 总览, 网络 (the explorer's default picture, an ego view of the busiest member unit and an
+expansion of one of its partners, a search typed, the shortest connection of the unit with that
+partner and with a unit of another area, the units sharing people), 单位, 交叉任职, 参与度, 查询 (the page,
+and each named query of an area run for the scope: the press of its button) and 数据. Each is
+timed with Streamlit's AppTest (the whole script run: sidebar and page). The first render
+empties every cache first, so it includes reading the store; the second visit is a new session
+with the caches the first one left (what the next analyst pays). Before the pages, each store
+gets what `gongjian load` and `gongjian neo4j start` end with, after a write (nothing kept from
+earlier runs): the search index (``search_kept_s``) and the results the 参与度 page and the
+overview open on (``prepare_s``) kept in the store. The expansion is the run after a node was
+expanded, with the caches the view built before it kept (as in the app).
 
 Each scale runs in its own process. The cities are generated and loaded once under --work: the
 embedded store in <work>/app-<scale>-<seed>.sqlite, Neo4j in a local server kept under
@@ -225,34 +225,42 @@ def picks(scale: str, seed: int, work: Path) -> Picks:
 
 
 SEARCH = "社区"  # what the search case types: a word in thousands of names
+AREA_QUERIES = ("units_without", "cross_appointed", "agreements_in_force")  # named queries of an area
 
 
 def page_cases(
     unit: str, partner: str, far: str = ""
-) -> list[tuple[str, str, dict[str, str], dict[str, Any]]]:
-    """(name, page, query parameters, session state set before the timed run) of every page;
-    ``far``: a unit to connect ``unit`` with (another street's or community's)."""
+) -> list[tuple[str, str, dict[str, str], dict[str, Any], bool]]:
+    """(name, page, query parameters, session state set before the timed run, whether the timed
+    run is the press of the page's first button) of every page; ``far``: a unit to connect
+    ``unit`` with (another street's or community's). The named queries of an area run with
+    the form as the page fills it from the scope (the area, the period or its last day)."""
     ego = {"mode": "ego", "node": unit, "depth": "1"}
     return [
-        ("总览 overview", "", {}, {}),
-        ("网络 network (default)", "network", {}, {}),
-        ("网络 network: ego", "network", ego, {}),
-        ("网络 network: + expansion", "network", ego, {"net_expanded": [partner]}),
-        ("网络 network: search", "network", {}, {"net_q": SEARCH}),
-        ("网络 network: path", "network", {"mode": "path", "a": unit, "b": partner}, {}),
-        ("网络 network: far path", "network", {"mode": "path", "a": unit, "b": far or partner}, {}),
-        ("网络 network: shared people", "network", {"mode": "interlock"}, {}),
-        ("单位 unit", "unit", {"unit": unit}, {}),
-        ("交叉任职 cross", "cross", {}, {}),
-        ("参与度 engagement", "engagement", {}, {}),
-        ("查询 query", "query", {}, {}),
-        ("数据 data", "data", {}, {}),
+        ("总览 overview", "", {}, {}, False),
+        ("网络 network (default)", "network", {}, {}, False),
+        ("网络 network: ego", "network", ego, {}, False),
+        ("网络 network: + expansion", "network", ego, {"net_expanded": [partner]}, False),
+        ("网络 network: search", "network", {}, {"net_q": SEARCH}, False),
+        ("网络 network: path", "network", {"mode": "path", "a": unit, "b": partner}, {}, False),
+        ("网络 network: far path", "network", {"mode": "path", "a": unit, "b": far or partner}, {}, False),
+        ("网络 network: shared people", "network", {"mode": "interlock"}, {}, False),
+        ("单位 unit", "unit", {"unit": unit}, {}, False),
+        ("交叉任职 cross", "cross", {}, {}, False),
+        ("参与度 engagement", "engagement", {}, {}, False),
+        ("查询 query", "query", {}, {}, False),
+        *((f"查询 query: {name}", "query", {}, {"query_name": name}, True) for name in AREA_QUERIES),
+        ("数据 data", "data", {}, {}, False),
     ]
 
 
-def render(page: str, params: dict[str, str], state: dict[str, Any], cold: bool) -> float:
+def render(
+    page: str, params: dict[str, str], state: dict[str, Any], cold: bool, press: bool = False
+) -> float:
     """Seconds of the timed run of ``page`` in a new AppTest session; ``cold``: with every cache
-    emptied first (the session lands on the overview first, as a visitor does)."""
+    emptied first (the session lands on the overview first, as a visitor does); ``press``: the
+    timed run is the press of the page's first button (a form's), with the caches emptied
+    again after the page was drawn without it."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -272,11 +280,17 @@ def render(page: str, params: dict[str, str], state: dict[str, Any], cold: bool)
         at.run()
         for key, value in state.items():
             at.session_state[key] = value
+    if press:
+        at.run()
+        clear()
+        at.button[0].click()
     started = time.perf_counter()
     at.run()
     seconds = time.perf_counter() - started
     if at.exception:
         raise RuntimeError(f"{page or 'overview'} {params} failed: {at.exception[0].message}")
+    if press and at.error:  # the query refused or failed: said in the page, not raised
+        raise RuntimeError(f"{page} {params} {state} failed: {at.error[0].value}")
     return seconds
 
 
@@ -291,12 +305,12 @@ def time_pages(
     for scope in scopes:
         where, unit, partner = p.scope(scope)
         far = p.community_unit if scope != "community" else p.unit
-        for name, page, params, state in page_cases(unit, partner, far):
+        for name, page, params, state, press in page_cases(unit, partner, far):
             if pages and not any(word in name for word in pages):
                 continue
             params = {**params, **where}
-            first = render(page, params, state, cold=True)
-            second = render(page, params, state, cold=False)
+            first = render(page, params, state, cold=True, press=press)
+            second = render(page, params, state, cold=False, press=press)
             rows.append(
                 {"scope": scope, "page": name, "first_s": round(first, 2), "second_s": round(second, 2)}
             )

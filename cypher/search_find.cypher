@@ -1,10 +1,12 @@
-// The kept search entries (graph/search.py) of $records whose normalized text holds each of
-// $words, found through the search_text index (a trigram index serving CONTAINS); of those,
+// The kept search entries (graph/search.py) of the current index (written under $token; an
+// index kept before there were tokens has none: '') of $records whose normalized text holds
+// each of $words, found through the search_text index (a trigram index serving CONTAINS); of those,
 // the first $limit and their ties on how they match $query, then rank, unposted and length.
 // The first of those numbers is the Cypher twin of graph.search.match_rank (0: a name or code
 // is the query, 1: one starts with it, 2: else).
 MATCH (s:SearchEntry)
-WHERE s.text CONTAINS $first AND s.record IN $records AND all(word IN $words WHERE s.text CONTAINS word)
+WHERE s.text CONTAINS $first AND coalesce(s.token, '') = $token AND s.record IN $records
+  AND all(word IN $words WHERE s.text CONTAINS word)
 WITH s, [
   CASE WHEN $query IN s.terms THEN 0 WHEN any(t IN s.terms WHERE t STARTS WITH $query) THEN 1 ELSE 2 END,
   s.rank, s.unposted, s.length

@@ -580,11 +580,19 @@ class Neo4jStore:
         first, *words = query.split()
 
         def work(tx: ManagedTransaction) -> list[list[Any]] | None:
-            if not _records(tx, statement("derived_kept"), name="search"):
+            current = _records(tx, statement("derived_kept"), name="search")
+            if not current:
                 return None
             text = statement("search_find")
             return _values(
-                tx, text, query=query, first=first, words=words, records=list(records), limit=limit
+                tx,
+                text,
+                token=current[0]["value"],
+                query=query,
+                first=first,
+                words=words,
+                records=list(records),
+                limit=limit,
             )
 
         found = self._read(work)
@@ -597,9 +605,14 @@ class Neo4jStore:
         return frame
 
     def keep_search(self, index: pd.DataFrame, revision: int) -> None:
-        """See :meth:`graph.store.Store.keep_search`: the (:SearchEntry) nodes made again, then
-        marked current by a (:Derived) node (a search finding another revision's mark, or none,
-        reads the whole store instead)."""
+        """See :meth:`graph.store.Store.keep_search`: the (:SearchEntry) nodes written in
+        batches under a token of this keeping, then marked current by a (:Derived) node holding
+        the token, then the entries of other tokens deleted (:func:`_swept`). Keepings running
+        at once (two app processes after a load, ``gongjian load`` and the app) each write
+        their own entries, and the first to finish wins (``search_mark.cypher``); a search
+        reads the entries of the current token only, so it never sees two keepings' entries, or
+        part of one. A search finding another revision's mark, or none, reads the whole store
+        instead."""
         names = ("record", "key", "name", "terms", "text", "when", "context", "rank", "unposted", "length")
         rows = [
             {
@@ -616,18 +629,24 @@ class Neo4jStore:
             }
             for r, k, n, t, x, w, c, rank, u, length in zip(*(index[c].tolist() for c in names), strict=True)
         ]
-        if self.revision() != revision:
-            return  # written since the index was read
+        if self.revision() != revision or self.kept("search") is not None:
+            return  # written since the index was read, or another keeping has kept it
+        token = uuid.uuid4().hex
+
+        def mark(tx: ManagedTransaction) -> bool:
+            if not _records(tx, statement("search_mark"), token=token, revision=revision, rows=len(rows)):
+                return False
+            _run(tx, statement("derived_keep"), name="search", value=token, revision=revision)
+            return True
+
         try:
             with self._session() as session:
-                clear = statement("search_clear")
-                while session.execute_write(_records, clear, rows=BATCH)[0]["deleted"]:
-                    pass
                 for batch in _batches(rows):
-                    session.execute_write(_run, statement("search_keep"), rows=batch)
-                session.execute_write(
-                    _run, statement("derived_keep"), name="search", value="", revision=revision
-                )
+                    session.execute_write(_run, statement("search_keep"), rows=batch, token=token)
+                if session.execute_write(mark):
+                    _swept(session, "search_sweep", token=token, revision=revision)
+                else:
+                    _swept(session, "search_drop", token=token)
         except (Neo4jError, DriverError):  # read only, or gone: searches read the whole store
             return
 
@@ -855,6 +874,13 @@ def _run_steps(session: Session, steps: list[_Step], skipped: int, progress: Pro
 def _batches(items: list[_T]) -> Iterator[list[_T]]:
     for start in range(0, len(items), BATCH):
         yield items[start : start + BATCH]
+
+
+def _swept(session: Session, name: str, **params: Any) -> None:
+    """Run a deleting statement (``cypher/<name>.cypher``, deleting up to ``$rows`` nodes a
+    transaction) until it deletes none."""
+    while session.execute_write(_records, statement(name), rows=BATCH, **params)[0]["deleted"]:
+        pass
 
 
 def _run(tx: ManagedTransaction, /, text: str, **params: Any) -> None:

@@ -30,7 +30,9 @@ values a user typed.
 
 Named queries that the embedded store can answer have a twin here: a plain function of the
 store's graph (:meth:`graph.store.Store.view`) that gives the same columns and rows in the
-same order (:func:`run_embedded`). The others need Neo4j, and say so.
+same order (:func:`run_embedded`). :func:`answer` gives that answer reading only what it needs
+(:func:`graph_for`; ``units_without`` from the coverage the store computes). The others need
+Neo4j, and say so.
 
 Errors (all :class:`graph.errors.GongjianError`, saying what to do, in Chinese and English kept
 apart: ``err.text("zh")``, ``err.text("en")``)::
@@ -67,7 +69,8 @@ from neo4j.graph import Node, Relationship
 from neo4j.graph import Path as Neo4jPath
 
 from graph import reach, rules
-from graph.embedded import build_graph
+from graph.coverage import FIGURES
+from graph.embedded import build_graph, node_id
 from graph.errors import GongjianError
 from graph.model import RECORDS, RELATIONSHIP_TYPES
 from graph.store import Store
@@ -805,17 +808,23 @@ AREA_TWINS = {  # twins of an area (or everywhere): the record types they read (
 }
 
 
-def graph_for(store: Store, name: str, values: Mapping[str, Any] | None = None) -> nx.MultiDiGraph:
+def graph_for(
+    store: Store, name: str, values: Mapping[str, Any] | None = None, row_limit: int = ROW_LIMIT
+) -> nx.MultiDiGraph:
     """The part of the store's graph a named query's twin reads, never the whole view: for a
     query about a unit (:data:`UNIT_TWINS`), the units it names (matched as the query matches
     them) with their ties and the nodes at the other ends; for ``shortest_connection``, the rows
     holding every shortest connection between each two units it names
     (:func:`graph.reach.connection`); both read by key and reference. For a query of an area
     (:data:`AREA_TWINS`), the rows the scope of each area it names needs (``Store.scoped``), or
-    everywhere the tables it reads. Otherwise the whole view."""
+    everywhere the rows of its first ``row_limit`` rows and one more (:data:`FIRST_ROWS`: so
+    that :func:`run_embedded` with the same ``row_limit`` says whether there were more), or the
+    tables it reads. Otherwise the whole view."""
     if name not in (*UNIT_TWINS, *AREA_TWINS, "shortest_connection"):
         return store.view()
     p = get_query(name).bind(values)
+    if p.get("area") == "" and name in FIRST_ROWS:
+        return build_graph(FIRST_ROWS[name](store, p, row_limit + 1))
     found = reach.neighbourhood(store.rows, {}, ())  # every table, empty
 
     def add(rows: Mapping[str, pd.DataFrame]) -> None:
@@ -864,6 +873,59 @@ def graph_for(store: Store, name: str, values: Mapping[str, Any] | None = None) 
             or {}
         )
     return build_graph(found)
+
+
+def answer(
+    store: Store,
+    name: str,
+    values: Mapping[str, Any] | None = None,
+    *,
+    row_limit: int = ROW_LIMIT,
+    today: date | None = None,
+) -> Result:
+    """A named query's answer on the embedded store, what :func:`run_embedded` answers from the
+    whole view: ``units_without`` from the coverage the store computes
+    (:func:`units_without_in_store`), any other from its twin on the rows it reads for its first
+    ``row_limit`` rows (:func:`graph_for`)."""
+    if name == "units_without":
+        return units_without_in_store(store, get_query(name).bind(values, today=today), row_limit)
+    return run_embedded(
+        graph_for(store, name, values, row_limit), name, values, row_limit=row_limit, today=today
+    )
+
+
+def _first_cross_appointed(store: Store, p: Mapping[str, Any], limit: int) -> dict[str, pd.DataFrame]:
+    """The rows :func:`cross_appointed` everywhere reads for its first ``limit`` rows: the people
+    holding posts in two or more organizations on the day (``Store.bridging_posts`` of every
+    area: every organization has one), in the query's order (most organizations first, then by
+    key), with their posts and the organizations of those."""
+    posts = store.bridging_posts(None, (), p["as_of"], p["as_of"])
+    many = posts.groupby("person")["org"].nunique()
+    people = sorted(many.index, key=lambda key: (-many[key], key))[:limit]
+    held = store.rows("post", "person", people)
+    return {
+        "person": store.rows("person", "key", people),
+        "post": held,
+        "organization": store.rows("organization", "key", set(held["org"])),
+    }
+
+
+def _first_agreements(store: Store, p: Mapping[str, Any], limit: int) -> dict[str, pd.DataFrame]:
+    """The rows :func:`agreements_in_force` everywhere reads for its first ``limit`` rows: the
+    agreements in force on the day (:func:`graph.rules.during`) in the query's order (signed,
+    then key), with their parties."""
+    agreements = store.table("agreement")
+    on = p["on"]
+    first = agreements[rules.during(agreements, "signed", "expires", on, on)].sort_values(["signed", "key"])
+    first = first[:limit]
+    parties = {key for keys in first["parties"] for key in keys}
+    return {"agreement": first, "organization": store.rows("organization", "key", parties)}
+
+
+FIRST_ROWS: dict[str, Callable[[Store, Mapping[str, Any], int], dict[str, pd.DataFrame]]] = {
+    "cross_appointed": _first_cross_appointed,
+    "agreements_in_force": _first_agreements,
+}  # everywhere: the rows of a twin's first rows, by the query's order (graph_for)
 
 
 def run_embedded(
@@ -1076,10 +1138,13 @@ def unit_attendance(graph: nx.MultiDiGraph, p: Mapping[str, Any]) -> tuple[tuple
     return columns, rows
 
 
+UNITS_WITHOUT = (
+    "unit_key", "unit", "kind", "area", "joined", "has_party_org", "no_agreement", "no_seat", "no_attendance",
+)  # fmt: skip
+
+
 def units_without(graph: nx.MultiDiGraph, p: Mapping[str, Any]) -> tuple[tuple[str, ...], Rows]:
-    columns = (
-        "unit_key", "unit", "kind", "area", "joined", "has_party_org", "no_agreement", "no_seat", "no_attendance",
-    )  # fmt: skip
+    columns = UNITS_WITHOUT
     scope = _scope(graph, p["area"]) if p["area"] != "" else None
     since, until = p["since"], p["until"]
     committees, words = set(p["committee_kinds"]), tuple(p["seat_words"])
@@ -1142,6 +1207,38 @@ def units_without(graph: nx.MultiDiGraph, p: Mapping[str, Any]) -> tuple[tuple[s
                 )  # fmt: skip
     rows.sort(key=lambda r: r[0])
     return columns, rows
+
+
+def units_without_in_store(store: Store, p: Mapping[str, Any], row_limit: int = ROW_LIMIT) -> Result:
+    """:func:`units_without` (the parameters bound: :meth:`NamedQuery.bind`) answered from the
+    coverage the store computes for the member units of each area the text names, or of every
+    area (``Store.coverage``, whose definition is :func:`graph.coverage.unit_coverage`): the
+    same rules of graph.rules the query states (member unit on ``until``: ``is_member``; an
+    agreement holding in the period: ``holds``; a seat: ``is_part_time`` on the committees of
+    the unit's ``area_paths``; a meeting of the period attended: ``ATTENDED``). Only the first
+    ``row_limit`` units lacking one are read, never the period's rows."""
+    areas = store.table("area", ["key", "code", "name"])
+    if p["area"] == "":
+        scopes: list[str | None] = [None]
+    else:
+        scopes = [
+            key
+            for key, code, area in areas.itertuples(index=False, name=None)
+            if _matches({"key": key, "code": code, "name": area}, p["area"], False)
+        ]
+    flags = [store.coverage(a, (), p["since"], p["until"], [])[0] for a in scopes]
+    found = pd.concat(flags).drop_duplicates("key") if flags else pd.DataFrame(columns=["key", *FIGURES])
+    lacking = found[~(found[list(FIGURES)].astype(bool).all(axis=1))].sort_values("key")
+    units = build_graph({"organization": store.rows("organization", "key", lacking["key"][:row_limit])})
+    names = dict(zip(areas["key"], areas["name"], strict=True))
+    rows = []
+    for key, agreement, seat, attended in lacking[["key", *FIGURES]][:row_limit].itertuples(index=False):
+        unit = _of(units, node_id("organization", key))
+        rows.append(
+            (key, _node(units, node_id("organization", key)), unit["kind"], names[unit["area"]], unit["joined"],
+             unit.get("has_party_org"), not agreement, not seat, not attended)
+        )  # fmt: skip
+    return _finish(UNITS_WITHOUT, rows, len(lacking) > row_limit, row_limit)
 
 
 CONNECTING = ("HOLDS", "PARTY_TO", "ATTENDED", "HOSTS", "CONTRIBUTES")

@@ -317,6 +317,38 @@ def test_an_area_query_reads_its_areas_scope_or_the_tables_it_needs(city: City) 
         store.close()
 
 
+def test_an_area_query_is_answered_from_the_stores_figures_or_the_rows_of_its_first_rows(city: City) -> None:
+    """What the 查询 page and `gongjian query` answer on the embedded store (queries.answer):
+    units_without from the coverage the store computes, the others everywhere from the rows of
+    their first rows only; the same columns, rows, nodes to draw and whether there were more as
+    the twins on the whole graph, for any area text, period and row limit."""
+    store = EmbeddedStore(city.folder.parent / "embedded.sqlite")
+    try:
+        areas = city.tables["area"]
+        street = areas[areas["level"] == "street"].iloc[1]
+        community = areas[areas["level"] == "community"].iloc[-1]
+        texts = ["", f" {street['name']} ", str(community["key"]).upper(), "没有这个区域"]
+        days = [("2024-04-01", "2024-06-30"), ("2025-01-01", "2025-12-31")]
+        limits = [1, 7, queries.ROW_LIMIT]
+        seen = Counter[tuple[str, bool]]()
+        for name, area, (since, until), limit in itertools.product(queries.AREA_TWINS, texts, days, limits):
+            dates = {"on": until, "as_of": until, "since": since, "until": until}
+            names = {param.name for param in queries.get_query(name).params}
+            values = {"area": area, **{k: v for k, v in dates.items() if k in names}}
+            found = queries.answer(store, name, values, row_limit=limit)
+            expected = run_embedded(city.graph, name, values, row_limit=limit)
+            assert (found.columns, found.rows, found.truncated) == (
+                expected.columns,
+                expected.rows,
+                expected.truncated,
+            ), (name, area, until, limit)
+            assert (found.nodes, found.relationships) == (expected.nodes, expected.relationships)
+            seen[name, expected.truncated] += bool(expected.rows)
+        assert all(seen[name, cut] for name in queries.AREA_TWINS for cut in (True, False)), seen
+    finally:
+        store.close()
+
+
 def test_a_shortest_connection_reads_around_its_two_units_not_the_whole_store(city: City) -> None:
     """The twin of shortest_connection answers from the rows a search from both units reads
     (graph.reach.connection) what it answers from the whole graph: near units, units four and
@@ -687,17 +719,19 @@ def test_unit_attendance(driver: Driver, city: City) -> None:
 @pytest.mark.neo4j
 @pytest.mark.parametrize(
     ("area", "since", "until"),
-    [("中山区", "2025-12-31", "2025-12-31"), ("葵英街道", "2024-01-01", "2024-12-31")],
+    [
+        ("中山区", "2025-12-31", "2025-12-31"),
+        ("葵英街道", "2024-01-01", "2024-12-31"),
+        ("", "2025-01-01", "2025-12-31"),
+    ],
 )
 def test_units_without(driver: Driver, city: City, area: str, since: str, until: str) -> None:
     t = city.tables
     units = t["organization"]
     committees = set(units.key[units.kind.isin(["street_committee", "community_committee"])])
+    inside = units_in(city, area) if area else set(units.key)
     members = units[
-        units.joined.notna()
-        & (units.joined <= until)
-        & ~units.key.isin(committees)
-        & units.key.isin(units_in(city, area))
+        units.joined.notna() & (units.joined <= until) & ~units.key.isin(committees) & units.key.isin(inside)
     ]
 
     agreed = {
@@ -723,7 +757,10 @@ def test_units_without(driver: Driver, city: City, area: str, since: str, until:
            if o not in committees and not part_time(m, r)]  # fmt: skip
     seats = [(p, o) for p, o, m, r in zip(posts.person, posts.org, posts.part_time, posts.role, strict=True)
              if o in committees and part_time(m, r)]  # fmt: skip
-    seated = {u for p, u in own for q, c in seats if p == q and where[c] in up(where[u])}
+    seats_of: dict[str, set[str]] = defaultdict(set)
+    for p, c in seats:
+        seats_of[p].add(c)
+    seated = {u for p, u in own for c in seats_of[p] if where[c] in up(where[u])}
     attendance = t["attendance"].merge(
         t["meeting"][["key", "date"]].rename(columns={"key": "meeting"}), on="meeting"
     )

@@ -4,7 +4,8 @@ key and reference (Store.rows, Store.date_range) and the store's counts of the a
 (Store.group_ties) give what the whole-store path gives, in both stores; the overview's and
 engagement's figures each store computes equal the pandas path's (the S city's checks, in
 test_pushdown_overview.py and test_pushdown_engagement.py, at real size); the first load gives
-both stores the same records."""
+both stores the same records; the 查询 page's named queries of the whole city give the twins'
+answers."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from graph import aggregate, changes, details, engagement, reach, search
-from graph.embedded import EmbeddedStore
+from graph import aggregate, changes, details, engagement, queries, reach, search
+from graph.embedded import EmbeddedStore, build_graph
 from graph.engagement import read_tables
 from graph.model import RECORDS, RELATIONSHIP_TYPES
 from graph.neo4j_store import Neo4jStore
@@ -31,6 +32,7 @@ from tests.test_search import same_as_whole
 from ui.netview import DEFAULT_TYPES
 
 START, END = "2025-01-01", "2025-12-31"
+LIMIT = 200  # rows of a named query compared (of more)
 STORES = ("embedded", "neo4j")
 
 
@@ -302,3 +304,36 @@ def test_the_m_city_loads_alike_and_its_streets_read_the_same_rows_in_both_store
         expected = embedded.scoped(street)
         for name, rows in neo4j.scoped(street).items():  # agreements and projects by relationship
             pd.testing.assert_frame_equal(rows, expected[name], obj=f"{street} {name}")
+
+
+@pytest.mark.neo4j
+def test_the_named_queries_of_the_whole_city_give_the_twins_answers_on_m(
+    m_stores: dict[str, Store], whole: dict[str, pd.DataFrame]
+) -> None:
+    """What the 查询 page answers for the whole city on the embedded store (queries.answer: the
+    store's coverage, the rows of the first rows) and on Neo4j (the Cypher) equals the twins on
+    the whole graph: the first ``LIMIT`` rows and whether there were more."""
+    graph = build_graph(whole)
+    neo4j = m_stores["neo4j"]
+    assert isinstance(neo4j, Neo4jStore)
+    dates = {"on": END, "as_of": END, "since": START, "until": END}
+    cut = 0
+    for name in queries.AREA_TWINS:
+        names = {param.name for param in queries.get_query(name).params}
+        values = {"area": "", **{k: v for k, v in dates.items() if k in names}}
+        expected = queries.run_embedded(graph, name, values, row_limit=LIMIT)
+        found = queries.answer(m_stores["embedded"], name, values, row_limit=LIMIT)
+        assert (found.columns, found.rows, found.truncated) == (
+            expected.columns,
+            expected.rows,
+            expected.truncated,
+        )
+        assert found.nodes == expected.nodes, name
+        cypher = queries.run_named(neo4j.driver, neo4j.database, name, values, row_limit=LIMIT)
+        assert (cypher.columns, cypher.rows, cypher.truncated) == (
+            expected.columns,
+            expected.rows,
+            expected.truncated,
+        )
+        cut += expected.truncated
+    assert cut == 3  # more rows than asked for: the first ones compared

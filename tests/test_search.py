@@ -4,15 +4,20 @@ the index a store keeps, on the S city in both stores (tests/test_reads.py: on t
 from __future__ import annotations
 
 import shutil
+import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
+import graph.neo4j_store as neo4j_store_module
 from graph import search
 from graph.embedded import EmbeddedStore
+from graph.neo4j_store import Neo4jStore
 from graph.store import Store
 from loaders.ledger import load
 
@@ -160,3 +165,37 @@ def test_a_search_asks_the_store_for_its_first_matches_and_finds_what_the_whole_
     assert search.lookup(s_store, "社区") is None
     assert search.prepare(s_store)
     assert same_as_whole(s_store, idx, ("社区",)) == 50
+
+
+@pytest.mark.neo4j
+def test_two_keepings_at_once_leave_one_whole_index_on_neo4j(
+    neo4j_store: Neo4jStore, city: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two processes keeping the index of one revision at once (two app sessions after a load,
+    or `gongjian load` while the app keeps it): each writes in many small transactions, so that
+    their writes interleave; afterwards the store holds each entry exactly once, all of the
+    current index, and searches find what a search of the whole index finds."""
+    load(city / "ledger", neo4j_store)
+    idx = search.read(neo4j_store)
+    entries = search.kept(idx)
+    expected = Counter(zip(idx["record"], idx["key"], strict=True))
+    assert max(expected.values()) == 1 and len(idx) > 1000
+    monkeypatch.setattr(neo4j_store_module, "BATCH", 97)  # a dozen transactions and more each
+
+    def keeping(start: threading.Barrier, revision: int) -> None:
+        start.wait()
+        neo4j_store.keep_search(entries, revision)
+
+    for _ in range(3):
+        neo4j_store.write({})  # a new revision: no index kept for it
+        start = threading.Barrier(2)
+        with ThreadPoolExecutor(2) as pool:
+            for done in [pool.submit(keeping, start, neo4j_store.revision()) for _ in range(2)]:
+                done.result()
+        found, _, _ = neo4j_store.driver.execute_query(
+            "MATCH (s:SearchEntry) RETURN s.record AS record, s.key AS key, s.token AS token",
+            database_=neo4j_store.database,
+        )
+        assert Counter((r["record"], r["key"]) for r in found) == expected
+        assert {r["token"] for r in found} == {neo4j_store.kept(search.KEPT)}
+    assert same_as_whole(neo4j_store, idx, QUERIES) >= 50

@@ -1,7 +1,8 @@
 """查询 Query: the named queries, each with a form built from its parameters, and free Cypher on a
 Neo4j store, all through the read-only runner (graph/queries.py). On the embedded store the
-named queries with an embedded twin run on the part of its graph the twin reads; the page says
-which need Neo4j."""
+named queries with an embedded twin are answered from what the store computes or the part of its
+graph the twin reads; the page says which need Neo4j. A named query's answer is kept per store
+revision and values for every visitor."""
 
 from __future__ import annotations
 
@@ -80,10 +81,15 @@ def neo4j_of(store: Any) -> tuple[Any, str] | None:
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _answer(key: str, version: Any, name: str, values: tuple[tuple[str, Any], ...]) -> qs.Result:
-    """A named query's answer on the embedded store, from the rows its twin reads
-    (queries.graph_for), once per store state and values; shared: do not modify it."""
+    """A named query's answer, once per store state and values; shared: do not modify it. On
+    Neo4j the query run read-only on the server, on the embedded store its answer from what the
+    store computes or the rows its twin reads (queries.answer)."""
     given = dict(values)
-    return qs.run_embedded(qs.graph_for(current_store(), name, given), name, given)
+    store = current_store()
+    server = neo4j_of(store)
+    if server is not None:
+        return qs.run_named(server[0], server[1], name, given)
+    return qs.answer(store, name, given)
 
 
 def prefill(param: qs.Param, s: Scope) -> Any:
@@ -195,10 +201,7 @@ def render() -> None:
         if go:
             try:
                 with st.spinner(t("running")):
-                    if server is not None:
-                        result = qs.run_named(server[0], server[1], name, values)
-                    else:
-                        result = _answer(store_key(), stamp(), name, tuple(sorted(values.items())))
+                    result = _answer(store_key(), stamp(), name, tuple(sorted(values.items())))
             except GongjianError as err:
                 st.error(plain(err.text(lang())))
             else:
