@@ -341,8 +341,9 @@ def one(scale: str, seed: int, work: Path, args: argparse.Namespace) -> dict[str
 
 
 def main() -> None:
+    results = per_scale(__file__, __doc__, one, options)  # with --json (or in a child) prints and exits
     print(f"{'scale':<6}{'store':<10}{'scope':<11}{'page':<28}{'first s':>9}{'second s':>10}")
-    for r in per_scale(__file__, __doc__, one, options):
+    for r in results:
         for store, measured in r["stores"].items():
             for row in measured["pages"]:
                 print(

@@ -72,8 +72,9 @@ def one(scale: str, seed: int, work: Path) -> dict[str, Any]:
 
 
 def main() -> None:
+    results = per_scale(__file__, __doc__, one)  # with --json (or in a child) prints and exits
     print(f"{'scale':<6}{'nodes':>6}{'first drawing s':>17}{'redraw s':>10}")
-    for r in per_scale(__file__, __doc__, one):
+    for r in results:
         if r["draw_s"] is None:
             print(f"{r['scale']:<6}{r['nodes']:>6}  (no Chromium at {CHROMIUM})")
         else:
