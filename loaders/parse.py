@@ -362,11 +362,20 @@ def natural_key_parts(record: RecordType, columns: Mapping[str, Factorized]) -> 
     for name in record.natural_key:
         codes, uniques = columns[name]
         if record.column(name).kind == "ref":
-            forms = [*(key_form(u) for u in uniques), ""]
+            forms = key_forms(uniques)
         else:
-            forms = [*matching_forms(uniques), ""]
-        parts.append(pa.array(forms, pa.string()).take(np.where(codes < 0, len(uniques), codes)))
+            forms = pa.array(matching_forms(uniques), pa.string())
+        forms = pa.concat_arrays([forms, pa.array([""], pa.string())])
+        parts.append(forms.take(np.where(codes < 0, len(uniques), codes)))
     return parts
+
+
+def key_forms(values: Values) -> pa.StringArray:
+    """:func:`key_form` of each value, in Arrow."""
+    try:
+        return pa.array(values, pa.string()).fill_null("")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all texts (or None): Python writes them
+        return pa.array([key_form(v) for v in values], pa.string())
 
 
 def natural_keys(parts: list[pa.Array]) -> pa.Array:
@@ -472,7 +481,8 @@ class Batch:
         unknown: set[int] = set()
         for j, problem in cell_problems(texts, column).items():
             errors[j], values[j] = problem, empty
-        for j in [j for j, value in enumerate(values) if value is None and j not in errors]:
+        missing = np.flatnonzero(np.equal(as_objects(values, len(values)), None)).tolist()
+        for j in [j for j in missing if j not in errors]:
             text = texts[j]
             values[j] = empty
             if not text:
