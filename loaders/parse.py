@@ -44,6 +44,7 @@ from loaders.resolve import (
     Location,
     Scope,
     Values,
+    arrow_safe,
     as_objects,
     code_key,
     code_keys,
@@ -469,6 +470,8 @@ class Batch:
             values = [text or None for text in texts]
         elif column.kind == "ref":
             values = index(column.ref).known(texts)
+        elif column.kind == "refs":
+            values = _known_lists(index(column.ref), texts)
         parse: Callable[[str], Any]
         if column.kind == "ref":
             parse = index(column.ref).resolve
@@ -481,7 +484,7 @@ class Batch:
         unknown: set[int] = set()
         for j, problem in cell_problems(texts, column).items():
             errors[j], values[j] = problem, empty
-        missing = np.flatnonzero(np.equal(as_objects(values, len(values)), None)).tolist()
+        missing = np.flatnonzero(pd.isna(as_objects(values, len(values)))).tolist()
         for j in [j for j in missing if j not in errors]:
             text = texts[j]
             values[j] = empty
@@ -830,6 +833,26 @@ def _resolve_all(index: Index, text: str) -> tuple[str, ...]:
             raise KnockOn(message, next(err.cause for err in errors if isinstance(err, KnockOn)))
         raise ValueError(message)
     return tuple(keys)
+
+
+def _known_lists(index: Index, texts: list[str]) -> list[tuple[str, ...] | None]:
+    """:func:`_resolve_all` of each list reference whose items are all resolved already (each
+    key once, in order; items cut and stripped as :func:`split` does, in Arrow); None for the
+    others (unknown items, no item, or text Arrow does not read as Python does)."""
+    array = pa.array(texts, pa.string())
+    lists = pc.split_pattern_regex(array, SEPARATORS.pattern)
+    items = pc.utf8_trim(pc.list_flatten(lists), " \t\n\r\u3000")  # str.strip() on these texts
+    parents = pc.list_parent_indices(lists).to_numpy()
+    written = items.to_numpy(zero_copy_only=False)
+    keep = written != ""
+    parents, keys = parents[keep], as_objects(index.known(written[keep].tolist()), int(keep.sum()))
+    lists_known = arrow_safe(array) & (np.bincount(parents, minlength=len(texts)) > 0)
+    lists_known[parents[pd.isna(keys)]] = False
+    out: list[tuple[str, ...] | None] = [None] * len(texts)
+    ends = np.searchsorted(parents, np.arange(len(texts) + 1)).tolist()
+    for j in np.flatnonzero(lists_known).tolist():
+        out[j] = tuple(dict.fromkeys(keys[ends[j] : ends[j + 1]].tolist()))
+    return out
 
 
 def _one_item(items: tuple[str, ...] | None) -> bool:

@@ -98,7 +98,7 @@ def _texts(values: Sequence[Any] | Values | pa.Array) -> tuple[Callable[[int], s
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all texts: Python writes them
             array = pa.array([v if isinstance(v, str) else str(v) for v in values], pa.string())
     array = array.fill_null("")
-    safe = pc.match_substring_regex(array, _ARROW_SAFE).to_numpy(zero_copy_only=False)
+    safe = arrow_safe(array)
 
     def text(j: int) -> str:
         value = values[j]
@@ -106,6 +106,12 @@ def _texts(values: Sequence[Any] | Values | pa.Array) -> tuple[Callable[[int], s
         return "" if value is None else str(value)
 
     return text, array, safe
+
+
+def arrow_safe(texts: pa.StringArray) -> Mask:
+    """Where Arrow's text functions agree with Python's on a text (see :data:`_ARROW_SAFE`)."""
+    safe: Mask = pc.match_substring_regex(texts, _ARROW_SAFE).to_numpy(zero_copy_only=False)
+    return safe
 
 
 def matching_forms(values: Sequence[Any] | Values) -> Values:
