@@ -459,6 +459,45 @@ def _scalar(fn):  # type: ignore[no-untyped-def]
     return each
 
 
+def test_list_references_found_in_arrow_equal_the_per_item_path() -> None:
+    names = ["大连港集团", "Café", "Ａｂｃ", "カフェ", "㈱港务", "港 务", "x\u00a0y", "a\u2003b", "①号楼"]
+    units = "名称,类型,所属社区\n" + "".join(f'"{n}",国企,林海社区\n' for n in names)
+    index = resolve.Index(RECORDS["organization"], None, parse(区域=AREAS, 单位=units).tables["organization"])
+    texts = [
+        *names,
+        "大连港集团、Café",
+        " 大连港集团 ；Ａｂｃ\n",
+        "カフェ、カフェ;大连港集团",
+        "\u3000カフェ\u3000、\t港 务\r\n大连港集团",
+        "港 务、",
+        "、",
+        "",
+        " ",
+        "x\u00a0y；大连港集团",
+        "a\u2003b ; 大连港集团",
+        "未知单位、大连港集团",
+        "Ｃａｆé、①号楼",
+    ]
+    fast = loaders.parse._known_lists(index, texts)
+    slow: list[object] = []
+    for text in texts:
+        try:
+            slow.append(loaders.parse._resolve_all(index, text))
+        except ValueError:
+            slow.append(None)
+    assert [f for f, s in zip(fast, slow, strict=True) if f is not None and f != s] == []
+    # Arrow answers the lists it reads as Python does and whose items are known; None for the rest
+    assert fast[10:14] == [
+        ("大连港集团", "abc"),
+        ("カフェ", "大连港集团"),
+        ("カフェ", "港 务", "大连港集团"),
+        ("港 务",),
+    ]
+    assert fast[:9] == [("大连港集团",), None, ("abc",), ("カフェ",), None, ("港 务",), None, None, None]
+    assert fast[14:] == [None] * 7  # no item; a Latin accent, odd spaces or enclosed CJK; an unknown item
+    assert slow[14:17] == [(), (), ()] and slow[-2] is None and slow[-1] == ("café", "1号楼")
+
+
 def _tier_before(texts, keys):  # type: ignore[no-untyped-def]
     """The reference tier as pandas built it before (loaders.resolve._tier)."""
     pairs = pd.DataFrame({"text": texts, "key": keys}, dtype=object).drop_duplicates()
@@ -480,6 +519,8 @@ SCALAR_TWINS = {  # the vectorized helpers and what each computed before, value 
     "cell_problems": lambda texts, column: {
         j: p for j, text in enumerate(texts) if (p := cell_problem(text, column))
     },
+    "key_forms": lambda values: pa.array([resolve.key_form(v) for v in values], pa.string()),
+    "_known_lists": lambda index, texts: [None] * len(texts),  # every list through _resolve_all
 }
 
 
