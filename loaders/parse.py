@@ -228,6 +228,17 @@ def parse_date(text: str) -> str:
     )
 
 
+def iso_dates(texts: Sequence[str]) -> list[str | None]:
+    """Each text that is an ISO day that exists (2023-01-05) or an ISO month (2023-01) already,
+    as itself: what :func:`parse_date` gives it (vectorized). None for the others."""
+    series = pd.Series(texts, dtype=object)
+    day = series.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").to_numpy(dtype=bool, copy=True)
+    day[day] = pd.to_datetime(series[day], format="%Y-%m-%d", errors="coerce").notna().to_numpy()
+    month = series.str.fullmatch(r"[0-9]{4}-(?:0[1-9]|1[0-2])").to_numpy(dtype=bool)
+    year_zero = series.str.startswith("0000").to_numpy(dtype=bool)  # no such year in Python
+    return [text if ok else None for text, ok in zip(texts, (day | month) & ~year_zero, strict=True)]
+
+
 def _parse_int(text: str) -> int:
     """A count: a whole number from 0 to :data:`COUNT_MAX`."""
     t = norm(text).replace(",", "")
@@ -472,6 +483,8 @@ class Batch:
             values = index(column.ref).known(texts)
         elif column.kind == "refs":
             values = _known_lists(index(column.ref), texts)
+        elif column.kind == "date":
+            values = iso_dates(texts)
         parse: Callable[[str], Any]
         if column.kind == "ref":
             parse = index(column.ref).resolve

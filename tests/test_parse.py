@@ -498,6 +498,20 @@ def test_list_references_found_in_arrow_equal_the_per_item_path() -> None:
     assert slow[14:17] == [(), (), ()] and slow[-2] is None and slow[-1] == ("café", "1号楼")
 
 
+def test_iso_dates_are_what_parse_date_gives_them() -> None:
+    texts = [
+        *("2024-02-29", "2023-02-29", "2023-02-30", "2023-13-01", "2023-00-10", "2023-01-00", "2023-12-31"),
+        *("0001-01-01", "0000-01-01", "1600-01-01", "2300-01-01", "9999-12-31", "2023-1-05", "2023-01-05 "),
+        *("２０２３-01-05", "2023-01-05T00:00", "2023/01/05", "2023-01-05\n", "٢٠٢٣-01-05", "2023-12"),
+        *("2023-01", "2023-13", "2023-00", "0000-01", "2023-1", "", "20230105", "45000"),
+    ]
+    found = loaders.parse.iso_dates(texts)
+    assert sum(f is not None for f in found) == 8  # six days, two months
+    for text, date in zip(texts, found, strict=True):
+        if date is not None:
+            assert parse_date(text) == date, text
+
+
 def _tier_before(texts, keys):  # type: ignore[no-untyped-def]
     """The reference tier as pandas built it before (loaders.resolve._tier)."""
     pairs = pd.DataFrame({"text": texts, "key": keys}, dtype=object).drop_duplicates()
@@ -521,6 +535,7 @@ SCALAR_TWINS = {  # the vectorized helpers and what each computed before, value 
     },
     "key_forms": lambda values: pa.array([resolve.key_form(v) for v in values], pa.string()),
     "_known_lists": lambda index, texts: [None] * len(texts),  # every list through _resolve_all
+    "iso_dates": lambda texts: [None] * len(texts),  # every date through parse_date
 }
 
 
