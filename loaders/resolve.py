@@ -244,7 +244,9 @@ class Index:
         coded, named = pd.notna(codes), pd.notna(names)
         key_forms = keys.copy()  # a key is a code, or already in matching form
         key_forms[coded] = matching_forms(keys[coded])
-        code_forms = matching_forms(codes[coded])
+        code_forms = key_forms[coded]  # a code written as its key has the key's form
+        other = codes[coded] != keys[coded]
+        code_forms[other] = matching_forms(codes[coded][other])
         aliases = rows[["key", "aliases", "own"]].explode("aliases").dropna(subset=["aliases"])
         alias_forms = per_distinct(factorize(aliases["aliases"].to_numpy()), matching_forms)
         alias_keys = aliases["key"].to_numpy()
@@ -260,9 +262,10 @@ class Index:
         for mine in (False, True):
             self.lookup.update(_tier(alias_forms[alias_own == mine], alias_keys[alias_own == mine]))
             self.lookup.update(_tier(normed[named & (own == mine)], keys[named & (own == mine)]))
-            part, coded_part = own == mine, coded & (own == mine)
-            forms = np.concatenate([key_forms[part], code_forms[own[coded] == mine]])
-            self.lookup.update(_tier(forms, np.concatenate([keys[part], keys[coded_part]])))
+            # a code's form the same as its key's adds nothing: that pair is in the tier already
+            part, code_part = own == mine, (own[coded] == mine) & (code_forms != key_forms[coded])
+            forms = np.concatenate([key_forms[part], code_forms[code_part]])
+            self.lookup.update(_tier(forms, np.concatenate([keys[part], keys[coded][code_part]])))
         self._choices: list[str] = []
         self._suggested = 0
         self._failed: dict[str, tuple[str, Cited | None]] = {}
