@@ -497,8 +497,7 @@ class Batch:
         unknown: set[int] = set()
         for j, problem in cell_problems(texts, column).items():
             errors[j], values[j] = problem, empty
-        missing = np.flatnonzero(pd.isna(as_objects(values, len(values)))).tolist()
-        for j in [j for j in missing if j not in errors]:
+        for j in [j for j, value in enumerate(values) if value is None and j not in errors]:
             text = texts[j]
             values[j] = empty
             if not text:
