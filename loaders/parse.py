@@ -485,6 +485,8 @@ class Batch:
             values = _known_lists(index(column.ref), texts)
         elif column.kind == "date":
             values = iso_dates(texts)
+        elif column.kind == "texts":
+            values = splits(texts)
         parse: Callable[[str], Any]
         if column.kind == "ref":
             parse = index(column.ref).resolve
@@ -849,22 +851,39 @@ def _resolve_all(index: Index, text: str) -> tuple[str, ...]:
 
 def _known_lists(index: Index, texts: list[str]) -> list[tuple[str, ...] | None]:
     """:func:`_resolve_all` of each list reference whose items are all resolved already (each
-    key once, in order; items cut and stripped as :func:`split` does, in Arrow); None for the
-    others (unknown items, no item, or text Arrow does not read as Python does)."""
+    key once, in order), in Arrow (:func:`_arrow_items`); None for the others."""
+    items, starts, read = _arrow_items(texts)
+    keys = as_objects(index.known(items.tolist()), len(items))
+    owners = np.repeat(np.arange(len(texts)), np.diff(starts))
+    read[owners[pd.isna(keys)]] = False
+    bounds = starts.tolist()
+    out: list[tuple[str, ...] | None] = [None] * len(texts)
+    for j in np.flatnonzero(read).tolist():
+        out[j] = tuple(dict.fromkeys(keys[bounds[j] : bounds[j + 1]].tolist()))
+    return out
+
+
+def splits(texts: list[str]) -> list[tuple[str, ...] | None]:
+    """:func:`split` of each text, in Arrow (:func:`_arrow_items`); None for the others."""
+    items, starts, read = _arrow_items(texts)
+    bounds = starts.tolist()
+    out: list[tuple[str, ...] | None] = [None] * len(texts)
+    for j in np.flatnonzero(read).tolist():
+        out[j] = tuple(items[bounds[j] : bounds[j + 1]].tolist())
+    return out
+
+
+def _arrow_items(texts: list[str]) -> tuple[Values, npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+    """The items of the texts cut and stripped as :func:`split` does, in Arrow: the items, where
+    each text's items start (and where the last ends), and the texts Arrow reads as Python does
+    that have an item."""
     array = pa.array(texts, pa.string())
     lists = pc.split_pattern_regex(array, SEPARATORS.pattern)
     items = pc.utf8_trim(pc.list_flatten(lists), " \t\n\r\u3000")  # str.strip() on these texts
-    parents = pc.list_parent_indices(lists).to_numpy()
-    written = items.to_numpy(zero_copy_only=False)
-    keep = written != ""
-    parents, keys = parents[keep], as_objects(index.known(written[keep].tolist()), int(keep.sum()))
-    lists_known = arrow_safe(array) & (np.bincount(parents, minlength=len(texts)) > 0)
-    lists_known[parents[pd.isna(keys)]] = False
-    out: list[tuple[str, ...] | None] = [None] * len(texts)
-    ends = np.searchsorted(parents, np.arange(len(texts) + 1)).tolist()
-    for j in np.flatnonzero(lists_known).tolist():
-        out[j] = tuple(dict.fromkeys(keys[ends[j] : ends[j + 1]].tolist()))
-    return out
+    written: Values = items.to_numpy(zero_copy_only=False)
+    kept = written != ""
+    starts = np.searchsorted(pc.list_parent_indices(lists).to_numpy()[kept], np.arange(len(texts) + 1))
+    return written[kept], starts, arrow_safe(array) & (np.diff(starts) > 0)
 
 
 def _one_item(items: tuple[str, ...] | None) -> bool:

@@ -459,7 +459,7 @@ def _scalar(fn):  # type: ignore[no-untyped-def]
     return each
 
 
-def test_list_references_found_in_arrow_equal_the_per_item_path() -> None:
+def test_lists_cut_in_arrow_equal_the_per_item_path() -> None:
     names = ["大连港集团", "Café", "Ａｂｃ", "カフェ", "㈱港务", "港 务", "x\u00a0y", "a\u2003b", "①号楼"]
     units = "名称,类型,所属社区\n" + "".join(f'"{n}",国企,林海社区\n' for n in names)
     index = resolve.Index(RECORDS["organization"], None, parse(区域=AREAS, 单位=units).tables["organization"])
@@ -496,6 +496,9 @@ def test_list_references_found_in_arrow_equal_the_per_item_path() -> None:
     assert fast[:9] == [("大连港集团",), None, ("abc",), ("カフェ",), None, ("港 务",), None, None, None]
     assert fast[14:] == [None] * 7  # no item; a Latin accent, odd spaces or enclosed CJK; an unknown item
     assert slow[14:17] == [(), (), ()] and slow[-2] is None and slow[-1] == ("café", "1号楼")
+    items = loaders.parse.splits(texts)
+    assert [(t, i) for t, i in zip(texts, items, strict=True) if i is not None and i != split(t)] == []
+    assert [i is None for i in items] == [f is None for f in fast[:-2]] + [False, True]
 
 
 def test_iso_dates_are_what_parse_date_gives_them() -> None:
@@ -536,6 +539,7 @@ SCALAR_TWINS = {  # the vectorized helpers and what each computed before, value 
     "key_forms": lambda values: pa.array([resolve.key_form(v) for v in values], pa.string()),
     "_known_lists": lambda index, texts: [None] * len(texts),  # every list through _resolve_all
     "iso_dates": lambda texts: [None] * len(texts),  # every date through parse_date
+    "splits": lambda texts: [None] * len(texts),  # every list through split
 }
 
 
