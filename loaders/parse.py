@@ -425,6 +425,7 @@ class Batch:
         self.problems: list[Problem] = []
         self.index: Index | None = None
         self.normed_name = pa.array([], pa.string())  # the first natural-key field, normalized
+        self.natural: pa.Array | None = None  # the keys in Arrow, when they are the natural keys
 
     def location(self, i: int) -> Location:
         sheet = self.sheets[self.sheet_of[i]]
@@ -570,8 +571,11 @@ class Batch:
         record = self.record
         coded = pd.notna(self.values["code"])
         self.normed_name = (parts := natural_key_parts(record, self.factorized))[0]
-        natural = natural_keys(parts).to_numpy(zero_copy_only=False)
+        natural_array = natural_keys(parts)
+        natural = natural_array.to_numpy(zero_copy_only=False)
         keys = natural.copy()
+        if not coded.any() and (stored is None or not len(stored)):  # nothing below changes them
+            self.natural = natural_array
         keys[coded] = per_distinct(self.factorized["code"], code_keys)[coded]
         if stored is not None and len(stored) and coded.any():
             self._adopt(keys, natural, coded, stored)
@@ -733,8 +737,13 @@ class Batch:
     def _duplicates(self) -> None:
         """Rows with one key: identical ones are merged silently, others are problems. Rows that
         have a problem already are left out: a failed reference leaves a key that means nothing."""
-        keys = pd.Series(self.keys, dtype=object).where(~self.bad)
-        repeated = np.flatnonzero(keys.duplicated(keep=False) & keys.notna()).tolist()
+        if self.natural is not None:  # shared keys found in Arrow: no Python hashing
+            codes = pc.dictionary_encode(self.natural).indices.to_numpy(zero_copy_only=False)
+            counts = np.bincount(codes[~self.bad], minlength=len(self.natural))
+            repeated = np.flatnonzero(~self.bad & (counts[codes] > 1)).tolist()
+        else:
+            keys = pd.Series(self.keys, dtype=object).where(~self.bad)
+            repeated = np.flatnonzero(keys.duplicated(keep=False) & keys.notna()).tolist()
         groups: dict[str, list[int]] = {}
         for i in repeated:
             if self.keys[i].strip("|"):  # rows without code or name are problems already
