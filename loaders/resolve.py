@@ -247,7 +247,10 @@ class Index:
         code_forms = key_forms[coded]  # a code written as its key has the key's form
         other = codes[coded] != keys[coded]
         code_forms[other] = matching_forms(codes[coded][other])
-        aliases = rows[["key", "aliases", "own"]].explode("aliases").dropna(subset=["aliases"])
+        aliases = rows[["key", "aliases", "own"]]
+        if aliases["aliases"].notna().any():  # a type with aliases: one row per alias
+            aliases = aliases.explode("aliases")
+        aliases = aliases.dropna(subset=["aliases"])
         alias_forms = per_distinct(factorize(aliases["aliases"].to_numpy()), matching_forms)
         alias_keys = aliases["key"].to_numpy()
         alias_own = aliases["own"].to_numpy(dtype=bool)
