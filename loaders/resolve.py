@@ -154,6 +154,10 @@ Tier = dict[str, str | tuple[str, ...]]  # matching form -> the key it names, or
 
 def _tier(texts: Sequence[Any] | Values, keys: Sequence[Any] | Values) -> Tier:
     """Each text ("" left out) -> the key it names, or the keys in order when several."""
+    tier: Tier = dict(zip(texts, keys, strict=True))
+    if len(tier) == len(texts):  # each text once (most tiers): nothing shared
+        tier.pop("", None)
+        return tier
     first: dict[str, str] = {}
     several: dict[str, list[str]] = {}
     for text, key in zip(list(texts), list(keys), strict=True):
@@ -164,7 +168,7 @@ def _tier(texts: Sequence[Any] | Values, keys: Sequence[Any] | Values) -> Tier:
             named = several.setdefault(text, [found])
             if key not in named:
                 named.append(key)
-    tier: Tier = dict(first)
+    tier = dict(first)
     tier.update((text, tuple(named)) for text, named in several.items())
     return tier
 

@@ -553,6 +553,8 @@ def test_vectorized_helpers_equal_their_per_value_twins_on_every_character() -> 
     assert (
         resolve._tier(names, keys) == _tier_before(names, keys) == {"a": ("1", "3", "6"), "b": "2", "c": "5"}
     )
+    once, keys = ["a", "", "b", "c"], ["1", "2", "3", "1"]  # each text once
+    assert resolve._tier(once, keys) == _tier_before(once, keys) == {"a": "1", "b": "3", "c": "1"}
 
 
 BAD_UNITS = (
