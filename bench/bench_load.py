@@ -8,6 +8,7 @@ the load of L at most 3x the time of reading its files with pandas, and peak mem
 The load includes the reference indexes the store makes at the end of every write. Besides the
 clock, the ratio of CPU seconds is printed: steadier when other work shares the machine. The
 pandas read and the load each run twice (after one untimed read); the best of the two counts.
+One more load is split into its steps (reading, parsing, writing), in CPU seconds.
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ def one(scale: str, seed: int, work: Path) -> dict[str, object]:
         store.close()
     assert counts[0] == counts[1], counts
     load_s, load_cpu = min(loads)
+    phases = _phases(folder, work / f"bench-{scale}.sqlite")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
         "scale": scale,
@@ -117,8 +119,34 @@ def one(scale: str, seed: int, work: Path) -> dict[str, object]:
         "load_cpu_s": round(load_cpu, 2),
         "load_over_pandas_cpu": round(load_cpu / read_cpu, 2),
         "peak_mb": round(peak_mb),
+        # CPU seconds of each step of one more load, as ledger.load takes them
+        **{f"{step}_cpu_s": round(seconds, 2) for step, seconds in phases.items()},
         "load": round(os.getloadavg()[0], 1),  # the machine's: the seconds are only as quiet as it was
     }
+
+
+def _phases(folder: Path, path: Path) -> dict[str, float]:
+    """CPU seconds of reading, parsing and writing the ledger into a fresh store: the steps of
+    loaders.ledger.load, one after the other."""
+    from graph.model import RECORDS
+    from loaders.parse import parse_ledger
+    from loaders.read import read_ledger
+    from loaders.vocabulary import words_for
+
+    store = _fresh(path)
+    cpu = time.process_time()
+    words = words_for(folder, None)
+    sheets = read_ledger(folder, words.headers)
+    read = time.process_time()
+    wanted = {s.record for s in sheets if s.record}
+    wanted |= {c.ref for name in wanted for c in RECORDS[name].columns if c.ref}
+    existing = {name: store.table(name) for name in sorted(wanted)}
+    parsed = parse_ledger(sheets, existing, words.values)
+    parse = time.process_time()
+    store.write(parsed.tables)
+    done = time.process_time()
+    store.close()
+    return {"read": read - cpu, "parse": parse - read, "write": done - parse}
 
 
 def _fresh(path: Path) -> EmbeddedStore:
@@ -132,12 +160,14 @@ def main() -> None:
     print(
         f"{'scale':<6}{'rows':>10}{'pandas read s':>15}{'pyarrow read s':>16}{'load s':>9}{'rows/s':>10}"
         f"{'load/pandas':>13}{'load/pyarrow':>14}{'cpu load/pandas':>17}{'peak MB':>9}{'load avg':>10}"
+        f"{'cpu read/parse/write s':>24}"
     )
     for r in results:
+        steps = f"{r['read_cpu_s']} / {r['parse_cpu_s']} / {r['write_cpu_s']}"
         print(
             f"{r['scale']:<6}{r['rows']:>10}{r['pandas_read_s']:>15}{r['pyarrow_read_s']:>16}{r['load_s']:>9}"
             f"{r['rows_per_s']:>10}{r['load_over_pandas']:>13}{r['load_over_pyarrow']:>14}"
-            f"{r['load_over_pandas_cpu']:>17}{r['peak_mb']:>9}{r['load']:>10}"
+            f"{r['load_over_pandas_cpu']:>17}{r['peak_mb']:>9}{r['load']:>10}{steps:>24}"
         )
 
 

@@ -44,6 +44,7 @@ from loaders.resolve import (
     Location,
     Scope,
     Values,
+    arrow_safe,
     as_objects,
     code_key,
     code_keys,
@@ -227,6 +228,17 @@ def parse_date(text: str) -> str:
     )
 
 
+def iso_dates(texts: Sequence[str]) -> list[str | None]:
+    """Each text that is an ISO day that exists (2023-01-05) or an ISO month (2023-01) already,
+    as itself: what :func:`parse_date` gives it (vectorized). None for the others."""
+    series = pd.Series(texts, dtype=object)
+    day = series.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").to_numpy(dtype=bool, copy=True)
+    day[day] = pd.to_datetime(series[day], format="%Y-%m-%d", errors="coerce").notna().to_numpy()
+    month = series.str.fullmatch(r"[0-9]{4}-(?:0[1-9]|1[0-2])").to_numpy(dtype=bool)
+    year_zero = series.str.startswith("0000").to_numpy(dtype=bool)  # no such year in Python
+    return [text if ok else None for text, ok in zip(texts, (day | month) & ~year_zero, strict=True)]
+
+
 def _parse_int(text: str) -> int:
     """A count: a whole number from 0 to :data:`COUNT_MAX`."""
     t = norm(text).replace(",", "")
@@ -362,11 +374,20 @@ def natural_key_parts(record: RecordType, columns: Mapping[str, Factorized]) -> 
     for name in record.natural_key:
         codes, uniques = columns[name]
         if record.column(name).kind == "ref":
-            forms = [*(key_form(u) for u in uniques), ""]
+            forms = key_forms(uniques)
         else:
-            forms = [*matching_forms(uniques), ""]
-        parts.append(pa.array(forms, pa.string()).take(np.where(codes < 0, len(uniques), codes)))
+            forms = pa.array(matching_forms(uniques), pa.string())
+        forms = pa.concat_arrays([forms, pa.array([""], pa.string())])
+        parts.append(forms.take(np.where(codes < 0, len(uniques), codes)))
     return parts
+
+
+def key_forms(values: Values) -> pa.StringArray:
+    """:func:`key_form` of each value, in Arrow."""
+    try:
+        return pa.array(values, pa.string()).fill_null("")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all texts (or None): Python writes them
+        return pa.array([key_form(v) for v in values], pa.string())
 
 
 def natural_keys(parts: list[pa.Array]) -> pa.Array:
@@ -404,6 +425,7 @@ class Batch:
         self.problems: list[Problem] = []
         self.index: Index | None = None
         self.normed_name = pa.array([], pa.string())  # the first natural-key field, normalized
+        self.natural: pa.Array | None = None  # the keys in Arrow, when they are the natural keys
 
     def location(self, i: int) -> Location:
         sheet = self.sheets[self.sheet_of[i]]
@@ -460,6 +482,12 @@ class Batch:
             values = [text or None for text in texts]
         elif column.kind == "ref":
             values = index(column.ref).known(texts)
+        elif column.kind == "refs":
+            values = _known_lists(index(column.ref), texts)
+        elif column.kind == "date":
+            values = iso_dates(texts)
+        elif column.kind == "texts":
+            values = splits(texts)
         parse: Callable[[str], Any]
         if column.kind == "ref":
             parse = index(column.ref).resolve
@@ -543,8 +571,11 @@ class Batch:
         record = self.record
         coded = pd.notna(self.values["code"])
         self.normed_name = (parts := natural_key_parts(record, self.factorized))[0]
-        natural = natural_keys(parts).to_numpy(zero_copy_only=False)
+        natural_array = natural_keys(parts)
+        natural = natural_array.to_numpy(zero_copy_only=False)
         keys = natural.copy()
+        if not coded.any() and (stored is None or not len(stored)):  # nothing below changes them
+            self.natural = natural_array
         keys[coded] = per_distinct(self.factorized["code"], code_keys)[coded]
         if stored is not None and len(stored) and coded.any():
             self._adopt(keys, natural, coded, stored)
@@ -706,8 +737,13 @@ class Batch:
     def _duplicates(self) -> None:
         """Rows with one key: identical ones are merged silently, others are problems. Rows that
         have a problem already are left out: a failed reference leaves a key that means nothing."""
-        keys = pd.Series(self.keys, dtype=object).where(~self.bad)
-        repeated = np.flatnonzero(keys.duplicated(keep=False) & keys.notna()).tolist()
+        if self.natural is not None:  # shared keys found in Arrow: no Python hashing
+            codes = pc.dictionary_encode(self.natural).indices.to_numpy(zero_copy_only=False)
+            counts = np.bincount(codes[~self.bad], minlength=len(self.natural))
+            repeated = np.flatnonzero(~self.bad & (counts[codes] > 1)).tolist()
+        else:
+            keys = pd.Series(self.keys, dtype=object).where(~self.bad)
+            repeated = np.flatnonzero(keys.duplicated(keep=False) & keys.notna()).tolist()
         groups: dict[str, list[int]] = {}
         for i in repeated:
             if self.keys[i].strip("|"):  # rows without code or name are problems already
@@ -820,6 +856,43 @@ def _resolve_all(index: Index, text: str) -> tuple[str, ...]:
             raise KnockOn(message, next(err.cause for err in errors if isinstance(err, KnockOn)))
         raise ValueError(message)
     return tuple(keys)
+
+
+def _known_lists(index: Index, texts: list[str]) -> list[tuple[str, ...] | None]:
+    """:func:`_resolve_all` of each list reference whose items are all resolved already (each
+    key once, in order), in Arrow (:func:`_arrow_items`); None for the others."""
+    items, starts, read = _arrow_items(texts)
+    keys = as_objects(index.known(items.tolist()), len(items))
+    owners = np.repeat(np.arange(len(texts)), np.diff(starts))
+    read[owners[pd.isna(keys)]] = False
+    bounds = starts.tolist()
+    out: list[tuple[str, ...] | None] = [None] * len(texts)
+    for j in np.flatnonzero(read).tolist():
+        out[j] = tuple(dict.fromkeys(keys[bounds[j] : bounds[j + 1]].tolist()))
+    return out
+
+
+def splits(texts: list[str]) -> list[tuple[str, ...] | None]:
+    """:func:`split` of each text, in Arrow (:func:`_arrow_items`); None for the others."""
+    items, starts, read = _arrow_items(texts)
+    bounds = starts.tolist()
+    out: list[tuple[str, ...] | None] = [None] * len(texts)
+    for j in np.flatnonzero(read).tolist():
+        out[j] = tuple(items[bounds[j] : bounds[j + 1]].tolist())
+    return out
+
+
+def _arrow_items(texts: list[str]) -> tuple[Values, npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+    """The items of the texts cut and stripped as :func:`split` does, in Arrow: the items, where
+    each text's items start (and where the last ends), and the texts Arrow reads as Python does
+    that have an item."""
+    array = pa.array(texts, pa.string())
+    lists = pc.split_pattern_regex(array, SEPARATORS.pattern)
+    items = pc.utf8_trim(pc.list_flatten(lists), " \t\n\r\u3000")  # str.strip() on these texts
+    written: Values = items.to_numpy(zero_copy_only=False)
+    kept = written != ""
+    starts = np.searchsorted(pc.list_parent_indices(lists).to_numpy()[kept], np.arange(len(texts) + 1))
+    return written[kept], starts, arrow_safe(array) & (np.diff(starts) > 0)
 
 
 def _one_item(items: tuple[str, ...] | None) -> bool:

@@ -598,9 +598,9 @@ def bytes_where(
     if not picked.any():  # the common case (control characters): no sum to make
         return np.zeros(len(texts), dtype=np.int64)
     offsets = np.frombuffer(offsets_buffer, np.int32)[texts.offset : texts.offset + len(texts) + 1]
-    counts: npt.NDArray[np.int64] = np.zeros(len(data_buffer) + 1, dtype=np.int64)
+    counts = np.zeros(len(data_buffer) + 1, dtype=np.int32)  # a string array holds under 2**31 bytes
     np.cumsum(picked, out=counts[1:])
-    ends: npt.NDArray[np.int64] = counts[offsets[1:]] - counts[offsets[:-1]]
+    ends: npt.NDArray[np.int64] = (counts[offsets[1:]] - counts[offsets[:-1]]).astype(np.int64)
     return ends
 
 

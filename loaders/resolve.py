@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -97,7 +98,7 @@ def _texts(values: Sequence[Any] | Values | pa.Array) -> tuple[Callable[[int], s
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all texts: Python writes them
             array = pa.array([v if isinstance(v, str) else str(v) for v in values], pa.string())
     array = array.fill_null("")
-    safe = pc.match_substring_regex(array, _ARROW_SAFE).to_numpy(zero_copy_only=False)
+    safe = arrow_safe(array)
 
     def text(j: int) -> str:
         value = values[j]
@@ -105,6 +106,12 @@ def _texts(values: Sequence[Any] | Values | pa.Array) -> tuple[Callable[[int], s
         return "" if value is None else str(value)
 
     return text, array, safe
+
+
+def arrow_safe(texts: pa.StringArray) -> Mask:
+    """Where Arrow's text functions agree with Python's on a text (see :data:`_ARROW_SAFE`)."""
+    safe: Mask = pc.match_substring_regex(texts, _ARROW_SAFE).to_numpy(zero_copy_only=False)
+    return safe
 
 
 def matching_forms(values: Sequence[Any] | Values) -> Values:
@@ -147,6 +154,10 @@ Tier = dict[str, str | tuple[str, ...]]  # matching form -> the key it names, or
 
 def _tier(texts: Sequence[Any] | Values, keys: Sequence[Any] | Values) -> Tier:
     """Each text ("" left out) -> the key it names, or the keys in order when several."""
+    tier: Tier = dict(zip(texts, keys, strict=True))
+    if len(tier) == len(texts):  # each text once (most tiers): nothing shared
+        tier.pop("", None)
+        return tier
     first: dict[str, str] = {}
     several: dict[str, list[str]] = {}
     for text, key in zip(list(texts), list(keys), strict=True):
@@ -157,7 +168,7 @@ def _tier(texts: Sequence[Any] | Values, keys: Sequence[Any] | Values) -> Tier:
             named = several.setdefault(text, [found])
             if key not in named:
                 named.append(key)
-    tier: Tier = dict(first)
+    tier = dict(first)
     tier.update((text, tuple(named)) for text, named in several.items())
     return tier
 
@@ -237,26 +248,31 @@ class Index:
         coded, named = pd.notna(codes), pd.notna(names)
         key_forms = keys.copy()  # a key is a code, or already in matching form
         key_forms[coded] = matching_forms(keys[coded])
-        code_forms = matching_forms(codes[coded])
-        aliases = rows[["key", "aliases", "own"]].explode("aliases").dropna(subset=["aliases"])
+        code_forms = key_forms[coded]  # a code written as its key has the key's form
+        other = codes[coded] != keys[coded]
+        code_forms[other] = matching_forms(codes[coded][other])
+        aliases = rows[["key", "aliases", "own"]]
+        if aliases["aliases"].notna().any():  # a type with aliases: one row per alias
+            aliases = aliases.explode("aliases")
+        aliases = aliases.dropna(subset=["aliases"])
         alias_forms = per_distinct(factorize(aliases["aliases"].to_numpy()), matching_forms)
         alias_keys = aliases["key"].to_numpy()
         alias_own = aliases["own"].to_numpy(dtype=bool)
-        self.place: dict[str, str | None] = dict(zip(keys, rows["place"], strict=True))
-        self.since: dict[str, Any] = dict(zip(keys, rows["since"], strict=True))
+        alias_texts = aliases["aliases"].to_numpy()
+        self._rows = rows  # for the dicts below, built when first asked for
+        self._named = (keys[named], names[named], normed[named])
+        self._coded = (keys[coded], codes[coded])
+        self._aliases = (alias_forms, alias_texts)
         # One lookup: the stored records' aliases, names, then codes and keys; then this ledger's
         # (hiding them) in the same order; a form found in a later tier hides the earlier ones.
         self.lookup: Tier = {}
         for mine in (False, True):
             self.lookup.update(_tier(alias_forms[alias_own == mine], alias_keys[alias_own == mine]))
             self.lookup.update(_tier(normed[named & (own == mine)], keys[named & (own == mine)]))
-            part, coded_part = own == mine, coded & (own == mine)
-            forms = np.concatenate([key_forms[part], code_forms[own[coded] == mine]])
-            self.lookup.update(_tier(forms, np.concatenate([keys[part], keys[coded_part]])))
-        self.display = dict(zip(keys[named][::-1], names[named][::-1], strict=True))  # the first wins
-        self.codes = dict(zip(keys[coded], codes[coded], strict=True))
-        self.written = dict(zip(alias_forms, aliases["aliases"], strict=True))  # for suggestions:
-        self.written.update(zip(normed[named], names[named], strict=True))  # matching form -> as written
+            # a code's form the same as its key's adds nothing: that pair is in the tier already
+            part, code_part = own == mine, (own[coded] == mine) & (code_forms != key_forms[coded])
+            forms = np.concatenate([key_forms[part], code_forms[code_part]])
+            self.lookup.update(_tier(forms, np.concatenate([keys[part], keys[coded][code_part]])))
         self._choices: list[str] = []
         self._suggested = 0
         self._failed: dict[str, tuple[str, Cited | None]] = {}
@@ -265,12 +281,42 @@ class Index:
         # are written so. Only where their matching form leads back to their own record.
         self._resolved: dict[str, str] = {}
         written = [(codes[coded], code_forms, keys[coded]), (names[named], normed[named], keys[named])]
-        written.append((aliases["aliases"].to_numpy(), alias_forms, alias_keys))
+        written.append((alias_texts, alias_forms, alias_keys))
         for texts, forms, owners in written:
             home = as_objects(map(self.lookup.get, forms), len(forms)) == owners
             if self.bad:
                 home &= ~pd.Series(owners, dtype=object).isin(list(self.bad)).to_numpy()
             self._resolved.update(zip(texts[home], owners[home], strict=True))
+
+    # What messages, suggestions and scopes read: built when first asked for (a clean ledger
+    # seldom asks).
+
+    @cached_property
+    def place(self) -> dict[str, str | None]:
+        """Key -> the area the record is in (its parent, for an area)."""
+        return dict(zip(self._rows["key"], self._rows["place"], strict=True))
+
+    @cached_property
+    def since(self) -> dict[str, Any]:
+        return dict(zip(self._rows["key"], self._rows["since"], strict=True))
+
+    @cached_property
+    def display(self) -> dict[str, str]:
+        """Key -> the record's name (the first row's, when several)."""
+        keys, names, _ = self._named
+        return dict(zip(keys[::-1], names[::-1], strict=True))
+
+    @cached_property
+    def codes(self) -> dict[str, str]:
+        return dict(zip(*self._coded, strict=True))
+
+    @cached_property
+    def written(self) -> dict[str, str]:
+        """For suggestions: matching form -> the name or alias as written."""
+        _, names, normed = self._named
+        written = dict(zip(*self._aliases, strict=True))
+        written.update(zip(normed, names, strict=True))
+        return written
 
     def set_scope(self, scope: Scope) -> None:
         """Resolve in this scope; areas also by path (泰山街道/泰林社区, 甘井子区/泰山街道/泰林社区)."""

@@ -262,3 +262,5 @@ def test_an_unfinished_neo4j_load_is_said_on_every_command_and_page(
         at.switch_page(f"ui/{page}.py").run()
         assert not at.exception
         assert any("没有完成" in w.value and "台账\\.xlsx" in w.value for w in at.warning), page
+    with neo4j_store.driver.session() as session:  # the session's server is shared: later tests
+        session.run(statement("load_finish"), id="x").consume()  # must not find this load unfinished

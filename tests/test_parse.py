@@ -154,10 +154,10 @@ def test_each_distinct_value_is_parsed_once(monkeypatch):
         return real(text)
 
     monkeypatch.setattr(loaders.parse, "parse_date", counting)
-    rows = "".join(f"会议{i},2023-0{i % 3 + 1}\n" for i in range(30))
+    rows = "".join(f"会议{i},2023年{i % 3 + 1}月\n" for i in range(30))  # not ISO: parse_date reads it
     parsed = parse(联席会议="名称,召开日期\n" + rows)
     assert parsed.problems == []
-    assert sorted(calls) == ["2023-01", "2023-02", "2023-03"]
+    assert sorted(calls) == ["2023年1月", "2023年2月", "2023年3月"]
 
 
 # Cells the Arrow pre-check must hand to the per-cell check: digits in other scripts and
@@ -459,6 +459,62 @@ def _scalar(fn):  # type: ignore[no-untyped-def]
     return each
 
 
+def test_lists_cut_in_arrow_equal_the_per_item_path() -> None:
+    names = ["大连港集团", "Café", "Ａｂｃ", "カフェ", "㈱港务", "港 务", "x\u00a0y", "a\u2003b", "①号楼"]
+    units = "名称,类型,所属社区\n" + "".join(f'"{n}",国企,林海社区\n' for n in names)
+    index = resolve.Index(RECORDS["organization"], None, parse(区域=AREAS, 单位=units).tables["organization"])
+    texts = [
+        *names,
+        "大连港集团、Café",
+        " 大连港集团 ；Ａｂｃ\n",
+        "カフェ、カフェ;大连港集团",
+        "\u3000カフェ\u3000、\t港 务\r\n大连港集团",
+        "港 务、",
+        "、",
+        "",
+        " ",
+        "x\u00a0y；大连港集团",
+        "a\u2003b ; 大连港集团",
+        "未知单位、大连港集团",
+        "Ｃａｆé、①号楼",
+    ]
+    fast = loaders.parse._known_lists(index, texts)
+    slow: list[object] = []
+    for text in texts:
+        try:
+            slow.append(loaders.parse._resolve_all(index, text))
+        except ValueError:
+            slow.append(None)
+    assert [f for f, s in zip(fast, slow, strict=True) if f is not None and f != s] == []
+    # Arrow answers the lists it reads as Python does and whose items are known; None for the rest
+    assert fast[10:14] == [
+        ("大连港集团", "abc"),
+        ("カフェ", "大连港集团"),
+        ("カフェ", "港 务", "大连港集团"),
+        ("港 务",),
+    ]
+    assert fast[:9] == [("大连港集团",), None, ("abc",), ("カフェ",), None, ("港 务",), None, None, None]
+    assert fast[14:] == [None] * 7  # no item; a Latin accent, odd spaces or enclosed CJK; an unknown item
+    assert slow[14:17] == [(), (), ()] and slow[-2] is None and slow[-1] == ("café", "1号楼")
+    items = loaders.parse.splits(texts)
+    assert [(t, i) for t, i in zip(texts, items, strict=True) if i is not None and i != split(t)] == []
+    assert [i is None for i in items] == [f is None for f in fast[:-2]] + [False, True]
+
+
+def test_iso_dates_are_what_parse_date_gives_them() -> None:
+    texts = [
+        *("2024-02-29", "2023-02-29", "2023-02-30", "2023-13-01", "2023-00-10", "2023-01-00", "2023-12-31"),
+        *("0001-01-01", "0000-01-01", "1600-01-01", "2300-01-01", "9999-12-31", "2023-1-05", "2023-01-05 "),
+        *("２０２３-01-05", "2023-01-05T00:00", "2023/01/05", "2023-01-05\n", "٢٠٢٣-01-05", "2023-12"),
+        *("2023-01", "2023-13", "2023-00", "0000-01", "2023-1", "", "20230105", "45000"),
+    ]
+    found = loaders.parse.iso_dates(texts)
+    assert sum(f is not None for f in found) == 8  # six days, two months
+    for text, date in zip(texts, found, strict=True):
+        if date is not None:
+            assert parse_date(text) == date, text
+
+
 def _tier_before(texts, keys):  # type: ignore[no-untyped-def]
     """The reference tier as pandas built it before (loaders.resolve._tier)."""
     pairs = pd.DataFrame({"text": texts, "key": keys}, dtype=object).drop_duplicates()
@@ -480,6 +536,10 @@ SCALAR_TWINS = {  # the vectorized helpers and what each computed before, value 
     "cell_problems": lambda texts, column: {
         j: p for j, text in enumerate(texts) if (p := cell_problem(text, column))
     },
+    "key_forms": lambda values: pa.array([resolve.key_form(v) for v in values], pa.string()),
+    "_known_lists": lambda index, texts: [None] * len(texts),  # every list through _resolve_all
+    "iso_dates": lambda texts: [None] * len(texts),  # every date through parse_date
+    "splits": lambda texts: [None] * len(texts),  # every list through split
 }
 
 
@@ -493,6 +553,8 @@ def test_vectorized_helpers_equal_their_per_value_twins_on_every_character() -> 
     assert (
         resolve._tier(names, keys) == _tier_before(names, keys) == {"a": ("1", "3", "6"), "b": "2", "c": "5"}
     )
+    once, keys = ["a", "", "b", "c"], ["1", "2", "3", "1"]  # each text once
+    assert resolve._tier(once, keys) == _tier_before(once, keys) == {"a": "1", "b": "3", "c": "1"}
 
 
 BAD_UNITS = (
