@@ -294,16 +294,22 @@ def test_a_unit_query_reads_the_units_ties_not_the_whole_store(city: City) -> No
         store.close()
 
 
+def _area_texts(city: City) -> list[str]:
+    """Area texts an analyst may type: none (everywhere), a street's name with spaces, a
+    community's key in upper case, and an area that does not exist."""
+    areas = city.tables["area"]
+    street = areas[areas["level"] == "street"].iloc[1]
+    community = areas[areas["level"] == "community"].iloc[-1]
+    return ["", f" {street['name']} ", str(community["key"]).upper(), "没有这个区域"]
+
+
 def test_an_area_query_reads_its_areas_scope_or_the_tables_it_needs(city: City) -> None:
     """The twins of the area queries answer from the rows of the scope of each area the text
     names (Store.scoped), or everywhere from the tables they read, what they answer from the
     whole graph."""
     store = EmbeddedStore(city.folder.parent / "embedded.sqlite")
     try:
-        areas = city.tables["area"]
-        street = areas[areas["level"] == "street"].iloc[1]
-        community = areas[areas["level"] == "community"].iloc[-1]
-        texts = ["", f" {street['name']} ", str(community["key"]).upper(), "没有这个区域"]
+        texts = _area_texts(city)
         dates = {"on": "2025-06-30", "as_of": "2025-06-30", "since": "2025-01-01", "until": "2025-12-31"}
         for name, area in itertools.product(queries.AREA_TWINS, texts):
             names = {param.name for param in queries.get_query(name).params}
@@ -324,10 +330,7 @@ def test_an_area_query_is_answered_from_the_stores_figures_or_the_rows_of_its_fi
     the twins on the whole graph, for any area text, period and row limit."""
     store = EmbeddedStore(city.folder.parent / "embedded.sqlite")
     try:
-        areas = city.tables["area"]
-        street = areas[areas["level"] == "street"].iloc[1]
-        community = areas[areas["level"] == "community"].iloc[-1]
-        texts = ["", f" {street['name']} ", str(community["key"]).upper(), "没有这个区域"]
+        texts = _area_texts(city)
         days = [("2024-04-01", "2024-06-30"), ("2025-01-01", "2025-12-31")]
         limits = [1, 7, queries.ROW_LIMIT]
         seen = Counter[tuple[str, bool]]()
